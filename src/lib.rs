@@ -1,0 +1,15 @@
+//! scimkit: make any Rust web service a SCIM 2.0 service provider (RFC 7643, RFC 7644) that
+//! Microsoft Entra ID and Okta can provision users and groups into.
+//!
+//! This crate re-exports the workspace's libraries:
+//!
+//! - [`filter`]: the filter and attribute-path language (parse, print, evaluate, sort);
+//! - [`schema`]: the resource model, validation, projection, PATCH and protocol messages;
+//! - [`policy`]: provisioning rules as pure decisions;
+//! - [`dispatch`]: a framework-agnostic `http::Request` → `http::Response` SCIM endpoint.
+#![forbid(unsafe_code)]
+
+pub use scimkit_dispatch as dispatch;
+pub use scimkit_filter as filter;
+pub use scimkit_policy as policy;
+pub use scimkit_schema as schema;
