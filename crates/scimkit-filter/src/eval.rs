@@ -28,6 +28,9 @@ use std::cmp::Ordering;
 
 /// Whether `resource` matches `filter`.
 ///
+/// This checks the filter against the facts first (see [`Matcher::new`]); to test many
+/// resources against one filter, build a [`Matcher`] once.
+///
 /// ```
 /// use scimkit_filter::{matches, parse, DefaultFacts};
 /// use serde_json::json;
@@ -49,7 +52,7 @@ pub fn matches<F: AttributeFacts + ?Sized>(
     resource: &Value,
     facts: &F,
 ) -> Result<bool, EvalError> {
-    Evaluator { facts }.eval(filter, Scope::Resource(resource))
+    Ok(Matcher::new(filter, facts)?.matches(resource))
 }
 
 /// Whether one element of a multi-valued attribute matches a value path's bracketed filter.
@@ -72,28 +75,141 @@ pub fn element_matches<F: AttributeFacts + ?Sized>(
     element: &Value,
     facts: &F,
 ) -> Result<bool, EvalError> {
-    Evaluator { facts }.eval(
-        &value_path.filter,
-        Scope::Element {
-            element,
-            parent: &value_path.attr,
-        },
-    )
+    let node = prepare(&value_path.filter, Some(&value_path.attr), facts)?;
+    Ok(node.eval(Scope::Element(element), facts))
 }
 
-#[derive(Clone, Copy)]
-enum Scope<'v, 'p> {
-    /// The whole resource: names are top-level attributes.
-    Resource(&'v Value),
-    /// One element of `parent`: names are its sub-attributes.
-    Element {
-        element: &'v Value,
-        parent: &'p AttrPath<'p>,
-    },
-}
-
-struct Evaluator<'f, F: ?Sized> {
+/// A filter checked against the attribute facts and prepared for evaluation: each attribute's
+/// type and case rule looked up once, dateTime comparison values parsed once. Evaluating it
+/// cannot fail.
+///
+/// ```
+/// use scimkit_filter::{parse, DefaultFacts, Matcher};
+/// use serde_json::json;
+///
+/// let filter = parse(r#"userName sw "b""#).unwrap();
+/// let matcher = Matcher::new(&filter, &DefaultFacts).unwrap();
+/// let users = [json!({"userName": "bjensen"}), json!({"userName": "jsmith"})];
+/// assert_eq!(users.iter().filter(|u| matcher.matches(u)).count(), 1);
+/// ```
+pub struct Matcher<'f, F: ?Sized> {
+    root: Node<'f>,
     facts: &'f F,
+}
+
+impl<F: ?Sized> std::fmt::Debug for Matcher<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher").finish_non_exhaustive()
+    }
+}
+
+impl<'f, F: AttributeFacts + ?Sized> Matcher<'f, F> {
+    /// Checks `filter` against `facts` and prepares it. Fails, whatever the data, where RFC 7644
+    /// §3.4.2.2 makes the filter `invalidFilter`: ordering (`gt`, `ge`, `lt`, `le`) a boolean
+    /// or binary attribute, or comparing a dateTime attribute with a string that is not an
+    /// RFC 3339 timestamp.
+    pub fn new(filter: &'f Filter<'f>, facts: &'f F) -> Result<Self, EvalError> {
+        Ok(Matcher {
+            root: prepare(filter, None, facts)?,
+            facts,
+        })
+    }
+
+    /// Whether `resource` matches.
+    pub fn matches(&self, resource: &Value) -> bool {
+        self.root.eval(Scope::Resource(resource), self.facts)
+    }
+}
+
+/// A prepared filter node.
+enum Node<'f> {
+    Attr {
+        path: &'f AttrPath<'f>,
+        test: Test<'f>,
+    },
+    ValuePath {
+        attr: &'f AttrPath<'f>,
+        inner: Box<Node<'f>>,
+    },
+    And(Vec<Node<'f>>),
+    Or(Vec<Node<'f>>),
+    Not(Box<Node<'f>>),
+}
+
+/// A prepared attribute test.
+enum Test<'f> {
+    Present,
+    /// `eq null`: no value.
+    IsNull,
+    /// `ne null`: some value.
+    IsNotNull,
+    /// `ne v`: no value equals `v`.
+    NotEqual(Operand<'f>),
+    Compare(CompareOp, Operand<'f>),
+}
+
+/// Prepares `filter`; `parent` is the bracketed attribute when `filter` is a value path's
+/// element filter.
+fn prepare<'f, F: AttributeFacts + ?Sized>(
+    filter: &'f Filter<'f>,
+    parent: Option<&'f AttrPath<'f>>,
+    facts: &F,
+) -> Result<Node<'f>, EvalError> {
+    Ok(match filter {
+        Filter::Attr { path, test } => {
+            let attr = match parent {
+                None => AttrRef {
+                    urn: path.urn.as_deref(),
+                    name: &path.name,
+                    sub_attr: path.sub_attr.as_deref(),
+                },
+                Some(parent) => AttrRef {
+                    urn: parent.urn.as_deref(),
+                    name: &parent.name,
+                    sub_attr: Some(&path.name),
+                },
+            };
+            let test = match test {
+                AttrTest::Present => Test::Present,
+                AttrTest::Compare(CompareOp::Eq, CompValue::Null) => Test::IsNull,
+                AttrTest::Compare(CompareOp::Ne, CompValue::Null) => Test::IsNotNull,
+                AttrTest::Compare(op, value) => {
+                    let operand = Operand::new(&attr, facts.facts(&attr), *op, value)?;
+                    match op {
+                        CompareOp::Ne => Test::NotEqual(operand),
+                        op => Test::Compare(*op, operand),
+                    }
+                }
+            };
+            Node::Attr { path, test }
+        }
+        Filter::ValuePath(vp) => Node::ValuePath {
+            attr: &vp.attr,
+            inner: Box::new(prepare(&vp.filter, Some(&vp.attr), facts)?),
+        },
+        Filter::And(operands) => Node::And(
+            operands
+                .iter()
+                .map(|f| prepare(f, parent, facts))
+                .collect::<Result<_, _>>()?,
+        ),
+        Filter::Or(operands) => Node::Or(
+            operands
+                .iter()
+                .map(|f| prepare(f, parent, facts))
+                .collect::<Result<_, _>>()?,
+        ),
+        Filter::Not(inner) => Node::Not(Box::new(prepare(inner, parent, facts)?)),
+    })
+}
+
+/// Where names are looked up.
+#[derive(Clone, Copy)]
+enum Scope<'v> {
+    /// The whole resource: names are top-level attributes (or URN-qualified).
+    Resource(&'v Value),
+    /// One element of a multi-valued attribute: names are its sub-attributes.
+    Element(&'v Value),
 }
 
 /// Looks a key up in a JSON object without regard to letter case (RFC 7643 §2.1).
@@ -126,68 +242,40 @@ pub(crate) fn container<'v, F: AttributeFacts + ?Sized>(
     }
 }
 
-/// Calls `f` with each value an attribute path resolves to in `object` (flattening
-/// multi-valued attributes), stopping early when `f` returns true. `value_of_complex`: a complex
-/// element stands for its `value` sub-attribute (comparisons without a sub-attribute).
+/// Whether `f` holds for any value an attribute path resolves to in `object` (flattening
+/// multi-valued attributes). `value_of_complex`: a complex element stands for its `value`
+/// sub-attribute (comparisons without a sub-attribute).
 fn any_value(
     object: &Map<String, Value>,
     name: &str,
     sub_attr: Option<&str>,
     value_of_complex: bool,
-    f: &mut dyn FnMut(&Value) -> Result<bool, EvalError>,
-) -> Result<bool, EvalError> {
+    f: &mut dyn FnMut(&Value) -> bool,
+) -> bool {
     let Some(v) = get_ci(object, name) else {
-        return Ok(false);
+        return false;
     };
     match (v, sub_attr) {
-        (Value::Array(items), None) => {
-            for item in items {
-                let item = match item {
-                    Value::Object(o) if value_of_complex => match get_ci(o, "value") {
-                        Some(v) => v,
-                        None => continue,
-                    },
-                    other => other,
-                };
-                if f(item)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
-        (Value::Array(items), Some(sub)) => {
-            for item in items {
-                if let Some(v) = item.as_object().and_then(|o| get_ci(o, sub)) {
-                    if any_of(v, f)? {
-                        return Ok(true);
-                    }
-                }
-            }
-            Ok(false)
-        }
-        (Value::Object(o), Some(sub)) => match get_ci(o, sub) {
-            Some(v) => any_of(v, f),
-            None => Ok(false),
-        },
-        (Value::Object(_), None) if value_of_complex => Ok(false),
-        (v, _) => f(v),
+        (Value::Array(items), None) => items.iter().any(|item| match item {
+            Value::Object(o) if value_of_complex => get_ci(o, "value").is_some_and(&mut *f),
+            other => f(other),
+        }),
+        (Value::Array(items), Some(sub)) => items.iter().any(|item| {
+            item.as_object()
+                .and_then(|o| get_ci(o, sub))
+                .is_some_and(|v| any_of(v, f))
+        }),
+        (Value::Object(o), Some(sub)) => get_ci(o, sub).is_some_and(|v| any_of(v, f)),
+        (Value::Object(_), None) if value_of_complex => false,
+        (_, Some(_)) => false,
+        (v, None) => f(v),
     }
 }
 
 /// `f` over a value, or over each item of an array.
-fn any_of(
-    v: &Value,
-    f: &mut dyn FnMut(&Value) -> Result<bool, EvalError>,
-) -> Result<bool, EvalError> {
+fn any_of(v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
     match v {
-        Value::Array(items) => {
-            for item in items {
-                if f(item)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
+        Value::Array(items) => items.iter().any(&mut *f),
         other => f(other),
     }
 }
@@ -203,146 +291,74 @@ pub(crate) fn is_present(v: &Value) -> bool {
     }
 }
 
-impl<F: AttributeFacts + ?Sized> Evaluator<'_, F> {
-    fn eval(&self, filter: &Filter<'_>, scope: Scope<'_, '_>) -> Result<bool, EvalError> {
-        match filter {
-            Filter::Attr { path, test } => self.attr(path, test, scope),
-            Filter::ValuePath(vp) => self.value_path(vp, scope),
-            Filter::And(operands) => {
-                for operand in operands {
-                    if !self.eval(operand, scope)? {
-                        return Ok(false);
-                    }
+impl Node<'_> {
+    fn eval<F: AttributeFacts + ?Sized>(&self, scope: Scope<'_>, facts: &F) -> bool {
+        match self {
+            Node::Attr { path, test } => test.eval(path, scope, facts),
+            Node::ValuePath { attr, inner } => {
+                // Value paths do not nest (the parser refuses it); inside an element, one
+                // matches nothing.
+                let Scope::Resource(resource) = scope else {
+                    return false;
+                };
+                let Some(object) = container(resource, attr.urn.as_deref(), facts) else {
+                    return false;
+                };
+                match get_ci(object, &attr.name) {
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .any(|item| inner.eval(Scope::Element(item), facts)),
+                    None | Some(Value::Null) => false,
+                    Some(single) => inner.eval(Scope::Element(single), facts),
                 }
-                Ok(true)
             }
-            Filter::Or(operands) => {
-                for operand in operands {
-                    if self.eval(operand, scope)? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-            Filter::Not(inner) => Ok(!self.eval(inner, scope)?),
+            Node::And(operands) => operands.iter().all(|n| n.eval(scope, facts)),
+            Node::Or(operands) => operands.iter().any(|n| n.eval(scope, facts)),
+            Node::Not(inner) => !inner.eval(scope, facts),
         }
     }
+}
 
-    fn value_path(&self, vp: &ValuePath<'_>, scope: Scope<'_, '_>) -> Result<bool, EvalError> {
-        // Value paths do not nest (the parser refuses it); inside an element, treat one as
-        // matching nothing.
-        let Scope::Resource(resource) = scope else {
-            return Ok(false);
-        };
-        let Some(object) = container(resource, vp.attr.urn.as_deref(), self.facts) else {
-            return Ok(false);
-        };
-        let Some(v) = get_ci(object, &vp.attr.name) else {
-            return Ok(false);
-        };
-        let test = |element: &Value| {
-            self.eval(
-                &vp.filter,
-                Scope::Element {
-                    element,
-                    parent: &vp.attr,
-                },
-            )
-        };
-        match v {
-            Value::Array(items) => {
-                for item in items {
-                    if test(item)? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-            Value::Null => Ok(false),
-            other => test(other),
-        }
-    }
-
-    fn attr(
+impl Test<'_> {
+    fn eval<F: AttributeFacts + ?Sized>(
         &self,
         path: &AttrPath<'_>,
-        test: &AttrTest<'_>,
-        scope: Scope<'_, '_>,
-    ) -> Result<bool, EvalError> {
-        let (attr_ref, object, name, sub, value_of_complex) = match scope {
-            Scope::Resource(resource) => {
-                let attr_ref = AttrRef {
-                    urn: path.urn.as_deref(),
-                    name: &path.name,
-                    sub_attr: path.sub_attr.as_deref(),
-                };
-                let object = container(resource, path.urn.as_deref(), self.facts);
-                (
-                    attr_ref,
-                    object,
-                    &*path.name,
-                    path.sub_attr.as_deref(),
-                    true,
-                )
-            }
-            Scope::Element { element, parent } => {
-                let attr_ref = AttrRef {
-                    urn: parent.urn.as_deref(),
-                    name: &parent.name,
-                    sub_attr: Some(&path.name),
-                };
-                match element {
-                    Value::Object(o) => (
-                        attr_ref,
-                        Some(o),
-                        &*path.name,
-                        path.sub_attr.as_deref(),
-                        false,
-                    ),
-                    // A simple multi-valued attribute: its elements are their own `value`.
-                    simple
-                        if path.name.eq_ignore_ascii_case("value") && path.sub_attr.is_none() =>
-                    {
-                        return self.test_values(&attr_ref, test, &mut |f| f(simple));
+        scope: Scope<'_>,
+        facts: &F,
+    ) -> bool {
+        // A complex element compared without a sub-attribute stands for its `value`; for
+        // presence the element itself counts.
+        let value_of_complex = !matches!(self, Test::Present);
+        let any = |f: &mut dyn FnMut(&Value) -> bool| -> bool {
+            match scope {
+                Scope::Resource(resource) => {
+                    match container(resource, path.urn.as_deref(), facts) {
+                        Some(object) => any_value(
+                            object,
+                            &path.name,
+                            path.sub_attr.as_deref(),
+                            value_of_complex,
+                            f,
+                        ),
+                        None => false,
                     }
-                    _ => (attr_ref, None, &*path.name, None, false),
+                }
+                Scope::Element(Value::Object(object)) => {
+                    any_value(object, &path.name, path.sub_attr.as_deref(), false, f)
+                }
+                // A simple multi-valued attribute: its elements are their own `value`.
+                Scope::Element(simple) => {
+                    path.name.eq_ignore_ascii_case("value") && path.sub_attr.is_none() && f(simple)
                 }
             }
         };
-        self.test_values(&attr_ref, test, &mut |f| match object {
-            Some(o) => any_value(o, name, sub, value_of_complex, f),
-            None => Ok(false),
-        })
-    }
-
-    /// Applies `test` to the values `for_each` yields, with the absent-attribute rules.
-    #[allow(clippy::type_complexity)]
-    fn test_values(
-        &self,
-        attr: &AttrRef<'_>,
-        test: &AttrTest<'_>,
-        for_each: &mut dyn FnMut(
-            &mut dyn FnMut(&Value) -> Result<bool, EvalError>,
-        ) -> Result<bool, EvalError>,
-    ) -> Result<bool, EvalError> {
-        let (op, value) = match test {
-            AttrTest::Present => return for_each(&mut |v| Ok(is_present(v))),
-            AttrTest::Compare(op, value) => (*op, value),
-        };
-        let facts = self.facts.facts(attr);
-        let operand = Operand::new(attr, facts, op, value)?;
-        match op {
-            // `ne` is the negation of `eq`, also over multi-valued and absent attributes: with
-            // any value equal, `eq` holds and `ne` does not.
-            // `eq null`: no value; `ne null`: some value.
-            CompareOp::Eq if matches!(value, CompValue::Null) => {
-                Ok(!for_each(&mut |v| Ok(!v.is_null()))?)
-            }
-            CompareOp::Ne if matches!(value, CompValue::Null) => {
-                for_each(&mut |v| Ok(!v.is_null()))
-            }
-            CompareOp::Ne => Ok(!for_each(&mut |v| Ok(operand.equals(v)))?),
-            _ => for_each(&mut |v| Ok(operand.test(op, v))),
+        match self {
+            Test::Present => any(&mut is_present),
+            Test::IsNull => !any(&mut |v| !v.is_null()),
+            Test::IsNotNull => any(&mut |v| !v.is_null()),
+            // `ne` is the negation of `eq`, also over multi-valued and absent attributes.
+            Test::NotEqual(operand) => !any(&mut |v| operand.equals(v)),
+            Test::Compare(op, operand) => any(&mut |v| operand.test(*op, v)),
         }
     }
 }
