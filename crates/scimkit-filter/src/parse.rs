@@ -28,7 +28,9 @@ use std::borrow::Cow;
 pub struct Limits {
     /// The longest input accepted, in bytes. Default 8192.
     pub max_length: usize,
-    /// How deeply parentheses, `not (…)` and value-path brackets may nest. Default 32.
+    /// How deeply parentheses, `not (…)` and value-path brackets may nest. Default 32; values
+    /// above [`Limits::MAX_SUPPORTED_DEPTH`] count as that ceiling, so that parsing, printing,
+    /// evaluating and dropping a tree stays far from any thread's stack limit.
     pub max_depth: usize,
     /// How many attribute expressions (`attr op value`, `attr pr`) one filter may hold.
     /// Default 256 (enough for an `id eq … or id eq …` list of 256 ids).
@@ -46,6 +48,9 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The deepest nesting any configuration allows (see [`max_depth`](Self::max_depth)).
+    pub const MAX_SUPPORTED_DEPTH: usize = 64;
+
     /// Parses a filter (the `filter` query parameter or a `SearchRequest`'s `filter`).
     pub fn parse<'a>(&self, input: &'a str) -> Result<Filter<'a>, ParseError> {
         let mut p = Parser::new(input, *self, Context::Filter)?;
@@ -221,8 +226,9 @@ impl<'a> Parser<'a> {
 
     fn enter(&self, rest: &'a str, depth: usize) -> Result<usize, ParseError> {
         let depth = depth + 1;
-        if depth > self.limits.max_depth {
-            return Err(self.error(rest, Expected::DepthLimit(self.limits.max_depth)));
+        let max = self.limits.max_depth.min(Limits::MAX_SUPPORTED_DEPTH);
+        if depth > max {
+            return Err(self.error(rest, Expected::DepthLimit(max)));
         }
         Ok(depth)
     }
@@ -278,6 +284,18 @@ impl<'a> Parser<'a> {
             }
             // `not` not followed by "(" is an attribute named "not" (legal, if unlikely).
         }
+        self.attr_expr(s, depth, in_brackets)
+    }
+
+    /// `attrExp / valuePath`: kept out of `unary`'s frame, which recursion through parentheses
+    /// repeats, so that deep nesting costs little stack.
+    #[inline(never)]
+    fn attr_expr(
+        &mut self,
+        s: &'a str,
+        depth: usize,
+        in_brackets: bool,
+    ) -> PResult<'a, Filter<'a>> {
         let start = s;
         let (rest, path) = self.attr_path(s)?;
         if let Some(inner) = rest.strip_prefix('[') {

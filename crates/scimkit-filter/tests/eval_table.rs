@@ -2,6 +2,8 @@
 //! match. Covers every operator × value type × case rule × single / multi-valued / complex /
 //! extension attribute, precedence, and the absent-attribute rules (RFC 7644 §3.4.2.2).
 
+#![allow(clippy::unwrap_used)]
+
 use scimkit_filter::{matches, parse, AttrFacts, AttrRef, AttrType, AttributeFacts, EvalError};
 use serde_json::{json, Value};
 
