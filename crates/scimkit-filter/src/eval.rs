@@ -435,7 +435,19 @@ impl<'c> Operand<'c> {
     }
 
     fn equals(&self, v: &Value) -> bool {
-        self.order(v) == Some(Ordering::Equal)
+        match (v, self.value) {
+            // The common case (`userName eq "…"`), without building an ordering.
+            (Value::String(s), CompValue::String(c)) if self.instant.is_none() => {
+                if self.facts.case_exact {
+                    s == c
+                } else if s.len() == c.len() && s.is_ascii() && c.is_ascii() {
+                    s.eq_ignore_ascii_case(c)
+                } else {
+                    compare_str(s, c, false) == Ordering::Equal
+                }
+            }
+            _ => self.order(v) == Some(Ordering::Equal),
+        }
     }
 
     fn test(&self, op: CompareOp, v: &Value) -> bool {
