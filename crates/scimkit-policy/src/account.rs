@@ -107,6 +107,28 @@ impl Account {
         self.membership == Membership::Active
     }
 
+    /// Every field of the account plus `effectiveAccess`, as the tenant admin API shows it.
+    ///
+    /// ```
+    /// use scimkit_policy::{Account, JoinedVia, TemplateId};
+    ///
+    /// let acc = Account::new("ada@example.com", "Ada", TemplateId(2), JoinedVia::DomainAutoAdd);
+    /// let v = acc.to_admin_json();
+    /// assert_eq!(v["effectiveAccess"], true);
+    /// assert_eq!(v["joinedVia"], "domainAutoAdd");
+    /// assert_eq!(v["template"], 2);
+    /// ```
+    pub fn to_admin_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut v {
+            map.insert(
+                "effectiveAccess".to_owned(),
+                serde_json::Value::Bool(self.effective_access()),
+            );
+        }
+        v
+    }
+
     /// Whether `email` is this account's identifier, ignoring letter case.
     pub fn has_email(&self, email: &str) -> bool {
         same_email(&self.email, email)
