@@ -162,7 +162,8 @@ pub enum Effect {
         /// The new name.
         name: String,
     },
-    /// Change the identifier email (only when the rule set applies identifier changes).
+    /// Change the identifier email (only when the rule set applies identifier changes). The
+    /// product must refuse with 409 `uniqueness` if another account of the tenant has it.
     SetEmail {
         /// The new email.
         email: String,

@@ -311,6 +311,29 @@ fn work_email_identifier_setting_guards_emails_instead() {
     assert_eq!(d.into_result().unwrap().account.email, "ryan@contoso.com");
 }
 
+#[test]
+fn emails_identifier_case_change_with_another_change_keeps_stored_spelling() {
+    let mut t = tenant_with(RuleSet::tresorit().with_identifier(IdentifierSource::PrimaryEmail));
+    let (before, acc) = entra_ryan(&mut t);
+    let mut put = before.clone();
+    put["emails"] = json!([
+        {"primary": true, "type": "work", "value": "RYAN@CONTOSO.COM"},
+        {"type": "other", "value": "ryan@example.org"}
+    ]);
+    let d = t.decide(Some(&acc), &Operation::replace(&before, &put), now());
+    assert_eq!(d.outcome_of("emails"), Some(Outcome::Shadow));
+    let a = d.into_result().unwrap();
+    assert!(a.rewritten);
+    assert_eq!(
+        a.resource.as_ref().unwrap()["emails"],
+        json!([
+            {"primary": true, "type": "work", "value": "ryan@contoso.com"},
+            {"type": "other", "value": "ryan@example.org"}
+        ])
+    );
+    assert_eq!(a.account, acc);
+}
+
 // ----- active sets scim_active only; admin suspension sets admin_suspended only -----
 
 #[test]
