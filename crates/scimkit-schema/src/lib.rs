@@ -23,10 +23,13 @@
 
 mod builtin;
 mod error;
+mod messages;
 mod profile;
+mod project;
 mod registry;
 mod resource;
 mod schema;
+mod typed;
 mod validate;
 
 pub use builtin::{
@@ -34,10 +37,17 @@ pub use builtin::{
     GROUP_SCHEMA, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA, USER_SCHEMA,
 };
 pub use error::{ScimError, ScimType, ERROR_SCHEMA};
+pub use messages::{
+    BulkOperation, BulkOperationResponse, BulkRequest, BulkResponse, ErrorResponse, ListResponse,
+    PatchOp, PatchOpKind, PatchOperation, SearchRequest, SortOrder, BULK_REQUEST_SCHEMA,
+    BULK_RESPONSE_SCHEMA, LIST_RESPONSE_SCHEMA, PATCH_OP_SCHEMA, SEARCH_REQUEST_SCHEMA,
+};
 pub use profile::{Profile, PutAbsent, Unknown};
+pub use project::Projection;
 pub use registry::{
     AuthenticationScheme, BulkConfig, FilterConfig, Registry, RegistryBuilder, ResolvedAttr,
     ResourceSchema, ResourceType, SchemaExtension, ServiceProviderConfig, Supported,
 };
 pub use resource::{get_ci, get_ci_mut, is_unassigned, key_ci, remove_ci, values_equal};
 pub use schema::{AttributeDef, AttributeType, Mutability, Returned, Schema, Uniqueness};
+pub use typed::{ExternalId, Group, Meta, MultiValue, Name, ResourceId, User};
