@@ -25,6 +25,10 @@ pub enum Expected {
     OpenParen,
     /// A valid JSON string escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uXXXX`).
     StringEscape,
+    /// A string character: control characters (below U+0020) must be escaped.
+    StringChar,
+    /// The end of an attribute path (a path has at most one sub-attribute).
+    AttrPathEnd,
     /// The closing `"` of a string.
     StringEnd,
     /// A JSON number within the range of a 64-bit float.
@@ -47,12 +51,20 @@ impl fmt::Display for Expected {
             Expected::AttrPath => f.write_str("an attribute path"),
             Expected::AttrName => f.write_str("an attribute name"),
             Expected::CompareOp => f.write_str("a comparison operator"),
-            Expected::CompValue => f.write_str("a comparison value (true, false, null, a number or a string)"),
+            Expected::CompValue => {
+                f.write_str("a comparison value (true, false, null, a number or a string)")
+            }
             Expected::LogicalOpOrEnd => f.write_str("\"and\", \"or\" or the end of the filter"),
             Expected::LogicalOpOrBracket => f.write_str("\"and\", \"or\" or \"]\""),
             Expected::LogicalOpOrParen => f.write_str("\"and\", \"or\" or \")\""),
             Expected::OpenParen => f.write_str("\"(\""),
             Expected::StringEscape => f.write_str("a valid string escape"),
+            Expected::StringChar => {
+                f.write_str("a character other than a control character (escape it)")
+            }
+            Expected::AttrPathEnd => {
+                f.write_str("the end of the attribute path (a path has at most one sub-attribute)")
+            }
             Expected::StringEnd => f.write_str("the closing quote of the string"),
             Expected::Number => f.write_str("a number within range"),
             Expected::PathEnd => f.write_str("a sub-attribute (\".name\") or the end of the path"),
@@ -73,16 +85,26 @@ impl fmt::Display for Expected {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ParseError {
-    pub(crate) offset: usize,
-    pub(crate) expected: Expected,
-    pub(crate) after: Option<String>,
+    offset: usize,
+    expected: Expected,
+    after: Option<String>,
+    context: Context,
+}
+
+/// What was being parsed: decides the SCIM `scimType` of the error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// A filter: `invalidFilter`.
+    Filter,
+    /// A PATCH path or attribute path: `invalidPath`.
+    Path,
 }
 
 /// The longest piece of preceding input quoted in an error message.
 const MAX_QUOTED: usize = 40;
 
 impl ParseError {
-    pub(crate) fn new(input: &str, offset: usize, expected: Expected) -> Self {
+    pub(crate) fn new(input: &str, offset: usize, expected: Expected, context: Context) -> Self {
         let before = input.get(..offset).unwrap_or("").trim_end();
         let after = last_token(before).map(|t| {
             let mut end = t.len().min(MAX_QUOTED);
@@ -95,6 +117,7 @@ impl ParseError {
             offset,
             expected,
             after,
+            context,
         }
     }
 
@@ -108,9 +131,13 @@ impl ParseError {
         &self.expected
     }
 
-    /// The SCIM `scimType` this error maps to when it concerns a filter.
+    /// The SCIM `scimType` this error maps to: `invalidFilter` for a filter, `invalidPath` for
+    /// a PATCH path or attribute path.
     pub fn scim_type(&self) -> &'static str {
-        "invalidFilter"
+        match self.context {
+            Context::Filter => "invalidFilter",
+            Context::Path => "invalidPath",
+        }
     }
 }
 
