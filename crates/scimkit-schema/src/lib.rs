@@ -24,6 +24,7 @@
 mod builtin;
 mod error;
 mod messages;
+mod patch;
 mod profile;
 mod project;
 mod registry;
@@ -42,6 +43,7 @@ pub use messages::{
     PatchOp, PatchOpKind, PatchOperation, SearchRequest, SortOrder, BULK_REQUEST_SCHEMA,
     BULK_RESPONSE_SCHEMA, LIST_RESPONSE_SCHEMA, PATCH_OP_SCHEMA, SEARCH_REQUEST_SCHEMA,
 };
+pub use patch::PatchOutcome;
 pub use profile::{Profile, PutAbsent, Unknown};
 pub use project::Projection;
 pub use registry::{

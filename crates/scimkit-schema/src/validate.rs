@@ -76,7 +76,7 @@ fn type_error(def: &AttributeDef) -> ScimError {
     ))
 }
 
-fn coerce_single(
+pub(crate) fn coerce_single(
     def: &AttributeDef,
     v: Value,
     p: &Profile,
