@@ -574,6 +574,26 @@ impl<'r> ResourceSchema<'r> {
 
         let current = Self::container_ref(obj, t.ext).and_then(|c| get_ci(c, &t.def.name));
         let current_assigned = current.filter(|v| !is_unassigned(v));
+        let eff = t.sub.unwrap_or(t.def);
+
+        // readOnly: rejected, unless it "changes" the attribute to the value it has (Okta).
+        if t.def.mutability == Mutability::ReadOnly || eff.mutability == Mutability::ReadOnly {
+            let unchanged = kind != PatchOpKind::Remove
+                && t.sub.is_none()
+                && t.filter.is_none()
+                && p.ignore_unchanged_read_only
+                && match (value, current_assigned) {
+                    (Some(v), Some(c)) => coerce(t.def, v.clone(), p, Source::Stored)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|n| values_equal(t.def, &n, c)),
+                    _ => false,
+                };
+            if unchanged {
+                return Ok(());
+            }
+            return Err(ScimError::mutability(format!("{} is read-only", eff.name)));
+        }
 
         // Coerce the new value.
         let new = match value {
@@ -594,29 +614,17 @@ impl<'r> ResourceSchema<'r> {
             }
         };
 
-        // Mutability of the attribute itself.
-        let eff = t.sub.unwrap_or(t.def);
-        for d in [t.def, eff] {
-            match d.mutability {
-                Mutability::ReadOnly => {
-                    let same = t.sub.is_none()
-                        && t.filter.is_none()
-                        && matches!((&new, current_assigned), (Some(n), Some(c)) if values_equal(t.def, n, c));
-                    if same && p.ignore_unchanged_read_only && kind != PatchOpKind::Remove {
-                        return Ok(());
-                    }
-                    return Err(ScimError::mutability(format!("{} is read-only", d.name)));
+        // immutable: settable while unassigned, then only to the same value.
+        if t.def.mutability == Mutability::Immutable && t.sub.is_none() && t.filter.is_none() {
+            if let Some(c) = current_assigned {
+                let same = matches!(&new, Some(n) if values_equal(t.def, n, c));
+                if !same {
+                    return Err(ScimError::mutability(format!(
+                        "{} is immutable",
+                        t.def.name
+                    )));
                 }
-                Mutability::Immutable if t.sub.is_none() && t.filter.is_none() => {
-                    if let Some(c) = current_assigned {
-                        let same = matches!(&new, Some(n) if values_equal(t.def, n, c));
-                        if !same {
-                            return Err(ScimError::mutability(format!("{} is immutable", d.name)));
-                        }
-                        return Ok(());
-                    }
-                }
-                _ => {}
+                return Ok(());
             }
         }
         if let Some(n) = &new {
