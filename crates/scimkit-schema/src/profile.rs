@@ -1,0 +1,131 @@
+//! Compatibility profiles: the identity providers' dialects as data.
+//!
+//! A [`Profile`] says how requests are normalised to one canonical model before validation and
+//! PATCH. [`Profile::default`] turns on every normalisation that cannot misread a standard
+//! request (each of them only gives meaning to input that RFC 7643/7644 would reject);
+//! [`Profile::entra_id`] and [`Profile::okta`] add what those identity providers need on top;
+//! [`Profile::strict`] is RFC only. See `docs/schema.md` for the request each flag exists for.
+
+/// What to do with input the schema does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unknown {
+    /// Drop it silently.
+    Ignore,
+    /// Reject the request with `400 invalidValue` (unknown schema) or `invalidSyntax`.
+    Reject,
+}
+
+/// What a PUT that omits a `readWrite` attribute means (RFC 7644 §3.5.1 lets either be chosen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PutAbsent {
+    /// The attribute is cleared (the full-replacement reading).
+    Clear,
+    /// The existing value is kept.
+    Keep,
+}
+
+/// A named set of normalisations and strictness settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Profile {
+    /// The profile's name (`default`, `strict`, `entra-id`, `okta`).
+    pub name: &'static str,
+    /// Attributes the schema does not define (top level and inside complex values).
+    pub unknown_attributes: Unknown,
+    /// URNs in `schemas` (or extension objects) not registered for the resource type.
+    /// Entra ID sends `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`.
+    pub unknown_schemas: Unknown,
+    /// Reject values outside `canonicalValues` for every attribute that lists some (otherwise only
+    /// attributes marked [`strict_canonical`](crate::AttributeDef::strict_canonical) are checked).
+    pub strict_canonical_values: bool,
+    /// PUT without a `readWrite` attribute.
+    pub put_absent: PutAbsent,
+    /// `"True"` / `"False"` (any case) accepted for boolean attributes (Entra ID's default PATCH).
+    pub boolean_strings: bool,
+    /// A path-less add/replace whose value has keys such as `name.givenName`,
+    /// `emails[type eq "work"].value` or `urn:…:enterprise:2.0:User:employeeNumber` treats those
+    /// keys as paths (Entra ID with `aadOptscim062020`).
+    pub path_keys_in_value: bool,
+    /// `remove` on a multi-valued attribute with a `value` list removes exactly the listed
+    /// elements instead of all (Entra ID's default `Remove members`).
+    pub remove_by_value: bool,
+    /// `add` / `replace` on a value path whose filter matches nothing creates the element from
+    /// the filter's `eq` terms instead of failing with `noTarget` (Entra ID).
+    pub create_on_no_match: bool,
+    /// A bare string given for a complex attribute with a `value` sub-attribute becomes
+    /// `{"value": …}` (Entra ID's `manager`).
+    pub complex_from_bare_value: bool,
+    /// A PATCH that "changes" a `readOnly` attribute to the value it already has is a no-op
+    /// instead of a `mutability` error (Okta's group rename sends `id`).
+    pub ignore_unchanged_read_only: bool,
+}
+
+impl Default for Profile {
+    /// Every normalisation that cannot misread a standard request.
+    fn default() -> Self {
+        Profile {
+            name: "default",
+            unknown_attributes: Unknown::Ignore,
+            unknown_schemas: Unknown::Reject,
+            strict_canonical_values: false,
+            put_absent: PutAbsent::Clear,
+            boolean_strings: true,
+            path_keys_in_value: true,
+            remove_by_value: true,
+            create_on_no_match: false,
+            complex_from_bare_value: true,
+            ignore_unchanged_read_only: true,
+        }
+    }
+}
+
+impl Profile {
+    /// RFC 7643 / 7644 only: no dialect normalisation, unknown attributes rejected.
+    pub fn strict() -> Self {
+        Profile {
+            name: "strict",
+            unknown_attributes: Unknown::Reject,
+            unknown_schemas: Unknown::Reject,
+            strict_canonical_values: false,
+            put_absent: PutAbsent::Clear,
+            boolean_strings: false,
+            path_keys_in_value: false,
+            remove_by_value: false,
+            create_on_no_match: false,
+            complex_from_bare_value: false,
+            ignore_unchanged_read_only: false,
+        }
+    }
+
+    /// Microsoft Entra ID, both its default PATCH shapes and the `aadOptscim062020` ones:
+    /// the default profile plus element creation on unmatched value paths and tolerance of
+    /// unknown schema URNs in create bodies.
+    pub fn entra_id() -> Self {
+        Profile {
+            name: "entra-id",
+            unknown_schemas: Unknown::Ignore,
+            create_on_no_match: true,
+            ..Profile::default()
+        }
+    }
+
+    /// Okta: the default profile covers its shapes (full-object PUT with `id`, `meta`, `groups`
+    /// and `password`; path-less `replace` of `active`; group rename carrying `id`).
+    pub fn okta() -> Self {
+        Profile {
+            name: "okta",
+            ..Profile::default()
+        }
+    }
+
+    /// The profile with this name, if any (`default`, `strict`, `entra-id`, `okta`).
+    pub fn by_name(name: &str) -> Option<Self> {
+        [
+            Profile::default(),
+            Profile::strict(),
+            Profile::entra_id(),
+            Profile::okta(),
+        ]
+        .into_iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+}

@@ -1,0 +1,349 @@
+//! `attributes` / `excludedAttributes` projection (RFC 7644 §3.4.2.5, §3.9) honouring
+//! `returned` (RFC 7643 §2.2).
+
+use crate::registry::ResourceSchema;
+use crate::schema::{AttributeDef, Returned};
+use crate::ScimError;
+use serde_json::{Map, Value};
+
+/// One attribute named in `attributes` or `excludedAttributes`, resolved to the schema's
+/// spelling where the schema knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Sel {
+    /// The extension URN (schema spelling); `None` for the core schema and common attributes.
+    ext: Option<String>,
+    /// The attribute name; empty when the whole extension is named.
+    name: String,
+    /// The sub-attribute, if named.
+    sub: Option<String>,
+}
+
+/// A parsed `attributes` / `excludedAttributes` pair, reusable for every resource of a list.
+///
+/// ```
+/// use scimkit_schema::{Projection, Registry};
+/// use serde_json::json;
+///
+/// let registry = Registry::standard();
+/// let users = registry.resource_type("User").unwrap();
+/// let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "2819c223",
+///                   "userName": "bjensen", "name": {"givenName": "Barbara", "familyName": "Jensen"},
+///                   "password": "t1meMa$heen"});
+/// let p = Projection::from_query(&users, Some("name.givenName"), None).unwrap();
+/// assert_eq!(users.project(&user, &p), json!({
+///     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "2819c223",
+///     "name": {"givenName": "Barbara"}
+/// }));
+/// // `password` is `returned: never`: never echoed back.
+/// assert!(users.project(&user, &Projection::default()).get("password").is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Projection {
+    attributes: Option<Vec<Sel>>,
+    excluded: Vec<Sel>,
+}
+
+impl Projection {
+    /// Builds a projection from the comma-separated query parameters.
+    pub fn from_query(
+        rs: &ResourceSchema<'_>,
+        attributes: Option<&str>,
+        excluded_attributes: Option<&str>,
+    ) -> Result<Self, ScimError> {
+        let split = |s: &str| -> Vec<String> {
+            s.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        Self::new(
+            rs,
+            attributes.map(split).as_deref(),
+            excluded_attributes.map(split).as_deref().unwrap_or(&[]),
+        )
+    }
+
+    /// Builds a projection from lists of attribute paths (as in a `SearchRequest`).
+    pub fn new(
+        rs: &ResourceSchema<'_>,
+        attributes: Option<&[String]>,
+        excluded_attributes: &[String],
+    ) -> Result<Self, ScimError> {
+        let attributes = match attributes {
+            Some(list) if !list.is_empty() => Some(
+                list.iter()
+                    .map(|p| resolve(rs, p))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            _ => None,
+        };
+        let excluded = excluded_attributes
+            .iter()
+            .map(|p| resolve(rs, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Projection {
+            attributes,
+            excluded,
+        })
+    }
+
+    /// Whether this projection returns the default set of attributes.
+    pub fn is_default(&self) -> bool {
+        self.attributes.is_none() && self.excluded.is_empty()
+    }
+}
+
+fn resolve(rs: &ResourceSchema<'_>, path: &str) -> Result<Sel, ScimError> {
+    let path = path.trim();
+    let (schema, rest) = rs.split_urn(path);
+    let ext = schema.filter(|s| !rs.is_core(&s.id));
+    if path.is_empty() || (schema.is_none() && rest.contains(':')) {
+        return Err(ScimError::invalid_value(
+            "attributes and excludedAttributes take attribute paths of this resource type",
+        ));
+    }
+    let (name, sub) = match rest.split_once('.') {
+        Some((n, s)) => (n, Some(s)),
+        None => (rest, None),
+    };
+    if name.is_empty() && sub.is_some() {
+        return Err(ScimError::invalid_value("an attribute path is malformed"));
+    }
+    let def = match ext {
+        Some(e) => e.get(name),
+        None => rs.core_attribute(name),
+    };
+    let canonical_name = def.map_or_else(|| name.to_string(), |d| d.name.clone());
+    let canonical_sub = sub.map(|s| {
+        def.and_then(|d| d.sub_attribute(s))
+            .map_or_else(|| s.to_string(), |sd| sd.name.clone())
+    });
+    Ok(Sel {
+        ext: ext.map(|e| e.id.clone()),
+        name: canonical_name,
+        sub: canonical_sub,
+    })
+}
+
+/// How one attribute is selected.
+enum Pick<'p> {
+    Skip,
+    All {
+        exclude_subs: Vec<&'p str>,
+    },
+    Subs {
+        include: Vec<&'p str>,
+        exclude_subs: Vec<&'p str>,
+    },
+}
+
+fn same_ext(sel: &Sel, ext: Option<&str>) -> bool {
+    match (&sel.ext, ext) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    }
+}
+
+impl Projection {
+    fn pick<'p>(&'p self, ext: Option<&str>, name: &str, returned: Returned) -> Pick<'p> {
+        if returned == Returned::Never {
+            return Pick::Skip;
+        }
+        let names = |s: &Sel| same_ext(s, ext) && s.name.eq_ignore_ascii_case(name);
+        // A whole extension named in `attributes` selects all its attributes.
+        let whole_ext =
+            |s: &Sel| ext.is_some() && same_ext(s, ext) && s.name.is_empty() && s.sub.is_none();
+        let mut pick = match (&self.attributes, returned) {
+            (_, Returned::Always) => Pick::All {
+                exclude_subs: Vec::new(),
+            },
+            (None, Returned::Request) => Pick::Skip,
+            (None, _) => Pick::All {
+                exclude_subs: Vec::new(),
+            },
+            (Some(list), _) => {
+                if list
+                    .iter()
+                    .any(|s| whole_ext(s) || (names(s) && s.sub.is_none()))
+                {
+                    Pick::All {
+                        exclude_subs: Vec::new(),
+                    }
+                } else {
+                    let include: Vec<&str> = list
+                        .iter()
+                        .filter(|s| names(s))
+                        .filter_map(|s| s.sub.as_deref())
+                        .collect();
+                    if include.is_empty() {
+                        Pick::Skip
+                    } else {
+                        Pick::Subs {
+                            include,
+                            exclude_subs: Vec::new(),
+                        }
+                    }
+                }
+            }
+        };
+        if returned != Returned::Always {
+            for s in &self.excluded {
+                if whole_ext(s) || (names(s) && s.sub.is_none()) {
+                    return Pick::Skip;
+                }
+                if names(s) {
+                    if let (
+                        Pick::All { exclude_subs } | Pick::Subs { exclude_subs, .. },
+                        Some(sub),
+                    ) = (&mut pick, s.sub.as_deref())
+                    {
+                        exclude_subs.push(sub);
+                    }
+                }
+            }
+        }
+        pick
+    }
+}
+
+/// Projects one complex value (an object) according to the pick and the sub-attributes'
+/// `returned`.
+fn project_object(
+    def: Option<&AttributeDef>,
+    obj: &Map<String, Value>,
+    include: Option<&[&str]>,
+    exclude: &[&str],
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in obj {
+        let sd = def.and_then(|d| d.sub_attribute(k));
+        let returned = sd.map_or(Returned::Default, |s| s.returned);
+        let keep = match returned {
+            Returned::Never => false,
+            Returned::Always => true,
+            Returned::Request => {
+                include.is_some_and(|i| i.iter().any(|n| n.eq_ignore_ascii_case(k)))
+            }
+            Returned::Default => {
+                include.map_or(true, |i| i.iter().any(|n| n.eq_ignore_ascii_case(k)))
+                    && !exclude.iter().any(|n| n.eq_ignore_ascii_case(k))
+            }
+        };
+        if keep {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+fn project_value(
+    def: Option<&AttributeDef>,
+    v: &Value,
+    include: Option<&[&str]>,
+    exclude: &[&str],
+) -> Option<Value> {
+    let simple = include.is_none()
+        && exclude.is_empty()
+        && def.map_or(true, |d| {
+            d.sub_attributes
+                .iter()
+                .all(|s| matches!(s.returned, Returned::Default | Returned::Always))
+        });
+    if simple {
+        return Some(v.clone());
+    }
+    match v {
+        Value::Object(o) => {
+            let p = project_object(def, o, include, exclude);
+            (!p.is_empty()).then_some(Value::Object(p))
+        }
+        Value::Array(items) => {
+            let out: Vec<Value> = items
+                .iter()
+                .filter_map(|e| match e {
+                    Value::Object(o) => {
+                        let p = project_object(def, o, include, exclude);
+                        (!p.is_empty()).then_some(Value::Object(p))
+                    }
+                    other => include.is_none().then(|| other.clone()),
+                })
+                .collect();
+            (!out.is_empty()).then_some(Value::Array(out))
+        }
+        other => include.is_none().then(|| other.clone()),
+    }
+}
+
+impl ResourceSchema<'_> {
+    /// Applies a projection to one resource: only what `returned`, `attributes` and
+    /// `excludedAttributes` allow, with `schemas` and `returned: always` attributes (`id`)
+    /// always present and `returned: never` attributes (`password`) never.
+    pub fn project(&self, resource: &Value, projection: &Projection) -> Value {
+        let Some(obj) = resource.as_object() else {
+            return resource.clone();
+        };
+        let mut out = Map::new();
+        for (k, v) in obj {
+            if k.eq_ignore_ascii_case("schemas") {
+                out.insert(k.clone(), v.clone());
+                continue;
+            }
+            if let Some(ext) = self.extension(k) {
+                let Some(eobj) = v.as_object() else { continue };
+                let mut eo = Map::new();
+                for (ek, ev) in eobj {
+                    let def = ext.get(ek);
+                    let returned = def.map_or(Returned::Default, |d| d.returned);
+                    if let Some(pv) =
+                        self.project_attr(projection, Some(&ext.id), ek, def, returned, ev)
+                    {
+                        eo.insert(ek.clone(), pv);
+                    }
+                }
+                if !eo.is_empty() {
+                    out.insert(k.clone(), Value::Object(eo));
+                }
+                continue;
+            }
+            let def = self.core_attribute(k);
+            let returned = def.map_or(Returned::Default, |d| d.returned);
+            if let Some(pv) = self.project_attr(projection, None, k, def, returned, v) {
+                out.insert(k.clone(), pv);
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn project_attr(
+        &self,
+        projection: &Projection,
+        ext: Option<&str>,
+        name: &str,
+        def: Option<&AttributeDef>,
+        returned: Returned,
+        v: &Value,
+    ) -> Option<Value> {
+        match projection.pick(ext, name, returned) {
+            Pick::Skip => None,
+            Pick::All { exclude_subs } => project_value(def, v, None, &exclude_subs),
+            Pick::Subs {
+                include,
+                exclude_subs,
+            } => project_value(def, v, Some(&include), &exclude_subs),
+        }
+    }
+
+    /// Applies a projection to every resource of a list.
+    pub fn project_all<'v>(
+        &self,
+        resources: impl IntoIterator<Item = &'v Value>,
+        projection: &Projection,
+    ) -> Vec<Value> {
+        resources
+            .into_iter()
+            .map(|r| self.project(r, projection))
+            .collect()
+    }
+}

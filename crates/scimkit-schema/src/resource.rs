@@ -1,0 +1,139 @@
+//! Schema-aware, case-insensitive access to resources held as JSON.
+
+use crate::registry::ResourceSchema;
+use crate::schema::AttributeDef;
+use serde_json::{Map, Value};
+
+/// Looks a key up without regard to letter case (RFC 7643 §2.1); an exact match is tried first.
+pub fn get_ci<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    if let Some(v) = object.get(name) {
+        return Some(v);
+    }
+    object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+/// The key spelled as stored, for a name compared without regard to letter case.
+pub fn key_ci<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v str> {
+    if let Some((k, _)) = object.get_key_value(name) {
+        return Some(k.as_str());
+    }
+    object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map(String::as_str)
+}
+
+/// Mutable case-insensitive lookup.
+pub fn get_ci_mut<'v>(object: &'v mut Map<String, Value>, name: &str) -> Option<&'v mut Value> {
+    if object.contains_key(name) {
+        return object.get_mut(name);
+    }
+    object
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+/// Removes a key compared without regard to letter case; returns the removed value.
+pub fn remove_ci(object: &mut Map<String, Value>, name: &str) -> Option<Value> {
+    if let Some(v) = object.remove(name) {
+        return Some(v);
+    }
+    let key = object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))?
+        .clone();
+    object.remove(&key)
+}
+
+/// Whether a value counts as unassigned (RFC 7643 §2.5: null, empty array; plus empty object).
+pub fn is_unassigned(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.values().all(is_unassigned),
+        _ => false,
+    }
+}
+
+/// Compares two values of an attribute as the attribute's `caseExact` says.
+pub fn values_equal(def: &AttributeDef, a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) if !def.case_exact => x.eq_ignore_ascii_case(y),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| match get_ci(y, k) {
+                    Some(w) => match def.sub_attribute(k) {
+                        Some(sd) => values_equal(sd, v, w),
+                        None => v == w,
+                    },
+                    None => false,
+                })
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().all(|e| y.iter().any(|f| element_equal(def, e, f)))
+        }
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn element_equal(def: &AttributeDef, a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) if !def.case_exact => x.eq_ignore_ascii_case(y),
+        (Value::Object(_), Value::Object(_)) => values_equal(def, a, b),
+        _ => a == b,
+    }
+}
+
+impl<'r> ResourceSchema<'r> {
+    /// Reads an attribute by path, without regard to letter case: `userName`,
+    /// `name.givenName`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`,
+    /// `urn:…:enterprise:2.0:User:manager.value`. Returns `None` when the path names no
+    /// attribute of this type or the attribute has no value.
+    ///
+    /// ```
+    /// use scimkit_schema::Registry;
+    /// use serde_json::json;
+    ///
+    /// let registry = Registry::standard();
+    /// let users = registry.resource_type("User").unwrap();
+    /// let user = json!({
+    ///     "userName": "bjensen",
+    ///     "name": {"givenName": "Barbara"},
+    ///     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tour"}
+    /// });
+    /// assert_eq!(users.get(&user, "USERNAME"), Some(&json!("bjensen")));
+    /// assert_eq!(users.get(&user, "name.GIVENNAME"), Some(&json!("Barbara")));
+    /// assert_eq!(
+    ///     users.get(&user, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+    ///     Some(&json!("Tour"))
+    /// );
+    /// ```
+    pub fn get<'v>(&self, resource: &'v Value, path: &str) -> Option<&'v Value> {
+        let obj = resource.as_object()?;
+        let (schema, rest) = self.split_urn(path);
+        let (container, rest) = match schema {
+            Some(s) if !self.is_core(&s.id) => {
+                let ext = get_ci(obj, &s.id)?.as_object()?;
+                if rest.is_empty() {
+                    return get_ci(obj, &s.id);
+                }
+                (ext, rest)
+            }
+            _ => (obj, rest),
+        };
+        let (name, sub) = match rest.split_once('.') {
+            Some((n, s)) => (n, Some(s)),
+            None => (rest, None),
+        };
+        let v = get_ci(container, name)?;
+        match sub {
+            None => Some(v),
+            Some(s) => get_ci(v.as_object()?, s),
+        }
+    }
+}
