@@ -1,3 +1,75 @@
-//! A framework-agnostic SCIM 2.0 endpoint: `http::Request` in, `http::Response` out.
-//! The API arrives with its own issue.
+//! A framework-agnostic, multi-tenant SCIM 2.0 endpoint (RFC 7643, RFC 7644):
+//! `http::Request` in, `http::Response<Bytes>` out.
+//!
+//! - [`Dispatcher`] routes `/Users`, `/Groups` and every registered resource type, `/.search`,
+//!   `/Bulk` and the discovery endpoints; it parses queries, enforces limits and
+//!   preconditions, and renders SCIM responses and errors. It has no runtime or web-framework
+//!   dependency and never opens a socket.
+//! - [`Authenticator`] maps a request to a [`Principal`] (its tenant); [`BearerTokens`] keeps
+//!   only SHA-256 digests of tokens and compares in constant time.
+//! - [`Store`] is the async, tenant-scoped, versioned storage interface; [`MemoryStore`] the
+//!   indexed in-memory implementation.
+//! - [`Hooks`] is where a provisioning policy decides on each write before it is stored.
+//!
+//! ```
+//! use scimkit_dispatch::{BearerTokens, Dispatcher, MemoryStore, TenantId};
+//!
+//! let tokens = BearerTokens::new();
+//! tokens.insert("secret", TenantId::new("acme"));
+//! let scim = Dispatcher::new(MemoryStore::new(), tokens);
+//! # scimkit_dispatch::block_on(async {
+//! let req = http::Request::get("/Users?filter=userName%20eq%20%22bjensen%22")
+//!     .header("Authorization", "Bearer secret")
+//!     .body(bytes::Bytes::new())
+//!     .unwrap();
+//! let resp = scim.handle_bytes(req).await;
+//! assert_eq!(resp.status(), 200);
+//! let body: serde_json::Value = serde_json::from_slice(resp.body()).unwrap();
+//! assert_eq!(body["totalResults"], 0);
+//! # });
+//! ```
 #![forbid(unsafe_code)]
+
+mod auth;
+mod bulk;
+mod dispatcher;
+mod hooks;
+mod http_util;
+mod memory;
+mod store;
+#[cfg(feature = "tower")]
+pub mod tower;
+
+pub use auth::{bearer_token, token_digest, AllowAll, Authenticator, BearerTokens, Principal};
+pub use dispatcher::{Config, Dispatcher, DispatcherBuilder};
+pub use hooks::{Hooks, NoHooks, Write, WriteKind};
+pub use http_util::{error_response, SCIM_JSON};
+pub use memory::MemoryStore;
+pub use store::{Change, Page, Query, Store, StoreError, Stored, TenantId, Version};
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// Runs a future to completion on the current thread, parking between polls.
+///
+/// The dispatcher needs no runtime of its own: with [`MemoryStore`] every store future is
+/// ready at once, so this is enough for tests, examples and synchronous callers.
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}

@@ -1,0 +1,1183 @@
+//! [`MemoryStore`]: the embedded, indexed, concurrent in-memory [`Store`].
+
+use crate::store::{Change, Page, Query, Store, StoreError, Stored, TenantId, Version};
+use scimkit_filter::{compare_resources, AttrRef, AttrTest, CompValue, CompareOp, Filter, Matcher};
+use scimkit_schema::{get_ci, remove_ci, ResourceSchema};
+use serde_json::{json, Map, Value};
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::{ready, Future};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// An in-memory [`Store`]: the embedded default, and the reference for other implementations.
+///
+/// - **Concurrent**: one lock per tenant, held only inside a synchronous section (never across
+///   an `.await`: every future it returns is already complete).
+/// - **Indexed** by `id`, `userName` (case-insensitive, unique per tenant), `externalId`,
+///   `displayName` (case-insensitive; unique per tenant for groups unless configured off) and
+///   membership (a reverse index from member to groups). `eq` filters on these attributes,
+///   alone or in `and` / `or`, are answered from the indexes without scanning; other filters
+///   scan with the filter evaluator.
+/// - **Membership**: a `Group`'s `members` and a `User`'s computed `groups` come from one
+///   relation; deleting a resource removes it from every group; member deltas apply atomically.
+///
+/// Cheap to clone: clones share the data.
+///
+/// ```
+/// use scimkit_dispatch::{MemoryStore, Store, TenantId};
+/// use serde_json::json;
+/// # scimkit_dispatch::block_on(async {
+/// let store = MemoryStore::new();
+/// let acme = TenantId::new("acme");
+/// let user = store.create(&acme, "User", json!({"userName": "bjensen"})).await.unwrap();
+/// let again = store.get(&acme, "User", &user.id).await.unwrap().unwrap();
+/// assert_eq!(again.resource["userName"], "bjensen");
+/// // Another tenant sees nothing, and may use the same userName.
+/// let other = TenantId::new("globex");
+/// assert!(store.get(&other, "User", &user.id).await.unwrap().is_none());
+/// assert!(store.create(&other, "User", json!({"userName": "BJENSEN"})).await.is_ok());
+/// assert!(store.create(&acme, "User", json!({"userName": "BJENSEN"})).await.is_err());
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    tenants: RwLock<HashMap<TenantId, Arc<RwLock<TenantData>>>>,
+    unique_group_display_name: bool,
+    ids: IdGen,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store; group `displayName` is unique per tenant (Entra ID requires it).
+    pub fn new() -> Self {
+        MemoryStore {
+            inner: Arc::new(Inner {
+                tenants: RwLock::new(HashMap::new()),
+                unique_group_display_name: true,
+                ids: IdGen::new(),
+            }),
+        }
+    }
+
+    /// An empty store where groups may share a `displayName`.
+    pub fn without_unique_group_names() -> Self {
+        MemoryStore {
+            inner: Arc::new(Inner {
+                tenants: RwLock::new(HashMap::new()),
+                unique_group_display_name: false,
+                ids: IdGen::new(),
+            }),
+        }
+    }
+
+    /// How many resources of a type a tenant holds.
+    pub fn count(&self, tenant: &TenantId, resource_type: &str) -> usize {
+        match self.tenant(tenant) {
+            Some(t) => read(&t)
+                .types
+                .get(&type_key(resource_type))
+                .map_or(0, |td| td.by_id.len()),
+            None => 0,
+        }
+    }
+
+    fn tenant(&self, tenant: &TenantId) -> Option<Arc<RwLock<TenantData>>> {
+        read(&self.inner.tenants).get(tenant).cloned()
+    }
+
+    fn tenant_or_create(&self, tenant: &TenantId) -> Arc<RwLock<TenantData>> {
+        if let Some(t) = self.tenant(tenant) {
+            return t;
+        }
+        write(&self.inner.tenants)
+            .entry(tenant.clone())
+            .or_default()
+            .clone()
+    }
+
+    fn create_sync(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        resource: Value,
+    ) -> Result<Stored, StoreError> {
+        let Value::Object(mut doc) = resource else {
+            return Err(StoreError::InvalidValue(
+                "a resource must be a JSON object".into(),
+            ));
+        };
+        let key = type_key(resource_type);
+        let is_group = key == "group";
+        let members = if is_group {
+            take_members(&mut doc)?
+        } else {
+            Vec::new()
+        };
+        strip_server_attributes(&mut doc);
+        let t = self.tenant_or_create(tenant);
+        let mut td = write(&t);
+        let keys = IndexKeys::of(&key, &doc);
+        td.types
+            .entry(key.clone())
+            .or_insert_with(|| TypeData::new(resource_type))
+            .check_unique(
+                &keys,
+                None,
+                is_group && self.inner.unique_group_display_name,
+            )?;
+        let members = td.resolve_members(members)?;
+        let id = self.inner.ids.next();
+        let now = now();
+        td.seq += 1;
+        let seq = td.seq;
+        let ty = td
+            .types
+            .entry(key.clone())
+            .or_insert_with(|| TypeData::new(resource_type));
+        let canonical = ty.name.clone();
+        doc.insert("id".into(), Value::String(id.clone()));
+        doc.insert(
+            "meta".into(),
+            json!({
+                "resourceType": canonical,
+                "created": now,
+                "lastModified": now,
+                "version": Version(1).etag(),
+            }),
+        );
+        ty.index(&id, &keys);
+        ty.order.insert(seq, id.clone());
+        ty.by_id.insert(
+            id.clone(),
+            Entry {
+                seq,
+                version: 1,
+                doc: Value::Object(doc),
+                keys,
+            },
+        );
+        if is_group {
+            td.members.insert(id.clone(), MemberList::default());
+            td.apply_members(&id, members, &[]);
+        }
+        td.view(&key, &id, true)
+            .ok_or_else(|| StoreError::Backend("created resource vanished".into()))
+    }
+
+    fn get_sync(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<Stored>, StoreError> {
+        let Some(t) = self.tenant(tenant) else {
+            return Ok(None);
+        };
+        let td = read(&t);
+        Ok(td.view(&type_key(resource_type), id, true))
+    }
+
+    fn write_sync(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        id: &str,
+        change: Change,
+        replace_members: Option<Vec<Value>>,
+        expected: Option<Version>,
+    ) -> Result<Stored, StoreError> {
+        let key = type_key(resource_type);
+        let is_group = key == "group";
+        let not_found = || StoreError::NotFound(id.to_string());
+        let t = self.tenant(tenant).ok_or_else(not_found)?;
+        let mut td = write(&t);
+        let entry = td
+            .types
+            .get(&key)
+            .and_then(|ty| ty.by_id.get(id))
+            .ok_or_else(not_found)?;
+        if let Some(v) = expected {
+            if v.0 != entry.version {
+                return Err(StoreError::VersionMismatch {
+                    current: Version(entry.version),
+                });
+            }
+        }
+        // Work out everything that can fail before changing anything.
+        let new_doc = match change.attributes {
+            Some(Value::Object(mut doc)) => {
+                if is_group {
+                    remove_ci(&mut doc, "members");
+                }
+                strip_server_attributes(&mut doc);
+                Some(doc)
+            }
+            Some(_) => {
+                return Err(StoreError::InvalidValue(
+                    "a resource must be a JSON object".into(),
+                ))
+            }
+            None => None,
+        };
+        let new_keys = new_doc.as_ref().map(|d| IndexKeys::of(&key, d));
+        if let (Some(keys), Some(ty)) = (&new_keys, td.types.get(&key)) {
+            ty.check_unique(
+                keys,
+                Some(id),
+                is_group && self.inner.unique_group_display_name,
+            )?;
+        }
+        let (add, remove) = if is_group {
+            let add = td.resolve_members(parse_members(change.add_members)?)?;
+            let mut remove = change.remove_members;
+            if let Some(all) = replace_members {
+                let wanted = td.resolve_members(parse_members(all)?)?;
+                let current: Vec<String> = td
+                    .members
+                    .get(id)
+                    .map(|m| m.items.iter().map(|(k, _)| k.clone()).collect())
+                    .unwrap_or_default();
+                remove.extend(
+                    current
+                        .into_iter()
+                        .filter(|c| !wanted.iter().any(|(w, _)| w == c)),
+                );
+                (wanted.into_iter().chain(add).collect(), remove)
+            } else {
+                (add, remove)
+            }
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        // Apply.
+        let now = now();
+        let Some(ty) = td.types.get_mut(&key) else {
+            return Err(not_found());
+        };
+        if let (Some(mut doc), Some(keys)) = (new_doc, new_keys) {
+            let Some(entry) = ty.by_id.get_mut(id) else {
+                return Err(not_found());
+            };
+            let old_keys = std::mem::take(&mut entry.keys);
+            if let Some(meta) = entry.doc.get("meta").cloned() {
+                doc.insert("meta".into(), meta);
+            }
+            doc.insert("id".into(), Value::String(id.to_string()));
+            entry.doc = Value::Object(doc);
+            entry.keys = keys.clone();
+            ty.unindex(id, &old_keys);
+            ty.index(id, &keys);
+        }
+        let mut touched = td.apply_members(id, add, &remove);
+        touched.retain(|g| g != id);
+        td.bump(&key, id, &now);
+        for g in touched {
+            td.bump("group", &g, &now);
+        }
+        td.view(&key, id, true).ok_or_else(not_found)
+    }
+
+    fn delete_sync(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        id: &str,
+        expected: Option<Version>,
+    ) -> Result<(), StoreError> {
+        let key = type_key(resource_type);
+        let not_found = || StoreError::NotFound(id.to_string());
+        let t = self.tenant(tenant).ok_or_else(not_found)?;
+        let mut td = write(&t);
+        let ty = td.types.get_mut(&key).ok_or_else(not_found)?;
+        let entry = ty.by_id.get(id).ok_or_else(not_found)?;
+        if let Some(v) = expected {
+            if v.0 != entry.version {
+                return Err(StoreError::VersionMismatch {
+                    current: Version(entry.version),
+                });
+            }
+        }
+        let Some(entry) = ty.by_id.remove(id) else {
+            return Err(not_found());
+        };
+        ty.order.remove(&entry.seq);
+        ty.unindex(id, &entry.keys);
+        let now = now();
+        // Its own members (a group) lose their back-reference.
+        if let Some(list) = td.members.remove(id) {
+            for (m, _) in list.items {
+                if let Some(set) = td.member_of.get_mut(&m) {
+                    set.remove(id);
+                    if set.is_empty() {
+                        td.member_of.remove(&m);
+                    }
+                }
+            }
+        }
+        // It leaves every group it was a member of.
+        if let Some(groups) = td.member_of.remove(id) {
+            for g in groups {
+                if let Some(list) = td.members.get_mut(&g) {
+                    list.remove(id);
+                }
+                td.bump("group", &g, &now);
+            }
+        }
+        Ok(())
+    }
+
+    fn query_sync(&self, tenant: &TenantId, q: Query<'_>) -> Result<Page, StoreError> {
+        let rs = q.resource_type;
+        let matcher = match q.filter {
+            Some(f) => {
+                Some(Matcher::new(f, &rs).map_err(|e| StoreError::InvalidFilter(e.to_string()))?)
+            }
+            None => None,
+        };
+        let Some(t) = self.tenant(tenant) else {
+            return Ok(Page::default());
+        };
+        let td = read(&t);
+        let key = type_key(rs.name());
+        let Some(ty) = td.types.get(&key) else {
+            return Ok(Page::default());
+        };
+        let limit = q.limit.unwrap_or(usize::MAX);
+        // The fast path: everything, in creation order.
+        if q.filter.is_none() && q.sort.is_none() {
+            let resources = ty
+                .order
+                .values()
+                .skip(q.offset)
+                .take(limit)
+                .filter_map(|id| td.view(&key, id, q.with_members))
+                .collect();
+            return Ok(Page {
+                total: ty.by_id.len(),
+                resources,
+            });
+        }
+        let needs_view = q.filter.is_some_and(mentions_relation)
+            || q.sort.is_some_and(|(by, _)| is_relation(&by.name));
+        let candidates = q.filter.and_then(|f| ty.candidates(f, &rs));
+        let mut ids: Vec<(&u64, &String)> = match &candidates {
+            Some(list) => {
+                let mut v: Vec<_> = list
+                    .iter()
+                    .filter_map(|id| ty.by_id.get_key_value(id.as_str()))
+                    .map(|(k, e)| (&e.seq, k))
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+            None => ty.order.iter().collect(),
+        };
+        let mut views: HashMap<&str, Value> = HashMap::new();
+        if needs_view {
+            for (_, id) in &ids {
+                if let Some(s) = td.view(&key, id, true) {
+                    views.insert(id.as_str(), s.resource);
+                }
+            }
+        }
+        let doc_of = |id: &str| -> Option<&Value> {
+            if needs_view {
+                views.get(id)
+            } else {
+                ty.by_id.get(id).map(|e| &e.doc)
+            }
+        };
+        if let Some(m) = &matcher {
+            ids.retain(|(_, id)| doc_of(id).is_some_and(|d| m.matches(d)));
+        }
+        if let Some((by, order)) = q.sort {
+            let null = Value::Null;
+            ids.sort_by(|(_, a), (_, b)| {
+                compare_resources(
+                    doc_of(a).unwrap_or(&null),
+                    doc_of(b).unwrap_or(&null),
+                    by,
+                    order,
+                    &rs,
+                )
+            });
+        }
+        let total = ids.len();
+        let resources = ids
+            .into_iter()
+            .skip(q.offset)
+            .take(limit)
+            .filter_map(|(_, id)| td.view(&key, id, q.with_members))
+            .collect();
+        Ok(Page { total, resources })
+    }
+}
+
+impl Store for MemoryStore {
+    fn create(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        resource: Value,
+    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
+        ready(self.create_sync(tenant, resource_type, resource))
+    }
+
+    fn get(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Stored>, StoreError>> + Send {
+        ready(self.get_sync(tenant, resource_type, id))
+    }
+
+    fn update(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        id: &str,
+        change: Change,
+        expected: Option<Version>,
+    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
+        ready(self.write_sync(tenant, resource_type, id, change, None, expected))
+    }
+
+    fn replace(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        id: &str,
+        mut resource: Value,
+        expected: Option<Version>,
+    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
+        let members = if type_key(resource_type) == "group" {
+            let m = resource
+                .as_object_mut()
+                .and_then(|o| remove_ci(o, "members"));
+            Some(match m {
+                Some(Value::Array(a)) => a,
+                _ => Vec::new(),
+            })
+        } else {
+            None
+        };
+        let change = Change {
+            attributes: Some(resource),
+            ..Change::default()
+        };
+        ready(self.write_sync(tenant, resource_type, id, change, members, expected))
+    }
+
+    fn delete(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        id: &str,
+        expected: Option<Version>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        ready(self.delete_sync(tenant, resource_type, id, expected))
+    }
+
+    fn query(
+        &self,
+        tenant: &TenantId,
+        query: Query<'_>,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send {
+        ready(self.query_sync(tenant, query))
+    }
+
+    fn answers(&self, _resource_type: &str, _filter: &Filter<'_>) -> bool {
+        true
+    }
+
+    fn sorts_by(&self, _resource_type: &str, _by: &scimkit_filter::AttrPath<'_>) -> bool {
+        true
+    }
+}
+
+fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn type_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
+    }
+}
+
+fn now() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn is_relation(name: &str) -> bool {
+    name.eq_ignore_ascii_case("members") || name.eq_ignore_ascii_case("groups")
+}
+
+fn mentions_relation(f: &Filter<'_>) -> bool {
+    match f {
+        Filter::Attr { path, .. } => is_relation(&path.name),
+        Filter::ValuePath(vp) => is_relation(&vp.attr.name),
+        Filter::And(fs) | Filter::Or(fs) => fs.iter().any(mentions_relation),
+        Filter::Not(f) => mentions_relation(f),
+    }
+}
+
+/// Drops what the store maintains itself.
+fn strip_server_attributes(doc: &mut Map<String, Value>) {
+    for k in ["id", "meta", "groups"] {
+        remove_ci(doc, k);
+    }
+}
+
+/// A member as given: its id and the element to keep (`value`, `type`, `display`).
+type Member = (String, Value);
+
+fn parse_members(list: Vec<Value>) -> Result<Vec<Member>, StoreError> {
+    list.into_iter()
+        .map(|m| {
+            let id = match &m {
+                Value::Object(o) => get_ci(o, "value").and_then(Value::as_str),
+                Value::String(s) => Some(s.as_str()),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                StoreError::InvalidValue("each member must have a string \"value\"".into())
+            })?
+            .to_string();
+            Ok((id, m))
+        })
+        .collect()
+}
+
+fn take_members(doc: &mut Map<String, Value>) -> Result<Vec<Member>, StoreError> {
+    match remove_ci(doc, "members") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => parse_members(a),
+        Some(_) => Err(StoreError::InvalidValue("members must be an array".into())),
+    }
+}
+
+#[derive(Debug, Default)]
+struct TenantData {
+    seq: u64,
+    types: HashMap<String, TypeData>,
+    /// group id → its members.
+    members: HashMap<String, MemberList>,
+    /// member id → the groups it is a direct member of.
+    member_of: HashMap<String, BTreeSet<String>>,
+}
+
+impl TenantData {
+    /// Checks that every member exists in this tenant and fills in its `type`.
+    fn resolve_members(&self, members: Vec<Member>) -> Result<Vec<Member>, StoreError> {
+        members
+            .into_iter()
+            .map(|(id, given)| {
+                let kind = ["user", "group"]
+                    .into_iter()
+                    .find(|k| {
+                        self.types
+                            .get(*k)
+                            .is_some_and(|t| t.by_id.contains_key(&id))
+                    })
+                    .ok_or_else(|| {
+                        StoreError::InvalidValue(format!(
+                            "member {id} is not a user or group of this tenant"
+                        ))
+                    })?;
+                let mut element = Map::new();
+                element.insert("value".into(), Value::String(id.clone()));
+                if let Value::Object(o) = &given {
+                    if let Some(d) = get_ci(o, "display").filter(|d| d.is_string()) {
+                        element.insert("display".into(), d.clone());
+                    }
+                }
+                let kind = if kind == "user" { "User" } else { "Group" };
+                element.insert("type".into(), Value::String(kind.into()));
+                Ok((id, Value::Object(element)))
+            })
+            .collect()
+    }
+
+    /// Applies member deltas to a group; returns the groups whose version must move (the
+    /// group itself is always among them when anything changed).
+    fn apply_members(&mut self, group: &str, add: Vec<Member>, remove: &[String]) -> Vec<String> {
+        let Some(list) = self.members.get_mut(group) else {
+            return Vec::new();
+        };
+        let mut changed = false;
+        for id in remove {
+            if list.remove(id) {
+                changed = true;
+                if let Some(set) = self.member_of.get_mut(id) {
+                    set.remove(group);
+                    if set.is_empty() {
+                        self.member_of.remove(id);
+                    }
+                }
+            }
+        }
+        for (id, element) in add {
+            if list.add(id.clone(), element) {
+                changed = true;
+                self.member_of
+                    .entry(id)
+                    .or_default()
+                    .insert(group.to_string());
+            }
+        }
+        if changed {
+            vec![group.to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Moves a resource to its next version.
+    fn bump(&mut self, key: &str, id: &str, now: &str) {
+        let Some(entry) = self.types.get_mut(key).and_then(|t| t.by_id.get_mut(id)) else {
+            return;
+        };
+        entry.version += 1;
+        let version = Version(entry.version).etag();
+        if let Some(meta) = entry.doc.get_mut("meta").and_then(Value::as_object_mut) {
+            meta.insert("lastModified".into(), Value::String(now.to_string()));
+            meta.insert("version".into(), Value::String(version));
+        }
+    }
+
+    /// The resource as served: its document plus `members` (groups) or `groups` (others).
+    fn view(&self, key: &str, id: &str, with_members: bool) -> Option<Stored> {
+        let entry = self.types.get(key)?.by_id.get(id)?;
+        let mut doc = entry.doc.clone();
+        if let Value::Object(obj) = &mut doc {
+            if key == "group" {
+                if with_members {
+                    let items: Vec<Value> = self
+                        .members
+                        .get(id)
+                        .map(|m| m.items.iter().map(|(_, v)| v.clone()).collect())
+                        .unwrap_or_default();
+                    obj.insert("members".into(), Value::Array(items));
+                }
+            } else if let Some(groups) = self.member_of.get(id) {
+                let list: Vec<Value> = groups
+                    .iter()
+                    .map(|g| {
+                        let display = self
+                            .types
+                            .get("group")
+                            .and_then(|t| t.by_id.get(g))
+                            .and_then(|e| e.doc.get("displayName"))
+                            .cloned();
+                        let mut o = Map::new();
+                        o.insert("value".into(), Value::String(g.clone()));
+                        if let Some(d) = display {
+                            o.insert("display".into(), d);
+                        }
+                        o.insert("type".into(), Value::String("direct".into()));
+                        Value::Object(o)
+                    })
+                    .collect();
+                obj.insert("groups".into(), Value::Array(list));
+            }
+        }
+        Some(Stored {
+            id: id.to_string(),
+            version: Version(entry.version),
+            resource: doc,
+        })
+    }
+}
+
+/// A group's members in insertion order, with an index by id.
+#[derive(Debug, Default)]
+struct MemberList {
+    items: Vec<Member>,
+    index: HashMap<String, usize>,
+}
+
+impl MemberList {
+    fn add(&mut self, id: String, element: Value) -> bool {
+        if self.index.contains_key(&id) {
+            return false;
+        }
+        self.index.insert(id.clone(), self.items.len());
+        self.items.push((id, element));
+        true
+    }
+
+    fn remove(&mut self, id: &str) -> bool {
+        let Some(pos) = self.index.remove(id) else {
+            return false;
+        };
+        self.items.remove(pos);
+        for (i, (m, _)) in self.items.iter().enumerate().skip(pos) {
+            self.index.insert(m.clone(), i);
+        }
+        true
+    }
+}
+
+/// The indexed values of one resource, folded as the index compares them.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct IndexKeys {
+    user_name: Option<String>,
+    external_id: Option<String>,
+    display_name: Option<String>,
+}
+
+impl IndexKeys {
+    fn of(key: &str, doc: &Map<String, Value>) -> IndexKeys {
+        let s = |name: &str| get_ci(doc, name).and_then(Value::as_str);
+        IndexKeys {
+            user_name: (key == "user").then(|| s("userName").map(fold)).flatten(),
+            external_id: s("externalId").map(str::to_string),
+            display_name: s("displayName").map(fold),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    seq: u64,
+    version: u64,
+    doc: Value,
+    keys: IndexKeys,
+}
+
+#[derive(Debug)]
+struct TypeData {
+    /// The resource type's name as first written.
+    name: String,
+    by_id: HashMap<String, Entry>,
+    /// Creation order: the stable default order of lists.
+    order: BTreeMap<u64, String>,
+    /// folded userName → id (unique).
+    user_name: HashMap<String, String>,
+    /// externalId (case-exact) → ids.
+    external_id: HashMap<String, Vec<String>>,
+    /// folded displayName → ids.
+    display_name: HashMap<String, Vec<String>>,
+}
+
+impl TypeData {
+    fn new(name: &str) -> Self {
+        TypeData {
+            name: name.to_string(),
+            by_id: HashMap::new(),
+            order: BTreeMap::new(),
+            user_name: HashMap::new(),
+            external_id: HashMap::new(),
+            display_name: HashMap::new(),
+        }
+    }
+
+    fn check_unique(
+        &self,
+        keys: &IndexKeys,
+        own: Option<&str>,
+        unique_display: bool,
+    ) -> Result<(), StoreError> {
+        let other = |id: &String| Some(id.as_str()) != own;
+        if let Some(u) = &keys.user_name {
+            if self.user_name.get(u).is_some_and(other) {
+                return Err(StoreError::Uniqueness(
+                    "userName is already in use in this tenant".into(),
+                ));
+            }
+        }
+        if unique_display {
+            if let Some(d) = &keys.display_name {
+                if self
+                    .display_name
+                    .get(d)
+                    .is_some_and(|ids| ids.iter().any(other))
+                {
+                    return Err(StoreError::Uniqueness(
+                        "displayName is already in use by another group in this tenant".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn index(&mut self, id: &str, keys: &IndexKeys) {
+        if let Some(u) = &keys.user_name {
+            self.user_name.insert(u.clone(), id.to_string());
+        }
+        if let Some(e) = &keys.external_id {
+            self.external_id
+                .entry(e.clone())
+                .or_default()
+                .push(id.to_string());
+        }
+        if let Some(d) = &keys.display_name {
+            self.display_name
+                .entry(d.clone())
+                .or_default()
+                .push(id.to_string());
+        }
+    }
+
+    fn unindex(&mut self, id: &str, keys: &IndexKeys) {
+        if let Some(u) = &keys.user_name {
+            if self.user_name.get(u).is_some_and(|i| i == id) {
+                self.user_name.remove(u);
+            }
+        }
+        for (map, k) in [
+            (&mut self.external_id, &keys.external_id),
+            (&mut self.display_name, &keys.display_name),
+        ] {
+            if let Some(k) = k {
+                if let Some(ids) = map.get_mut(k) {
+                    ids.retain(|i| i != id);
+                    if ids.is_empty() {
+                        map.remove(k);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The ids that can match `filter`, from the indexes; `None` when a scan is needed.
+    fn candidates(&self, filter: &Filter<'_>, rs: &ResourceSchema<'_>) -> Option<Vec<String>> {
+        match filter {
+            Filter::Attr {
+                path,
+                test: AttrTest::Compare(CompareOp::Eq, CompValue::String(value)),
+            } if path.sub_attr.is_none() && path.urn.as_deref().map_or(true, |u| rs.is_core(u)) => {
+                let facts = rs.attr_facts(&AttrRef {
+                    urn: None,
+                    name: &path.name,
+                    sub_attr: None,
+                })?;
+                let name = path.name.as_ref();
+                if name.eq_ignore_ascii_case("id") {
+                    return Some(
+                        self.by_id
+                            .contains_key(value.as_ref())
+                            .then(|| value.to_string())
+                            .into_iter()
+                            .collect(),
+                    );
+                }
+                if name.eq_ignore_ascii_case("userName") && !facts.case_exact {
+                    if rs.name().eq_ignore_ascii_case("User") {
+                        return Some(
+                            self.user_name
+                                .get(&fold(value))
+                                .cloned()
+                                .into_iter()
+                                .collect(),
+                        );
+                    }
+                    return None;
+                }
+                if name.eq_ignore_ascii_case("externalId") && facts.case_exact {
+                    return Some(
+                        self.external_id
+                            .get(value.as_ref())
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                }
+                if name.eq_ignore_ascii_case("displayName") && !facts.case_exact {
+                    return Some(
+                        self.display_name
+                            .get(&fold(value))
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                }
+                None
+            }
+            Filter::Or(fs) => {
+                let mut all = Vec::new();
+                for f in fs {
+                    all.extend(self.candidates(f, rs)?);
+                }
+                Some(all)
+            }
+            Filter::And(fs) => fs.iter().find_map(|f| self.candidates(f, rs)),
+            _ => None,
+        }
+    }
+}
+
+/// Random version-4 UUIDs without a dependency: the standard library's randomly keyed hasher
+/// over a counter.
+#[derive(Debug)]
+struct IdGen {
+    keys: (RandomState, RandomState),
+    counter: AtomicU64,
+}
+
+impl IdGen {
+    fn new() -> Self {
+        IdGen {
+            keys: (RandomState::new(), RandomState::new()),
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    fn next(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let hi = self.keys.0.hash_one(n);
+        let lo = self.keys.1.hash_one(n);
+        let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x4000; // version 4
+        let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000; // RFC 4122 variant
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            hi >> 32,
+            (hi >> 16) & 0xffff,
+            hi & 0xffff,
+            lo >> 48,
+            lo & 0xffff_ffff_ffff
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block_on;
+    use scimkit_schema::Registry;
+
+    fn t(s: &str) -> TenantId {
+        TenantId::new(s)
+    }
+
+    #[test]
+    fn ids_are_uuid_shaped_and_distinct() {
+        let g = IdGen::new();
+        let a = g.next();
+        let b = g.next();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+    }
+
+    #[test]
+    fn user_name_unique_case_insensitively_per_tenant_and_freed_on_delete() {
+        block_on(async {
+            let s = MemoryStore::new();
+            let u = s
+                .create(&t("a"), "User", json!({"userName": "Ärger@x"}))
+                .await
+                .unwrap();
+            let dup = s
+                .create(&t("a"), "User", json!({"userName": "ärger@X"}))
+                .await;
+            assert!(matches!(dup, Err(StoreError::Uniqueness(_))));
+            s.delete(&t("a"), "User", &u.id, None).await.unwrap();
+            assert!(s
+                .create(&t("a"), "User", json!({"userName": "ärger@X"}))
+                .await
+                .is_ok());
+        });
+    }
+
+    #[test]
+    fn versions_and_preconditions() {
+        block_on(async {
+            let s = MemoryStore::new();
+            let u = s
+                .create(&t("a"), "User", json!({"userName": "x"}))
+                .await
+                .unwrap();
+            assert_eq!(u.version, Version(1));
+            assert_eq!(u.resource["meta"]["version"], "W/\"1\"");
+            let change = Change {
+                attributes: Some(json!({"userName": "y"})),
+                ..Change::default()
+            };
+            let err = s
+                .update(&t("a"), "User", &u.id, change.clone(), Some(Version(7)))
+                .await;
+            assert_eq!(
+                err,
+                Err(StoreError::VersionMismatch {
+                    current: Version(1)
+                })
+            );
+            let v2 = s
+                .update(&t("a"), "User", &u.id, change, Some(Version(1)))
+                .await
+                .unwrap();
+            assert_eq!(v2.version, Version(2));
+            assert_eq!(v2.resource["userName"], "y");
+            assert_eq!(v2.resource["id"], u.id.as_str());
+            assert_eq!(
+                v2.resource["meta"]["created"],
+                u.resource["meta"]["created"]
+            );
+        });
+    }
+
+    #[test]
+    fn membership_is_indexed_both_ways_and_deletion_cleans_up() {
+        block_on(async {
+            let s = MemoryStore::new();
+            let a = t("a");
+            let u1 = s
+                .create(&a, "User", json!({"userName": "u1"}))
+                .await
+                .unwrap();
+            let u2 = s
+                .create(&a, "User", json!({"userName": "u2"}))
+                .await
+                .unwrap();
+            let g = s
+                .create(
+                    &a,
+                    "Group",
+                    json!({"displayName": "G", "members": [{"value": u1.id}]}),
+                )
+                .await
+                .unwrap();
+            assert_eq!(g.resource["members"][0]["value"], u1.id.as_str());
+            assert_eq!(g.resource["members"][0]["type"], "User");
+            let add = Change {
+                add_members: vec![json!({"value": u2.id})],
+                ..Change::default()
+            };
+            let g2 = s.update(&a, "Group", &g.id, add, None).await.unwrap();
+            assert_eq!(g2.version, Version(2));
+            assert_eq!(g2.resource["members"].as_array().unwrap().len(), 2);
+            let u1v = s.get(&a, "User", &u1.id).await.unwrap().unwrap();
+            assert_eq!(u1v.resource["groups"][0]["value"], g.id.as_str());
+            assert_eq!(u1v.resource["groups"][0]["display"], "G");
+            s.delete(&a, "User", &u1.id, None).await.unwrap();
+            let g3 = s.get(&a, "Group", &g.id).await.unwrap().unwrap();
+            assert_eq!(
+                g3.resource["members"],
+                json!([{"value": u2.id, "type": "User"}])
+            );
+            assert_eq!(g3.version, Version(3));
+            // A member from another tenant is refused and nothing changes.
+            let other = s
+                .create(&t("b"), "User", json!({"userName": "o"}))
+                .await
+                .unwrap();
+            let bad = Change {
+                add_members: vec![json!({"value": other.id})],
+                ..Change::default()
+            };
+            assert!(matches!(
+                s.update(&a, "Group", &g.id, bad, None).await,
+                Err(StoreError::InvalidValue(_))
+            ));
+            assert_eq!(
+                s.get(&a, "Group", &g.id).await.unwrap().unwrap().version,
+                Version(3)
+            );
+        });
+    }
+
+    #[test]
+    fn group_display_name_unique_by_default() {
+        block_on(async {
+            let s = MemoryStore::new();
+            s.create(&t("a"), "Group", json!({"displayName": "Sales"}))
+                .await
+                .unwrap();
+            assert!(s
+                .create(&t("a"), "Group", json!({"displayName": "sales"}))
+                .await
+                .is_err());
+            let lax = MemoryStore::without_unique_group_names();
+            lax.create(&t("a"), "Group", json!({"displayName": "Sales"}))
+                .await
+                .unwrap();
+            assert!(lax
+                .create(&t("a"), "Group", json!({"displayName": "sales"}))
+                .await
+                .is_ok());
+        });
+    }
+
+    #[test]
+    fn indexed_equality_matches_scan() {
+        block_on(async {
+            let reg = Registry::standard();
+            let users = reg.resource_type("User").unwrap();
+            let s = MemoryStore::new();
+            let a = t("a");
+            for i in 0..50 {
+                s.create(
+                    &a,
+                    "User",
+                    json!({"userName": format!("User{i}"), "externalId": format!("E{}", i % 5),
+                           "displayName": format!("D{}", i % 7)}),
+                )
+                .await
+                .unwrap();
+            }
+            for f in [
+                r#"userName eq "user7""#,
+                r#"externalId eq "E3""#,
+                r#"externalId eq "e3""#,
+                r#"displayName eq "d2" and externalId eq "E1""#,
+                r#"userName eq "USER1" or userName eq "user2" or displayName eq "d0""#,
+                r#"userName sw "user1""#,
+            ] {
+                let filter = scimkit_filter::parse(f).unwrap();
+                let q = Query {
+                    resource_type: users,
+                    filter: Some(&filter),
+                    sort: None,
+                    offset: 0,
+                    limit: None,
+                    with_members: true,
+                };
+                let indexed = s.query(&a, q).await.unwrap();
+                let td = read(&s.tenant(&a).unwrap())
+                    .types
+                    .get("user")
+                    .map(|ty| ty.candidates(&filter, &users).is_some());
+                let all = s.query(&a, Query { filter: None, ..q }).await.unwrap();
+                let scanned: Vec<_> = all
+                    .resources
+                    .into_iter()
+                    .filter(|r| scimkit_filter::matches(&filter, &r.resource, &users).unwrap())
+                    .collect();
+                assert_eq!(indexed.total, scanned.len(), "{f}");
+                assert_eq!(indexed.resources, scanned, "{f}");
+                assert_eq!(td, Some(!f.contains(" sw ")), "{f}");
+            }
+        });
+    }
+}
