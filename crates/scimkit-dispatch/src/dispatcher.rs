@@ -991,6 +991,19 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             && attempt < self.inner.config.max_write_retries
     }
 
+    /// The error for a failed write: a version conflict the client did not ask about (no
+    /// `If-Match`) that persisted through every retry is a 409, not a 412.
+    fn write_error(err: StoreError, if_match: &Precondition) -> ScimError {
+        match err {
+            StoreError::VersionMismatch { .. } if !if_match.is_given() => ScimError::new(
+                409,
+                None,
+                "The resource was changed by other requests meanwhile; retry the request",
+            ),
+            e => e.into(),
+        }
+    }
+
     /// PUT: validate against the stored resource, decide, store if unchanged in between.
     pub(crate) async fn replace(
         &self,
@@ -1036,7 +1049,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                     return Ok(stored);
                 }
                 Err(e) if self.retry(&e, if_match, attempt) => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(Self::write_error(e, if_match)),
             }
         }
     }
@@ -1106,7 +1119,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                     return Ok(stored);
                 }
                 Err(e) if self.retry(&e, if_match, attempt) => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(Self::write_error(e, if_match)),
             }
         }
     }
