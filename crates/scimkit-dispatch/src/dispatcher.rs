@@ -3,7 +3,8 @@
 use crate::auth::{Authenticator, Principal};
 use crate::hooks::{Hooks, NoHooks, Write, WriteKind};
 use crate::http_util::{
-    check_content_type, error_response, json_response, query_pairs, set_etag, Precondition,
+    check_content_type, error_response, json_bytes_response, json_response, query_pairs, set_etag,
+    Precondition,
 };
 use crate::store::{Change, Page, Query, Store, StoreError, Stored};
 use bytes::Bytes;
@@ -637,7 +638,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                     let proj = projection(&rs, &pairs)?;
                     let location = self.location(&ctx, rs, &stored.id);
                     let version = stored.version;
-                    let body = self.render(&ctx, rs, stored.resource, &proj);
+                    let body = self.render(&ctx, rs, &stored.resource, &proj);
                     let mut resp = json_response(StatusCode::CREATED, &body);
                     set_etag(&mut resp, version);
                     if let Ok(h) = HeaderValue::from_str(&location) {
@@ -741,27 +742,33 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         status: StatusCode,
     ) -> Response<Bytes> {
         let version = stored.version;
-        let body = self.render(ctx, rs, stored.resource, proj);
+        let body = self.render(ctx, rs, &stored.resource, proj);
         let mut resp = json_response(status, &body);
         set_etag(&mut resp, version);
         resp
     }
 
-    /// A stored resource as served: `meta.location`, `$ref` of members and groups, the read
-    /// hook, then the projection.
+    /// A stored resource as served: the read hook, the projection, then `meta.location` and
+    /// the `$ref` of members and groups on what the projection kept.
     pub(crate) fn render(
         &self,
         ctx: &Ctx,
         rs: ResourceSchema<'_>,
-        mut resource: Value,
+        resource: &Value,
         proj: &Projection,
     ) -> Value {
-        if let Value::Object(obj) = &mut resource {
-            if let Some(id) = obj.get("id").and_then(Value::as_str) {
-                let location = self.location(ctx, rs, id);
-                if let Some(Value::Object(meta)) = obj.get_mut("meta") {
-                    meta.insert("location".into(), Value::String(location));
-                }
+        let replaced = self
+            .inner
+            .hooks
+            .on_read(&ctx.principal, rs.name(), resource);
+        let mut out = rs.project(replaced.as_ref().unwrap_or(resource), proj);
+        if let Value::Object(obj) = &mut out {
+            let location = obj
+                .get("id")
+                .and_then(Value::as_str)
+                .map(|id| self.location(ctx, rs, id));
+            if let (Some(location), Some(Value::Object(meta))) = (location, obj.get_mut("meta")) {
+                meta.insert("location".into(), Value::String(location));
             }
             for (attr, default_type) in [("members", "User"), ("groups", "Group")] {
                 if let Some(Value::Array(items)) = obj.get_mut(attr) {
@@ -784,11 +791,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 }
             }
         }
-        let resource = self
-            .inner
-            .hooks
-            .on_read(&ctx.principal, rs.name(), resource);
-        rs.project(&resource, proj)
+        out
     }
 
     async fn list(
@@ -849,12 +852,12 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             skip = skip.saturating_sub(page.total);
             total += page.total;
             for stored in page.resources {
-                resources.push(self.render(ctx, *rs, stored.resource, &proj));
+                resources.push(self.render(ctx, *rs, &stored.resource, &proj));
             }
         }
         let list = ListResponse::new(resources, total as u64, start as u64);
-        let body = serde_json::to_value(&list).map_err(|e| ScimError::internal(e.to_string()))?;
-        Ok(json_response(StatusCode::OK, &body))
+        let body = serde_json::to_vec(&list).map_err(|e| ScimError::internal(e.to_string()))?;
+        Ok(json_bytes_response(StatusCode::OK, body))
     }
 
     /// Runs a query, natively where the store can, otherwise evaluating the filter, sorting and
@@ -928,7 +931,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         let mut resources: Vec<Stored> = matched.into_iter().skip(offset).take(limit).collect();
         if !with_members {
             for s in &mut resources {
-                if let Some(o) = s.resource.as_object_mut() {
+                if let Some(o) = Arc::make_mut(&mut s.resource).as_object_mut() {
                     o.remove("members");
                 }
             }

@@ -78,10 +78,16 @@ pub trait Hooks: Send + Sync + 'static {
     }
 
     /// Rewrites a resource on its way out (every GET, list and write response), before
-    /// `attributes` / `excludedAttributes` projection.
-    fn on_read(&self, principal: &Principal, resource_type: &str, resource: Value) -> Value {
-        let _ = (principal, resource_type);
-        resource
+    /// `attributes` / `excludedAttributes` projection: return `Some(replacement)`, or `None`
+    /// to serve it as stored (the default, which copies nothing).
+    fn on_read(
+        &self,
+        principal: &Principal,
+        resource_type: &str,
+        resource: &Value,
+    ) -> Option<Value> {
+        let _ = (principal, resource_type, resource);
+        None
     }
 }
 

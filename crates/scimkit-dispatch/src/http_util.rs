@@ -141,7 +141,10 @@ impl Precondition {
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    json_bytes_response(status, serde_json::to_vec(body).unwrap_or_default())
+}
+
+pub(crate) fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response<Bytes> {
     let mut resp = Response::new(Bytes::from(bytes));
     *resp.status_mut() = status;
     resp.headers_mut()

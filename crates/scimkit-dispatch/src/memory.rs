@@ -5,7 +5,7 @@ use scimkit_filter::{compare_resources, AttrRef, AttrTest, CompValue, CompareOp,
 use scimkit_schema::{get_ci, remove_ci, ResourceSchema};
 use serde_json::{json, Map, Value};
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::future::{ready, Future};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -140,8 +140,6 @@ impl MemoryStore {
         let members = td.resolve_members(members)?;
         let id = self.inner.ids.next();
         let now = now();
-        td.seq += 1;
-        let seq = td.seq;
         let ty = td
             .types
             .entry(key.clone())
@@ -158,13 +156,13 @@ impl MemoryStore {
             }),
         );
         ty.index(&id, &keys);
-        ty.order.insert(seq, id.clone());
+        let seq = ty.order.push(id.clone());
         ty.by_id.insert(
             id.clone(),
             Entry {
                 seq,
                 version: 1,
-                doc: Value::Object(doc),
+                doc: Arc::new(Value::Object(doc)),
                 keys,
             },
         );
@@ -275,7 +273,7 @@ impl MemoryStore {
                 doc.insert("meta".into(), meta);
             }
             doc.insert("id".into(), Value::String(id.to_string()));
-            entry.doc = Value::Object(doc);
+            entry.doc = Arc::new(Value::Object(doc));
             entry.keys = keys.clone();
             ty.unindex(id, &old_keys);
             ty.index(id, &keys);
@@ -312,8 +310,15 @@ impl MemoryStore {
         let Some(entry) = ty.by_id.remove(id) else {
             return Err(not_found());
         };
-        ty.order.remove(&entry.seq);
+        ty.order.remove(entry.seq);
         ty.unindex(id, &entry.keys);
+        if let Some(moved) = ty.order.compact_if_sparse() {
+            for (id, seq) in moved {
+                if let Some(e) = ty.by_id.get_mut(&id) {
+                    e.seq = seq;
+                }
+            }
+        }
         let now = now();
         // Its own members (a group) lose their back-reference.
         if let Some(list) = td.members.remove(id) {
@@ -359,8 +364,7 @@ impl MemoryStore {
         if q.filter.is_none() && q.sort.is_none() {
             let resources = ty
                 .order
-                .values()
-                .skip(q.offset)
+                .iter_from(q.offset)
                 .take(limit)
                 .filter_map(|id| td.view(&key, id, q.with_members))
                 .collect();
@@ -372,12 +376,12 @@ impl MemoryStore {
         let needs_view = q.filter.is_some_and(mentions_relation)
             || q.sort.is_some_and(|(by, _)| is_relation(&by.name));
         let candidates = q.filter.and_then(|f| ty.candidates(f, &rs));
-        let mut ids: Vec<(&u64, &String)> = match &candidates {
+        let mut ids: Vec<(u64, &String)> = match &candidates {
             Some(list) => {
                 let mut v: Vec<_> = list
                     .iter()
                     .filter_map(|id| ty.by_id.get_key_value(id.as_str()))
-                    .map(|(k, e)| (&e.seq, k))
+                    .map(|(k, e)| (e.seq, k))
                     .collect();
                 v.sort_unstable();
                 v.dedup();
@@ -385,7 +389,7 @@ impl MemoryStore {
             }
             None => ty.order.iter().collect(),
         };
-        let mut views: HashMap<&str, Value> = HashMap::new();
+        let mut views: HashMap<&str, Arc<Value>> = HashMap::new();
         if needs_view {
             for (_, id) in &ids {
                 if let Some(s) = td.view(&key, id, true) {
@@ -395,9 +399,9 @@ impl MemoryStore {
         }
         let doc_of = |id: &str| -> Option<&Value> {
             if needs_view {
-                views.get(id)
+                views.get(id).map(|v| &**v)
             } else {
-                ty.by_id.get(id).map(|e| &e.doc)
+                ty.by_id.get(id).map(|e| &*e.doc)
             }
         };
         if let Some(m) = &matcher {
@@ -589,7 +593,6 @@ fn take_members(doc: &mut Map<String, Value>) -> Result<Vec<Member>, StoreError>
 
 #[derive(Debug, Default)]
 struct TenantData {
-    seq: u64,
     types: HashMap<String, TypeData>,
     /// group id → its members.
     members: HashMap<String, MemberList>,
@@ -670,28 +673,31 @@ impl TenantData {
         };
         entry.version += 1;
         let version = Version(entry.version).etag();
-        if let Some(meta) = entry.doc.get_mut("meta").and_then(Value::as_object_mut) {
+        if let Some(meta) = Arc::make_mut(&mut entry.doc)
+            .get_mut("meta")
+            .and_then(Value::as_object_mut)
+        {
             meta.insert("lastModified".into(), Value::String(now.to_string()));
             meta.insert("version".into(), Value::String(version));
         }
     }
 
     /// The resource as served: its document plus `members` (groups) or `groups` (others).
+    /// A resource without relations is handed out without copying.
     fn view(&self, key: &str, id: &str, with_members: bool) -> Option<Stored> {
         let entry = self.types.get(key)?.by_id.get(id)?;
-        let mut doc = entry.doc.clone();
-        if let Value::Object(obj) = &mut doc {
-            if key == "group" {
-                if with_members {
-                    let items: Vec<Value> = self
-                        .members
-                        .get(id)
-                        .map(|m| m.items.iter().map(|(_, v)| v.clone()).collect())
-                        .unwrap_or_default();
-                    obj.insert("members".into(), Value::Array(items));
-                }
-            } else if let Some(groups) = self.member_of.get(id) {
-                let list: Vec<Value> = groups
+        let relation: Option<(&str, Vec<Value>)> = if key == "group" {
+            with_members.then(|| {
+                let items = self
+                    .members
+                    .get(id)
+                    .map(|m| m.items.iter().map(|(_, v)| v.clone()).collect())
+                    .unwrap_or_default();
+                ("members", items)
+            })
+        } else {
+            self.member_of.get(id).map(|groups| {
+                let list = groups
                     .iter()
                     .map(|g| {
                         let display = self
@@ -709,14 +715,124 @@ impl TenantData {
                         Value::Object(o)
                     })
                     .collect();
-                obj.insert("groups".into(), Value::Array(list));
+                ("groups", list)
+            })
+        };
+        let resource = match relation {
+            None => Arc::clone(&entry.doc),
+            Some((name, items)) => {
+                let mut doc = (*entry.doc).clone();
+                if let Value::Object(obj) = &mut doc {
+                    obj.insert(name.into(), Value::Array(items));
+                }
+                Arc::new(doc)
             }
-        }
+        };
         Some(Stored {
             id: id.to_string(),
             version: Version(entry.version),
-            resource: doc,
+            resource,
         })
+    }
+}
+
+/// Ids in creation order with O(log n) access by rank (a Fenwick tree over live slots), so
+/// that a page deep into a list (`startIndex=90001`) costs no more than the first one.
+#[derive(Debug, Default)]
+struct Order {
+    /// Ids by slot; `None` where a resource was deleted.
+    slots: Vec<Option<String>>,
+    /// Fenwick tree of live counts: `tree[i - 1]` covers slots `(i - lowbit(i), i]` (1-based).
+    tree: Vec<u32>,
+    live: usize,
+}
+
+impl Order {
+    fn lowbit(i: usize) -> usize {
+        i & i.wrapping_neg()
+    }
+
+    /// Live slots among the first `i`.
+    fn prefix(&self, mut i: usize) -> u32 {
+        let mut sum = 0;
+        while i > 0 {
+            sum += self.tree[i - 1];
+            i -= Self::lowbit(i);
+        }
+        sum
+    }
+
+    /// Appends an id; returns its slot.
+    fn push(&mut self, id: String) -> u64 {
+        let i = self.slots.len() + 1;
+        let covered = self.prefix(i - 1) - self.prefix(i - Self::lowbit(i));
+        self.slots.push(Some(id));
+        self.tree.push(covered + 1);
+        self.live += 1;
+        (i - 1) as u64
+    }
+
+    fn remove(&mut self, slot: u64) {
+        let Ok(slot) = usize::try_from(slot) else {
+            return;
+        };
+        if self.slots.get_mut(slot).and_then(Option::take).is_none() {
+            return;
+        }
+        self.live -= 1;
+        let mut i = slot + 1;
+        while i <= self.tree.len() {
+            self.tree[i - 1] -= 1;
+            i += Self::lowbit(i);
+        }
+    }
+
+    /// The slot of the live id of rank `k` (0-based), if there are more than `k`.
+    fn nth(&self, k: usize) -> Option<usize> {
+        if k >= self.live {
+            return None;
+        }
+        let n = self.tree.len();
+        let mut pos = 0;
+        let mut rem = u32::try_from(k + 1).ok()?;
+        let mut step = n.checked_next_power_of_two().unwrap_or(n);
+        while step > 0 {
+            if pos + step <= n && self.tree[pos + step - 1] < rem {
+                pos += step;
+                rem -= self.tree[pos - 1];
+            }
+            step /= 2;
+        }
+        Some(pos)
+    }
+
+    /// Live ids from rank `offset` on.
+    fn iter_from(&self, offset: usize) -> impl Iterator<Item = &String> {
+        let start = self.nth(offset).unwrap_or(self.slots.len());
+        self.slots[start..].iter().flatten()
+    }
+
+    /// Live (slot, id) pairs in order.
+    fn iter(&self) -> impl Iterator<Item = (u64, &String)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|id| (i as u64, id)))
+    }
+
+    /// Drops deleted slots once they outnumber live ones; returns the new slot of every id.
+    fn compact_if_sparse(&mut self) -> Option<Vec<(String, u64)>> {
+        if self.slots.len() < 64 || self.live * 2 >= self.slots.len() {
+            return None;
+        }
+        let ids: Vec<String> = self.slots.drain(..).flatten().collect();
+        self.tree.clear();
+        self.live = 0;
+        Some(
+            ids.into_iter()
+                .map(|id| (id.clone(), self.push(id)))
+                .collect(),
+        )
     }
 }
 
@@ -772,7 +888,7 @@ impl IndexKeys {
 struct Entry {
     seq: u64,
     version: u64,
-    doc: Value,
+    doc: Arc<Value>,
     keys: IndexKeys,
 }
 
@@ -782,7 +898,7 @@ struct TypeData {
     name: String,
     by_id: HashMap<String, Entry>,
     /// Creation order: the stable default order of lists.
-    order: BTreeMap<u64, String>,
+    order: Order,
     /// folded userName → id (unique).
     user_name: HashMap<String, String>,
     /// externalId (case-exact) → ids.
@@ -796,7 +912,7 @@ impl TypeData {
         TypeData {
             name: name.to_string(),
             by_id: HashMap::new(),
-            order: BTreeMap::new(),
+            order: Order::default(),
             user_name: HashMap::new(),
             external_id: HashMap::new(),
             display_name: HashMap::new(),
@@ -978,6 +1094,49 @@ mod tests {
 
     fn t(s: &str) -> TenantId {
         TenantId::new(s)
+    }
+
+    #[test]
+    fn order_ranks_survive_deletes_and_compaction() {
+        let mut o = Order::default();
+        let mut model: Vec<String> = Vec::new();
+        let mut slots: HashMap<String, u64> = HashMap::new();
+        for round in 0..5u64 {
+            for i in 0..300 {
+                let id = format!("{round}-{i}");
+                slots.insert(id.clone(), o.push(id.clone()));
+                model.push(id);
+            }
+            // Delete a pseudo-random two thirds.
+            let doomed: Vec<String> = model
+                .iter()
+                .filter(|id| {
+                    (id.len() as u64 * 7 + round + id.as_bytes()[id.len() - 1] as u64) % 3 != 0
+                })
+                .cloned()
+                .collect();
+            for id in &doomed {
+                o.remove(slots[id]);
+                model.retain(|m| m != id);
+                if let Some(moved) = o.compact_if_sparse() {
+                    for (id, s) in moved {
+                        slots.insert(id, s);
+                    }
+                }
+            }
+            for k in [
+                0,
+                1,
+                model.len() / 2,
+                model.len().saturating_sub(1),
+                model.len(),
+            ] {
+                let got: Vec<&String> = o.iter_from(k).collect();
+                let want: Vec<&String> = model.iter().skip(k).collect();
+                assert_eq!(got, want, "rank {k} after round {round}");
+            }
+            assert_eq!(o.iter().count(), model.len());
+        }
     }
 
     #[test]

@@ -74,8 +74,9 @@ pub struct Stored {
     /// The resource: the JSON the dispatcher wrote, plus `id` and `meta` (`resourceType`,
     /// `created`, `lastModified`, `version`) maintained by the store; for a `Group` its
     /// `members`, for a `User` the computed `groups`. `meta.location` is added by the
-    /// dispatcher when it renders the resource.
-    pub resource: Value,
+    /// dispatcher when it renders the resource. Shared (`Arc`), so a store can hand out what it
+    /// holds without copying it.
+    pub resource: Arc<Value>,
 }
 
 /// A failed store call.
