@@ -79,19 +79,22 @@ impl ResourceType {
 
     /// The resource type representation served at `/ResourceTypes/{name}` (RFC 7643 §6).
     pub fn to_representation(&self, base_url: &str) -> Value {
-        json!({
+        let mut doc = json!({
             "schemas": [RESOURCE_TYPE_SCHEMA],
             "id": self.name,
             "name": self.name,
             "endpoint": self.endpoint,
             "description": self.description,
             "schema": self.schema,
-            "schemaExtensions": self.schema_extensions,
             "meta": {
                 "location": format!("{}/ResourceTypes/{}", base_url.trim_end_matches('/'), self.name),
                 "resourceType": "ResourceType",
             }
-        })
+        });
+        if let (false, Some(obj)) = (self.schema_extensions.is_empty(), doc.as_object_mut()) {
+            obj.insert("schemaExtensions".into(), json!(self.schema_extensions));
+        }
+        doc
     }
 }
 

@@ -546,6 +546,10 @@ impl<'r> ResourceSchema<'r> {
                     },
                 },
             };
+            let value = match (value, old, mode) {
+                (Some(v), Some(old), Mode::Replace(_)) => Some(keep_read_only_subs(def, v, old)),
+                (v, _, _) => v,
+            };
             match value {
                 Some(v) => {
                     if def.required && is_empty_required(&v) && mode != Mode::Normalize {
@@ -570,6 +574,27 @@ impl<'r> ResourceSchema<'r> {
             }
         }
         Ok(())
+    }
+}
+
+/// PUT ignores readOnly sub-attributes of a single-valued complex value (they were dropped from
+/// the input); the stored ones are kept (e.g. `manager.displayName`).
+fn keep_read_only_subs(def: &AttributeDef, new: Value, old: &Value) -> Value {
+    if def.multi_valued {
+        return new;
+    }
+    match (new, old) {
+        (Value::Object(mut n), Value::Object(o)) => {
+            for sd in &def.sub_attributes {
+                if sd.mutability == Mutability::ReadOnly && !n.contains_key(&sd.name) {
+                    if let Some(v) = get_ci(o, &sd.name) {
+                        n.insert(sd.name.clone(), v.clone());
+                    }
+                }
+            }
+            Value::Object(n)
+        }
+        (new, _) => new,
     }
 }
 

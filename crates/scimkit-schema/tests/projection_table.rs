@@ -1,5 +1,7 @@
 //! Runs the projection table in `data/projection_cases.json` (see `data/gen_projection_cases.py`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+
 use scimkit_schema::{AttributeDef, Projection, Registry, ResourceType, Returned, Schema};
 use serde_json::{json, Value};
 
