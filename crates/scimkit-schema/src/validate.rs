@@ -98,8 +98,11 @@ pub(crate) fn coerce_single(
             Value::String(s) if p.complex_from_bare_value && src == Source::Client => {
                 match def.sub_attribute("value") {
                     Some(sd) => {
+                        let Some(v) = coerce(sd, Value::String(s), p, src)? else {
+                            return Ok(None);
+                        };
                         let mut m = Map::new();
-                        m.insert(sd.name.clone(), Value::String(s));
+                        m.insert(sd.name.clone(), v);
                         Ok(Some(Value::Object(m)))
                     }
                     None => Err(type_error(def)),
