@@ -105,26 +105,29 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("validate+project");
     let body = user();
     let projection = Projection::default();
-    g.bench_function("validate_create + project (default)", |b| {
+    g.bench_function("validate_create + project_into (default)", |b| {
         b.iter_batched(
             || body.clone(),
             |body| {
                 let stored = users.validate_create(body, &profile).unwrap();
-                black_box(users.project(&stored, &projection))
+                black_box(users.project_into(stored, &projection))
             },
             BatchSize::SmallInput,
         )
     });
     let stored = users.validate_create(user(), &profile).unwrap();
-    g.bench_function("validate_replace + project (default)", |b| {
+    g.bench_function("validate_replace + project_into (default)", |b| {
         b.iter_batched(
             || body.clone(),
             |body| {
                 let out = users.validate_replace(&stored, body, &profile).unwrap();
-                black_box(users.project(&out, &projection))
+                black_box(users.project_into(out, &projection))
             },
             BatchSize::SmallInput,
         )
+    });
+    g.bench_function("project (default, borrowed: copies the resource)", |b| {
+        b.iter(|| black_box(users.project(&stored, &projection)))
     });
     let narrow = Projection::from_query(&users, Some("userName,emails.value"), None).unwrap();
     g.bench_function("project attributes=userName,emails.value", |b| {

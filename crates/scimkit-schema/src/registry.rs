@@ -209,6 +209,12 @@ impl RegistryBuilder {
 }
 
 fn check_unique(attrs: &[AttributeDef], owner: &str) -> Result<(), ScimError> {
+    if attrs.len() > crate::schema::IMPLICIT_BASE {
+        return Err(ScimError::internal(format!(
+            "{owner} has more than {} attributes or sub-attributes",
+            crate::schema::IMPLICIT_BASE
+        )));
+    }
     for (i, a) in attrs.iter().enumerate() {
         if attrs[..i]
             .iter()

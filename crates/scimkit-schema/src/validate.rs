@@ -1,5 +1,8 @@
 //! Validation and normalisation for create (POST) and replace (PUT), RFC 7643 §2 and
 //! RFC 7644 §3.3, §3.5.1.
+//!
+//! Bodies are checked and normalised in place: keys already in the schema's spelling are kept
+//! as they are, so a well-formed body is validated without rebuilding its maps.
 
 use crate::profile::{Profile, PutAbsent, Unknown};
 use crate::registry::ResourceSchema;
@@ -20,47 +23,73 @@ pub(crate) enum Source {
 /// profile's dialect conversions. `Ok(None)` means unassigned (null, empty array, empty object).
 pub(crate) fn coerce(
     def: &AttributeDef,
-    v: Value,
+    mut v: Value,
     p: &Profile,
     src: Source,
 ) -> Result<Option<Value>, ScimError> {
-    if def.multi_valued {
-        let items = match v {
-            Value::Null => return Ok(None),
-            Value::Array(a) => a,
-            other => vec![other],
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            if let Some(c) = coerce_single(def, item, p, src)? {
-                out.push(c);
-            }
-        }
-        if out.is_empty() {
-            return Ok(None);
-        }
-        if def.is_complex() {
-            let primaries = out
-                .iter()
-                .filter(|e| e.get("primary") == Some(&Value::Bool(true)))
-                .count();
-            if primaries > 1 {
-                return Err(ScimError::invalid_value(format!(
-                    "at most one value of {} may have \"primary\": true",
-                    def.name
-                )));
-            }
-        }
-        Ok(Some(Value::Array(out)))
-    } else {
+    Ok(coerce_in_place(def, &mut v, p, src)?.then_some(v))
+}
+
+/// [`coerce`] for one element of a multi-valued attribute (or a single value).
+pub(crate) fn coerce_single(
+    def: &AttributeDef,
+    mut v: Value,
+    p: &Profile,
+    src: Source,
+) -> Result<Option<Value>, ScimError> {
+    Ok(single_in_place(def, &mut v, p, src)?.then_some(v))
+}
+
+/// Checks and normalises `v` in place; `Ok(false)` when it is unassigned.
+pub(crate) fn coerce_in_place(
+    def: &AttributeDef,
+    v: &mut Value,
+    p: &Profile,
+    src: Source,
+) -> Result<bool, ScimError> {
+    if v.is_null() {
+        return Ok(false);
+    }
+    if !def.multi_valued {
         if v.is_array() {
             return Err(ScimError::invalid_value(format!(
                 "{} is single-valued; an array was given",
                 def.name
             )));
         }
-        coerce_single(def, v, p, src)
+        return single_in_place(def, v, p, src);
     }
+    if !v.is_array() {
+        let single = std::mem::take(v);
+        *v = Value::Array(vec![single]);
+    }
+    let Value::Array(items) = v else {
+        return Ok(false);
+    };
+    let mut i = 0;
+    while i < items.len() {
+        if single_in_place(def, &mut items[i], p, src)? {
+            i += 1;
+        } else {
+            items.remove(i);
+        }
+    }
+    if items.is_empty() {
+        return Ok(false);
+    }
+    if def.is_complex()
+        && items
+            .iter()
+            .filter(|e| e.get("primary") == Some(&Value::Bool(true)))
+            .count()
+            > 1
+    {
+        return Err(ScimError::invalid_value(format!(
+            "at most one value of {} may have \"primary\": true",
+            def.name
+        )));
+    }
+    Ok(true)
 }
 
 fn type_error(def: &AttributeDef) -> ScimError {
@@ -76,78 +105,80 @@ fn type_error(def: &AttributeDef) -> ScimError {
     ))
 }
 
-pub(crate) fn coerce_single(
+fn single_in_place(
     def: &AttributeDef,
-    v: Value,
+    v: &mut Value,
     p: &Profile,
     src: Source,
-) -> Result<Option<Value>, ScimError> {
-    if v.is_null() {
-        return Ok(None);
-    }
+) -> Result<bool, ScimError> {
     match def.kind {
         AttributeType::Complex => match v {
+            Value::Null => Ok(false),
             Value::Object(obj) => {
-                let out = normalize_complex(def, obj, p, src)?;
-                if out.is_empty() {
-                    Ok(None)
-                } else {
-                    Ok(Some(Value::Object(out)))
-                }
+                complex_in_place(def, obj, p, src)?;
+                Ok(!obj.is_empty())
             }
             Value::String(s) if p.complex_from_bare_value && src == Source::Client => {
-                match def.sub_attribute("value") {
-                    Some(sd) => {
-                        let Some(v) = coerce(sd, Value::String(s), p, src)? else {
-                            return Ok(None);
-                        };
-                        let mut m = Map::new();
-                        m.insert(sd.name.clone(), v);
-                        Ok(Some(Value::Object(m)))
-                    }
-                    None => Err(type_error(def)),
+                let Some(sd) = def.sub_attribute("value") else {
+                    return Err(type_error(def));
+                };
+                let mut inner = Value::String(std::mem::take(s));
+                if !coerce_in_place(sd, &mut inner, p, src)? {
+                    return Ok(false);
                 }
+                let mut m = Map::new();
+                m.insert(sd.name.clone(), inner);
+                *v = Value::Object(m);
+                Ok(true)
             }
             _ => Err(type_error(def)),
         },
         AttributeType::String => match v {
+            Value::Null => Ok(false),
             Value::String(s) => {
-                check_canonical(def, &s, p)?;
-                Ok(Some(Value::String(s)))
+                check_canonical(def, s, p)?;
+                Ok(true)
             }
             _ => Err(type_error(def)),
         },
         AttributeType::Reference => match v {
-            Value::String(s) => Ok(Some(Value::String(s))),
+            Value::Null => Ok(false),
+            Value::String(_) => Ok(true),
             _ => Err(type_error(def)),
         },
         AttributeType::Boolean => match v {
-            Value::Bool(b) => Ok(Some(Value::Bool(b))),
+            Value::Null => Ok(false),
+            Value::Bool(_) => Ok(true),
             Value::String(s) if p.boolean_strings => {
                 if s.eq_ignore_ascii_case("true") {
-                    Ok(Some(Value::Bool(true)))
+                    *v = Value::Bool(true);
                 } else if s.eq_ignore_ascii_case("false") {
-                    Ok(Some(Value::Bool(false)))
+                    *v = Value::Bool(false);
                 } else {
-                    Err(type_error(def))
+                    return Err(type_error(def));
                 }
+                Ok(true)
             }
             _ => Err(type_error(def)),
         },
-        AttributeType::Integer => match &v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Some(v)),
+        AttributeType::Integer => match v {
+            Value::Null => Ok(false),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(true),
             _ => Err(type_error(def)),
         },
-        AttributeType::Decimal => match &v {
-            Value::Number(_) => Ok(Some(v)),
+        AttributeType::Decimal => match v {
+            Value::Null => Ok(false),
+            Value::Number(_) => Ok(true),
             _ => Err(type_error(def)),
         },
-        AttributeType::DateTime => match &v {
-            Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => Ok(Some(v)),
+        AttributeType::DateTime => match v {
+            Value::Null => Ok(false),
+            Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => Ok(true),
             _ => Err(type_error(def)),
         },
-        AttributeType::Binary => match &v {
-            Value::String(s) if is_base64(s) => Ok(Some(v)),
+        AttributeType::Binary => match v {
+            Value::Null => Ok(false),
+            Value::String(s) if is_base64(s) => Ok(true),
             _ => Err(type_error(def)),
         },
     }
@@ -204,59 +235,62 @@ fn unknown_attribute(p: &Profile, owner: &str) -> Result<(), ScimError> {
     }
 }
 
-/// Normalises the sub-attributes of one complex value.
-pub(crate) fn normalize_complex(
-    def: &AttributeDef,
-    obj: Map<String, Value>,
-    p: &Profile,
-    src: Source,
-) -> Result<Map<String, Value>, ScimError> {
-    let mut out = Map::new();
-    for (k, v) in obj {
-        let Some(sd) = def.sub_attribute(&k) else {
-            unknown_attribute(p, &def.name)?;
-            continue;
-        };
-        if out.contains_key(&sd.name) {
-            return Err(duplicate(&format!("{}.{}", def.name, sd.name)));
-        }
-        if src == Source::Client && sd.mutability == Mutability::ReadOnly {
-            // RFC 7644 §3.5.1: readOnly input is ignored. Still detect case duplicates.
-            out.insert(sd.name.clone(), Value::Null);
-            continue;
-        }
-        if let Some(c) = coerce(sd, v, p, src)? {
-            out.insert(sd.name.clone(), c);
-        } else {
-            out.insert(sd.name.clone(), Value::Null);
+/// A key to remove, or to rename to the schema's spelling.
+enum Fix {
+    Remove,
+    Rename(String),
+}
+
+fn apply_fixes(map: &mut Map<String, Value>, fixes: Vec<(String, Fix)>) {
+    for (k, fix) in fixes {
+        let v = map.remove(&k);
+        if let (Some(v), Fix::Rename(to)) = (v, fix) {
+            map.insert(to, v);
         }
     }
-    out.retain(|_, v| !v.is_null());
+}
+
+/// Normalises the sub-attributes of one complex value in place.
+fn complex_in_place(
+    def: &AttributeDef,
+    obj: &mut Map<String, Value>,
+    p: &Profile,
+    src: Source,
+) -> Result<(), ScimError> {
+    let mut seen: u128 = 0;
+    let mut fixes = Vec::new();
+    for (k, v) in obj.iter_mut() {
+        let Some((idx, sd)) = def.sub_attribute_indexed(k) else {
+            unknown_attribute(p, &def.name)?;
+            fixes.push((k.clone(), Fix::Remove));
+            continue;
+        };
+        let bit = 1u128 << idx.min(127);
+        if seen & bit != 0 {
+            return Err(duplicate(&format!("{}.{}", def.name, sd.name)));
+        }
+        seen |= bit;
+        if src == Source::Client && sd.mutability == Mutability::ReadOnly {
+            // RFC 7644 §3.5.1: readOnly input is ignored.
+            fixes.push((k.clone(), Fix::Remove));
+            continue;
+        }
+        if !coerce_in_place(sd, v, p, src)? {
+            fixes.push((k.clone(), Fix::Remove));
+        } else if *k != sd.name {
+            fixes.push((k.clone(), Fix::Rename(sd.name.clone())));
+        }
+    }
+    apply_fixes(obj, fixes);
     for sd in &def.sub_attributes {
-        if sd.required && sd.mutability != Mutability::ReadOnly && !out.contains_key(&sd.name) {
+        if sd.required && sd.mutability != Mutability::ReadOnly && !obj.contains_key(&sd.name) {
             return Err(ScimError::invalid_value(format!(
                 "{}.{} is required",
                 def.name, sd.name
             )));
         }
     }
-    Ok(out)
-}
-
-/// The attributes of one schema (core + common, or an extension) given in a body.
-struct Given<'r> {
-    /// (definition, coerced value or None for explicit null)
-    attrs: Vec<(&'r AttributeDef, Option<Value>)>,
-}
-
-impl Given<'_> {
-    /// Takes the input given for `def`: `None` = absent, `Some(None)` = explicit null.
-    fn take(&mut self, def: &AttributeDef) -> Option<Option<Value>> {
-        self.attrs
-            .iter_mut()
-            .find(|(d, _)| std::ptr::eq(*d, def))
-            .map(|(_, v)| v.take())
-    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -264,6 +298,14 @@ enum Mode<'e> {
     Create,
     Replace(&'e Map<String, Value>),
     Normalize,
+}
+
+/// What the body said about one attribute.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Given {
+    Absent,
+    Value,
+    Null,
 }
 
 impl<'r> ResourceSchema<'r> {
@@ -314,7 +356,7 @@ impl<'r> ResourceSchema<'r> {
     }
 
     fn process(&self, body: Value, mode: Mode<'_>, p: &Profile) -> Result<Value, ScimError> {
-        let Value::Object(body) = body else {
+        let Value::Object(mut obj) = body else {
             return Err(ScimError::invalid_syntax(format!(
                 "a {} must be a JSON object",
                 self.name()
@@ -326,48 +368,87 @@ impl<'r> ResourceSchema<'r> {
             Source::Client
         };
         let core = self.core();
-        let mut core_given = Given { attrs: Vec::new() };
-        let mut ext_given: Vec<(&'r Schema, Option<Given<'r>>)> = Vec::new();
+        let common = self.registry().common_attributes();
+        let n_core = core.attributes.len();
+        let core_def = |i: usize| {
+            if i < n_core {
+                &core.attributes[i]
+            } else {
+                &common[i - n_core]
+            }
+        };
+        let mut given = vec![Given::Absent; n_core + common.len()];
+        let mut exts: Vec<(&'r Schema, bool, Vec<Given>)> = self
+            .extensions()
+            .map(|(s, req)| (s, req, Vec::new()))
+            .collect();
         let mut listed: Option<Vec<String>> = None;
         let mut seen_schemas = false;
+        let mut fixes = Vec::new();
 
-        for (key, value) in body {
+        for (key, value) in obj.iter_mut() {
             if key.eq_ignore_ascii_case("schemas") {
                 if seen_schemas {
                     return Err(duplicate("schemas"));
                 }
                 seen_schemas = true;
-                listed = Some(parse_schemas(value)?);
+                listed = Some(parse_schemas(std::mem::take(value))?);
+                fixes.push((key.clone(), Fix::Remove));
                 continue;
             }
-            if let Some(def) = self.core_attribute(&key) {
-                if core_given.attrs.iter().any(|(d, _)| std::ptr::eq(*d, def)) {
+            if let Some(i) = core
+                .attributes
+                .iter()
+                .position(|a| a.name.eq_ignore_ascii_case(key))
+                .or_else(|| {
+                    common
+                        .iter()
+                        .position(|a| a.name.eq_ignore_ascii_case(key))
+                        .map(|j| n_core + j)
+                })
+            {
+                let def = core_def(i);
+                if given[i] != Given::Absent {
                     return Err(duplicate(&def.name));
                 }
-                let v = self.attr_input(def, value, mode, p, src)?;
-                core_given.attrs.push((def, v));
+                given[i] = self.attr_in_place(def, key, value, mode, p, src, &mut fixes)?;
                 continue;
             }
-            if let Some(ext) = self.extension(&key) {
-                if ext_given.iter().any(|(s, _)| std::ptr::eq(*s, ext)) {
-                    return Err(duplicate(&ext.id));
+            if let Some(e) = exts
+                .iter_mut()
+                .find(|(s, _, _)| s.id.eq_ignore_ascii_case(key))
+            {
+                if !e.2.is_empty() {
+                    return Err(duplicate(&e.0.id));
                 }
-                let given = match value {
-                    Value::Null => None,
-                    Value::Object(obj) => {
-                        let mut g = Given { attrs: Vec::new() };
-                        for (k, v) in obj {
-                            let Some(def) = ext.get(&k) else {
+                let ext = e.0;
+                e.2 = vec![Given::Absent; ext.attributes.len()];
+                match value {
+                    Value::Null => {
+                        fixes.push((key.clone(), Fix::Remove));
+                    }
+                    Value::Object(eobj) => {
+                        let mut efixes = Vec::new();
+                        for (k, v) in eobj.iter_mut() {
+                            let Some(i) = ext
+                                .attributes
+                                .iter()
+                                .position(|a| a.name.eq_ignore_ascii_case(k))
+                            else {
                                 unknown_attribute(p, &ext.id)?;
+                                efixes.push((k.clone(), Fix::Remove));
                                 continue;
                             };
-                            if g.attrs.iter().any(|(d, _)| std::ptr::eq(*d, def)) {
+                            let def = &ext.attributes[i];
+                            if e.2[i] != Given::Absent {
                                 return Err(duplicate(&def.name));
                             }
-                            let v = self.attr_input(def, v, mode, p, src)?;
-                            g.attrs.push((def, v));
+                            e.2[i] = self.attr_in_place(def, k, v, mode, p, src, &mut efixes)?;
                         }
-                        Some(g)
+                        apply_fixes(eobj, efixes);
+                        if *key != ext.id {
+                            fixes.push((key.clone(), Fix::Rename(ext.id.clone())));
+                        }
                     }
                     _ => {
                         return Err(ScimError::invalid_value(format!(
@@ -375,73 +456,85 @@ impl<'r> ResourceSchema<'r> {
                             ext.id
                         )))
                     }
-                };
-                ext_given.push((ext, given));
+                }
                 continue;
             }
-            if key.len() > 4 && key[..4].eq_ignore_ascii_case("urn:") || key.contains("://") {
-                if self.is_core(&key) {
+            let urn_like =
+                key.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("urn:")) || key.contains("://");
+            if urn_like {
+                if self.is_core(key) {
                     return Err(ScimError::invalid_syntax(
                         "core attributes belong at the top level, not under the core schema URN",
                     ));
                 }
-                match p.unknown_schemas {
-                    Unknown::Ignore => continue,
-                    Unknown::Reject => {
-                        return Err(ScimError::invalid_value(
-                            "the body holds an extension this resource type does not have",
-                        ))
-                    }
+                if p.unknown_schemas == Unknown::Reject {
+                    return Err(ScimError::invalid_value(
+                        "the body holds an extension this resource type does not have",
+                    ));
                 }
+            } else {
+                unknown_attribute(p, self.name())?;
             }
-            unknown_attribute(p, self.name())?;
+            fixes.push((key.clone(), Fix::Remove));
+        }
+        apply_fixes(&mut obj, fixes);
+
+        // PUT: mutability against the stored resource.
+        if let Mode::Replace(existing) = mode {
+            for (i, g) in given.iter().enumerate() {
+                replace_rules(core_def(i), *g, &mut obj, existing, p)?;
+            }
+            for (ext, _, g) in &exts {
+                let stored = get_ci(existing, &ext.id).and_then(Value::as_object);
+                if stored.is_none() && g.is_empty() {
+                    continue;
+                }
+                let mut eobj = match obj.remove(&ext.id) {
+                    Some(Value::Object(m)) => m,
+                    _ => Map::new(),
+                };
+                let empty = Map::new();
+                let stored = stored.unwrap_or(&empty);
+                for (i, def) in ext.attributes.iter().enumerate() {
+                    let gi = g.get(i).copied().unwrap_or(Given::Absent);
+                    replace_rules(def, gi, &mut eobj, stored, p)?;
+                }
+                obj.insert(ext.id.clone(), Value::Object(eobj));
+            }
         }
 
-        // Assemble the core part.
-        let mut out = Map::new();
-        let existing = match mode {
-            Mode::Replace(e) => Some(e),
-            _ => None,
-        };
-        self.assemble(
-            core.attributes
-                .iter()
-                .chain(self.registry().common_attributes()),
-            &mut core_given,
-            existing,
-            mode,
-            p,
-            &mut out,
-        )?;
-
-        // Extensions.
-        let mut present_ext: Vec<&'r Schema> = Vec::new();
-        for (ext, required) in self.extensions() {
-            let given = ext_given.iter_mut().find(|(s, _)| std::ptr::eq(*s, ext));
-            let existing_ext = existing
-                .and_then(|e| get_ci(e, &ext.id))
-                .and_then(Value::as_object);
-            let mut empty = Given { attrs: Vec::new() };
-            let g = match given {
-                Some((_, Some(g))) => g,
-                _ => &mut empty,
+        // Required attributes, extensions and the schemas list.
+        if mode != Mode::Normalize {
+            for i in 0..given.len() {
+                check_required(core_def(i), &obj)?;
+            }
+        }
+        let mut schemas = vec![Value::String(core.id.clone())];
+        for (ext, required, _) in &exts {
+            let present = match obj.get(&ext.id) {
+                Some(Value::Object(m)) if !m.is_empty() => true,
+                Some(_) => {
+                    obj.remove(&ext.id);
+                    false
+                }
+                None => false,
             };
-            // An explicit `null` for the whole extension clears it (except readOnly parts).
-            let mut eo = Map::new();
-            self.assemble(ext.attributes.iter(), g, existing_ext, mode, p, &mut eo)?;
-            if !eo.is_empty() {
-                out.insert(ext.id.clone(), Value::Object(eo));
-                present_ext.push(ext);
-            } else if required && mode != Mode::Normalize {
+            if present {
+                if mode != Mode::Normalize {
+                    if let Some(Value::Object(m)) = obj.get(&ext.id) {
+                        for def in &ext.attributes {
+                            check_required(def, m)?;
+                        }
+                    }
+                }
+                schemas.push(Value::String(ext.id.clone()));
+            } else if *required && mode != Mode::Normalize {
                 return Err(ScimError::invalid_value(format!(
                     "the extension {} is required",
                     ext.id
                 )));
             }
         }
-
-        // schemas: the core schema must be listed; unknown URNs per the profile.
-        let mut schemas = vec![Value::String(core.id.clone())];
         match listed {
             Some(list) => {
                 if !list.iter().any(|u| self.is_core(u)) {
@@ -450,23 +543,13 @@ impl<'r> ResourceSchema<'r> {
                         core.id
                     )));
                 }
-                for urn in &list {
-                    if self.is_core(urn) {
-                        continue;
-                    }
-                    match self.extension(urn) {
-                        Some(ext) => {
-                            if !present_ext.iter().any(|e| std::ptr::eq(*e, ext)) {
-                                // Listed without data: fine, nothing to keep.
-                            }
-                        }
-                        None if p.unknown_schemas == Unknown::Ignore => {}
-                        None => {
-                            return Err(ScimError::invalid_value(
-                                "schemas lists a schema this resource type does not have",
-                            ))
-                        }
-                    }
+                let unknown = list
+                    .iter()
+                    .any(|u| !self.is_core(u) && self.extension(u).is_none());
+                if unknown && p.unknown_schemas == Unknown::Reject {
+                    return Err(ScimError::invalid_value(
+                        "schemas lists a schema this resource type does not have",
+                    ));
                 }
             }
             None if mode == Mode::Create && p.unknown_attributes == Unknown::Reject => {
@@ -474,135 +557,113 @@ impl<'r> ResourceSchema<'r> {
             }
             None => {}
         }
-        for ext in &present_ext {
-            schemas.push(Value::String(ext.id.clone()));
-        }
-        out.insert("schemas".into(), Value::Array(schemas));
-        Ok(Value::Object(out))
+        obj.insert("schemas".into(), Value::Array(schemas));
+        Ok(Value::Object(obj))
     }
 
-    /// Coerces one top-level input value. `Ok(None)` = explicit null / unassigned.
-    fn attr_input(
+    /// Checks one attribute of the body in place; records the key fix needed.
+    #[allow(clippy::too_many_arguments)]
+    fn attr_in_place(
         &self,
         def: &AttributeDef,
-        value: Value,
+        key: &str,
+        value: &mut Value,
         mode: Mode<'_>,
         p: &Profile,
         src: Source,
-    ) -> Result<Option<Value>, ScimError> {
+        fixes: &mut Vec<(String, Fix)>,
+    ) -> Result<Given, ScimError> {
         if def.mutability == Mutability::ReadOnly && mode != Mode::Normalize {
             // Ignored (RFC 7644 §3.5.1); not even type-checked, as Okta echoes what it read.
-            return Ok(None);
+            fixes.push((key.to_string(), Fix::Remove));
+            return Ok(Given::Absent);
         }
-        coerce(def, value, p, src)
+        if !coerce_in_place(def, value, p, src)? {
+            fixes.push((key.to_string(), Fix::Remove));
+            return Ok(Given::Null);
+        }
+        if key != def.name {
+            fixes.push((key.to_string(), Fix::Rename(def.name.clone())));
+        }
+        Ok(Given::Value)
     }
+}
 
-    fn assemble<'a>(
-        &self,
-        defs: impl Iterator<Item = &'a AttributeDef>,
-        given: &mut Given<'_>,
-        existing: Option<&Map<String, Value>>,
-        mode: Mode<'_>,
-        p: &Profile,
-        out: &mut Map<String, Value>,
-    ) -> Result<(), ScimError> {
-        for def in defs {
-            let input = given.take(def);
-            let old = existing
-                .and_then(|e| get_ci(e, &def.name))
-                .filter(|v| !is_unassigned(v));
-            let value: Option<Value> = match mode {
-                Mode::Normalize => input.flatten(),
-                Mode::Create => {
-                    if def.mutability == Mutability::ReadOnly {
-                        None
-                    } else {
-                        input.flatten()
-                    }
+/// RFC 7644 §3.5.1 for one attribute of a PUT: `obj` holds the (normalised) input.
+fn replace_rules(
+    def: &AttributeDef,
+    given: Given,
+    obj: &mut Map<String, Value>,
+    existing: &Map<String, Value>,
+    p: &Profile,
+) -> Result<(), ScimError> {
+    let old = get_ci(existing, &def.name).filter(|v| !is_unassigned(v));
+    let keep = match (def.mutability, given) {
+        (Mutability::ReadOnly, _) => true,
+        (Mutability::Immutable, Given::Absent) => true,
+        (Mutability::Immutable, Given::Null) => {
+            if old.is_some() {
+                return Err(ScimError::mutability(format!(
+                    "{} is immutable and cannot be cleared",
+                    def.name
+                )));
+            }
+            false
+        }
+        (Mutability::Immutable, Given::Value) => {
+            if let (Some(old), Some(new)) = (old, obj.get(&def.name)) {
+                if !values_equal(def, new, old) {
+                    return Err(ScimError::mutability(format!(
+                        "{} is immutable and cannot be changed",
+                        def.name
+                    )));
                 }
-                Mode::Replace(_) => match def.mutability {
-                    Mutability::ReadOnly => old.cloned(),
-                    Mutability::Immutable => match (input, old) {
-                        (None, old) => old.cloned(),
-                        (Some(None), Some(_)) => {
-                            return Err(ScimError::mutability(format!(
-                                "{} is immutable and cannot be cleared",
-                                def.name
-                            )))
+            }
+            false
+        }
+        (Mutability::WriteOnly, Given::Absent) => true,
+        (Mutability::ReadWrite, Given::Absent) => p.put_absent == PutAbsent::Keep,
+        _ => false,
+    };
+    match old {
+        Some(old) if keep => {
+            obj.insert(def.name.clone(), old.clone());
+        }
+        Some(Value::Object(o))
+            if given == Given::Value && def.is_complex() && !def.multi_valued =>
+        {
+            // readOnly sub-attributes were dropped from the input; the stored ones stay
+            // (e.g. `manager.displayName`).
+            if let Some(Value::Object(n)) = obj.get_mut(&def.name) {
+                for sd in &def.sub_attributes {
+                    if sd.mutability == Mutability::ReadOnly && !n.contains_key(&sd.name) {
+                        if let Some(v) = get_ci(o, &sd.name) {
+                            n.insert(sd.name.clone(), v.clone());
                         }
-                        (Some(Some(new)), Some(old)) if !values_equal(def, &new, old) => {
-                            return Err(ScimError::mutability(format!(
-                                "{} is immutable and cannot be changed",
-                                def.name
-                            )))
-                        }
-                        (Some(v), _) => v,
-                    },
-                    Mutability::WriteOnly => match input {
-                        None => old.cloned(),
-                        Some(v) => v,
-                    },
-                    Mutability::ReadWrite => match input {
-                        None if p.put_absent == PutAbsent::Keep => old.cloned(),
-                        None => None,
-                        Some(v) => v,
-                    },
-                },
-            };
-            let value = match (value, old, mode) {
-                (Some(v), Some(old), Mode::Replace(_)) => Some(keep_read_only_subs(def, v, old)),
-                (v, _, _) => v,
-            };
-            match value {
-                Some(v) => {
-                    if def.required && is_empty_required(&v) && mode != Mode::Normalize {
-                        return Err(ScimError::invalid_value(format!(
-                            "{} must not be empty",
-                            def.name
-                        )));
-                    }
-                    out.insert(def.name.clone(), v);
-                }
-                None => {
-                    if def.required
-                        && def.mutability != Mutability::ReadOnly
-                        && mode != Mode::Normalize
-                    {
-                        return Err(ScimError::invalid_value(format!(
-                            "{} is required",
-                            def.name
-                        )));
                     }
                 }
             }
         }
-        Ok(())
+        _ => {}
     }
+    Ok(())
 }
 
-/// PUT ignores readOnly sub-attributes of a single-valued complex value (they were dropped from
-/// the input); the stored ones are kept (e.g. `manager.displayName`).
-fn keep_read_only_subs(def: &AttributeDef, new: Value, old: &Value) -> Value {
-    if def.multi_valued {
-        return new;
+fn check_required(def: &AttributeDef, obj: &Map<String, Value>) -> Result<(), ScimError> {
+    if !def.required || def.mutability == Mutability::ReadOnly {
+        return Ok(());
     }
-    match (new, old) {
-        (Value::Object(mut n), Value::Object(o)) => {
-            for sd in &def.sub_attributes {
-                if sd.mutability == Mutability::ReadOnly && !n.contains_key(&sd.name) {
-                    if let Some(v) = get_ci(o, &sd.name) {
-                        n.insert(sd.name.clone(), v.clone());
-                    }
-                }
-            }
-            Value::Object(n)
-        }
-        (new, _) => new,
+    match obj.get(&def.name) {
+        None => Err(ScimError::invalid_value(format!(
+            "{} is required",
+            def.name
+        ))),
+        Some(Value::String(s)) if s.trim().is_empty() => Err(ScimError::invalid_value(format!(
+            "{} must not be empty",
+            def.name
+        ))),
+        Some(_) => Ok(()),
     }
-}
-
-fn is_empty_required(v: &Value) -> bool {
-    matches!(v, Value::String(s) if s.trim().is_empty())
 }
 
 fn parse_schemas(v: Value) -> Result<Vec<String>, ScimError> {
