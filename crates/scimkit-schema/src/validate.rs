@@ -377,12 +377,16 @@ impl<'r> ResourceSchema<'r> {
                 &common[i - n_core]
             }
         };
-        let mut given = vec![Given::Absent; n_core + common.len()];
+        // Registries hold at most IMPLICIT_BASE attributes per schema (checked when built).
+        let mut given_buf = [Given::Absent; crate::schema::IMPLICIT_BASE + 8];
+        let Some(given) = given_buf.get_mut(..n_core + common.len()) else {
+            return Err(ScimError::internal("the schema has too many attributes"));
+        };
         let mut exts: Vec<(&'r Schema, bool, Vec<Given>)> = self
             .extensions()
             .map(|(s, req)| (s, req, Vec::new()))
             .collect();
-        let mut listed: Option<Vec<String>> = None;
+        let mut listed = false;
         let mut seen_schemas = false;
         let mut fixes = Vec::new();
 
@@ -392,8 +396,11 @@ impl<'r> ResourceSchema<'r> {
                     return Err(duplicate("schemas"));
                 }
                 seen_schemas = true;
-                listed = Some(parse_schemas(std::mem::take(value))?);
-                fixes.push((key.clone(), Fix::Remove));
+                self.check_schemas(value, p)?;
+                listed = true;
+                if key != "schemas" {
+                    fixes.push((key.clone(), Fix::Rename("schemas".into())));
+                }
                 continue;
             }
             if let Some(i) = core
@@ -509,7 +516,8 @@ impl<'r> ResourceSchema<'r> {
                 check_required(core_def(i), &obj)?;
             }
         }
-        let mut schemas = vec![Value::String(core.id.clone())];
+        let mut schemas: Vec<Value> = Vec::with_capacity(1 + exts.len());
+        schemas.push(Value::String(core.id.clone()));
         for (ext, required, _) in &exts {
             let present = match obj.get(&ext.id) {
                 Some(Value::Object(m)) if !m.is_empty() => true,
@@ -535,30 +543,48 @@ impl<'r> ResourceSchema<'r> {
                 )));
             }
         }
-        match listed {
-            Some(list) => {
-                if !list.iter().any(|u| self.is_core(u)) {
-                    return Err(ScimError::invalid_value(format!(
-                        "schemas must include {}",
-                        core.id
-                    )));
-                }
-                let unknown = list
-                    .iter()
-                    .any(|u| !self.is_core(u) && self.extension(u).is_none());
-                if unknown && p.unknown_schemas == Unknown::Reject {
-                    return Err(ScimError::invalid_value(
-                        "schemas lists a schema this resource type does not have",
-                    ));
-                }
-            }
-            None if mode == Mode::Create && p.unknown_attributes == Unknown::Reject => {
-                return Err(ScimError::invalid_value("schemas is required"));
-            }
-            None => {}
+        if !listed && mode == Mode::Create && p.unknown_attributes == Unknown::Reject {
+            return Err(ScimError::invalid_value("schemas is required"));
         }
-        obj.insert("schemas".into(), Value::Array(schemas));
+        // Keep the client's array when it already says exactly this (the usual case).
+        let same = match obj.get("schemas") {
+            Some(Value::Array(a)) => {
+                a.len() == schemas.len()
+                    && a.iter().zip(&schemas).all(|(x, y)| x.as_str() == y.as_str())
+            }
+            _ => false,
+        };
+        if !same {
+            obj.insert("schemas".into(), Value::Array(schemas));
+        }
         Ok(Value::Object(obj))
+    }
+
+    /// Checks the `schemas` member: an array of strings naming the core schema, and only
+    /// registered extensions unless the profile ignores unknown ones.
+    fn check_schemas(&self, v: &Value, p: &Profile) -> Result<(), ScimError> {
+        let err = || ScimError::invalid_value("schemas must be an array of URI strings");
+        let Value::Array(items) = v else {
+            return Err(err());
+        };
+        let mut has_core = false;
+        for item in items {
+            let urn = item.as_str().ok_or_else(err)?;
+            if self.is_core(urn) {
+                has_core = true;
+            } else if self.extension(urn).is_none() && p.unknown_schemas == Unknown::Reject {
+                return Err(ScimError::invalid_value(
+                    "schemas lists a schema this resource type does not have",
+                ));
+            }
+        }
+        if !has_core {
+            return Err(ScimError::invalid_value(format!(
+                "schemas must include {}",
+                self.core().id
+            )));
+        }
+        Ok(())
     }
 
     /// Checks one attribute of the body in place; records the key fix needed.
@@ -666,16 +692,3 @@ fn check_required(def: &AttributeDef, obj: &Map<String, Value>) -> Result<(), Sc
     }
 }
 
-fn parse_schemas(v: Value) -> Result<Vec<String>, ScimError> {
-    let err = || ScimError::invalid_value("schemas must be an array of URI strings");
-    match v {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|i| match i {
-                Value::String(s) => Ok(s),
-                _ => Err(err()),
-            })
-            .collect(),
-        _ => Err(err()),
-    }
-}
