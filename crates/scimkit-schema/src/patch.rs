@@ -25,19 +25,24 @@ pub struct PatchOutcome {
 
 /// The undo log making a PATCH atomic: each top-level slot touched is saved once, before its
 /// first change.
-struct Tx {
+struct Tx<'r> {
     enabled: bool,
-    saved: Vec<(String, Option<Value>)>,
+    saved: Vec<(Cow<'r, str>, Option<Value>)>,
 }
 
-impl Tx {
-    fn touch(&mut self, obj: &Map<String, Value>, key: &str) {
+impl<'r> Tx<'r> {
+    /// Saves the slot `key` (a schema spelling borrowed from the registry) before its first
+    /// change; the stored spelling is kept when it differs.
+    fn touch(&mut self, obj: &Map<String, Value>, key: &'r str) {
         if !self.enabled || self.saved.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
             return;
         }
-        let (k, v) = match key_ci(obj, key) {
-            Some(k) => (k.to_string(), obj.get(k).cloned()),
-            None => (key.to_string(), None),
+        let (k, v) = match obj.get(key) {
+            Some(v) => (Cow::Borrowed(key), Some(v.clone())),
+            None => match key_ci(obj, key) {
+                Some(k) => (Cow::Owned(k.to_string()), obj.get(k).cloned()),
+                None => (Cow::Borrowed(key), None),
+            },
         };
         self.saved.push((k, v));
     }
@@ -46,7 +51,7 @@ impl Tx {
         for (k, v) in self.saved.into_iter().rev() {
             remove_ci(obj, &k);
             if let Some(v) = v {
-                obj.insert(k, v);
+                obj.insert(k.into_owned(), v);
             }
         }
     }
@@ -65,25 +70,48 @@ enum Resolved<'r, 'p> {
     Extension(&'r Schema),
 }
 
-struct Ctx<'a> {
+struct Ctx<'a, 'r> {
     profile: &'a Profile,
-    tx: Tx,
+    tx: Tx<'r>,
     changed: Vec<String>,
 }
 
-impl Ctx<'_> {
+impl Ctx<'_, '_> {
     fn changed(&mut self, t: &Target<'_, '_>) {
-        let top = match t.ext {
-            Some(e) => format!("{}:{}", e.id, t.def.name),
-            None => t.def.name.clone(),
+        let ext = t.ext.map(|e| e.id.as_str());
+        let sub = t.sub.map(|s| s.name.as_str());
+        let same = |c: &String| {
+            let mut rest = c.as_str();
+            if let Some(e) = ext {
+                match rest.strip_prefix(e).and_then(|r| r.strip_prefix(':')) {
+                    Some(r) => rest = r,
+                    None => return false,
+                }
+            }
+            match rest.strip_prefix(t.def.name.as_str()) {
+                Some(r) => match sub {
+                    Some(s) => r.strip_prefix('.') == Some(s),
+                    None => r.is_empty(),
+                },
+                None => false,
+            }
         };
-        let name = match t.sub {
-            Some(s) => format!("{top}.{}", s.name),
-            None => top,
-        };
-        if !self.changed.contains(&name) {
-            self.changed.push(name);
+        if self.changed.iter().any(same) {
+            return;
         }
+        let mut name = String::with_capacity(
+            ext.map_or(0, |e| e.len() + 1) + t.def.name.len() + sub.map_or(0, |s| s.len() + 1),
+        );
+        if let Some(e) = ext {
+            name.push_str(e);
+            name.push(':');
+        }
+        name.push_str(&t.def.name);
+        if let Some(s) = sub {
+            name.push('.');
+            name.push_str(s);
+        }
+        self.changed.push(name);
     }
 }
 
@@ -283,7 +311,7 @@ impl<'r> ResourceSchema<'r> {
         &self,
         obj: &mut Map<String, Value>,
         op: &PatchOperation,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         let path = op.path.as_deref().map(str::trim).filter(|p| !p.is_empty());
         match path {
@@ -310,7 +338,7 @@ impl<'r> ResourceSchema<'r> {
         obj: &mut Map<String, Value>,
         kind: PatchOpKind,
         value: &Map<String, Value>,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         for (k, v) in value {
             if k.eq_ignore_ascii_case("schemas") {
@@ -428,7 +456,7 @@ impl<'r> ResourceSchema<'r> {
         kind: PatchOpKind,
         resolved: Resolved<'r, '_>,
         value: Option<&Value>,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         match resolved {
             Resolved::Attr(t) => self.apply_target(obj, kind, t, value, ctx),
@@ -543,7 +571,7 @@ impl<'r> ResourceSchema<'r> {
         kind: PatchOpKind,
         t: Target<'r, '_>,
         value: Option<&Value>,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         let p = ctx.profile;
         let slot = match t.ext {
@@ -662,7 +690,7 @@ impl<'r> ResourceSchema<'r> {
         obj: &mut Map<String, Value>,
         t: &Target<'r, '_>,
         v: &Value,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         let wanted: Vec<Value> = match coerce(t.def, v.clone(), ctx.profile, Source::Client)? {
             Some(Value::Array(a)) => a,
@@ -975,7 +1003,7 @@ impl<'r> ResourceSchema<'r> {
     fn sync_schemas(
         &self,
         obj: &mut Map<String, Value>,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         for (ext, required) in self.extensions() {
             let present = match get_ci(obj, &ext.id) {
