@@ -550,7 +550,9 @@ impl<'r> ResourceSchema<'r> {
         let same = match obj.get("schemas") {
             Some(Value::Array(a)) => {
                 a.len() == schemas.len()
-                    && a.iter().zip(&schemas).all(|(x, y)| x.as_str() == y.as_str())
+                    && a.iter()
+                        .zip(&schemas)
+                        .all(|(x, y)| x.as_str() == y.as_str())
             }
             _ => false,
         };
@@ -691,4 +693,3 @@ fn check_required(def: &AttributeDef, obj: &Map<String, Value>) -> Result<(), Sc
         Some(_) => Ok(()),
     }
 }
-
