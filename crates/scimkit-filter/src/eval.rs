@@ -412,6 +412,23 @@ impl<'c> Operand<'c> {
                 op: op.as_str(),
             });
         }
+        // Entra ID compares boolean attributes with strings (`roles[primary eq "True"]`):
+        // for an attribute the schema says is boolean, "true"/"false" in any case mean the
+        // boolean.
+        static TRUE: CompValue<'static> = CompValue::True;
+        static FALSE: CompValue<'static> = CompValue::False;
+        let value = match value {
+            CompValue::String(s) if facts.kind == AttrType::Boolean => {
+                if s.eq_ignore_ascii_case("true") {
+                    &TRUE
+                } else if s.eq_ignore_ascii_case("false") {
+                    &FALSE
+                } else {
+                    value
+                }
+            }
+            _ => value,
+        };
         let mut instant = None;
         if facts.kind == AttrType::DateTime
             && !matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew)
@@ -435,7 +452,19 @@ impl<'c> Operand<'c> {
     }
 
     fn equals(&self, v: &Value) -> bool {
-        self.order(v) == Some(Ordering::Equal)
+        match (v, self.value) {
+            // The common case (`userName eq "…"`), without building an ordering.
+            (Value::String(s), CompValue::String(c)) if self.instant.is_none() => {
+                if self.facts.case_exact {
+                    s == c
+                } else if s.len() == c.len() && s.is_ascii() && c.is_ascii() {
+                    s.eq_ignore_ascii_case(c)
+                } else {
+                    compare_str(s, c, false) == Ordering::Equal
+                }
+            }
+            _ => self.order(v) == Some(Ordering::Equal),
+        }
     }
 
     fn test(&self, op: CompareOp, v: &Value) -> bool {

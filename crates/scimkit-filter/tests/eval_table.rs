@@ -2,6 +2,8 @@
 //! match. Covers every operator × value type × case rule × single / multi-valued / complex /
 //! extension attribute, precedence, and the absent-attribute rules (RFC 7644 §3.4.2.2).
 
+#![allow(clippy::unwrap_used)]
+
 use scimkit_filter::{matches, parse, AttrFacts, AttrRef, AttrType, AttributeFacts, EvalError};
 use serde_json::{json, Value};
 
@@ -200,7 +202,11 @@ const TABLE: &[(&str, &[&str])] = &[
     ("active ne false", &["bjensen", "ümit.öz", "nobody"]),
     ("active eq TRUE", &["bjensen", "ümit.öz"]),
     ("active pr", &["bjensen", "JSmith", "ümit.öz"]),
-    (r#"active eq "true""#, &[]),
+    // A boolean attribute compared with "true"/"false" strings, as Entra ID sends them.
+    (r#"active eq "true""#, &["bjensen", "ümit.öz"]),
+    (r#"active eq "False""#, &["JSmith"]),
+    (r#"emails[primary eq "True"]"#, &["bjensen"]),
+    (r#"active eq "yes""#, &[]),
     (r#"active co "tr""#, &[]),
     // --- dateTime, compared as instants ---
     (

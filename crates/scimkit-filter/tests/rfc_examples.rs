@@ -1,6 +1,8 @@
 //! Every filter example of RFC 7644 §3.4.2.2 (and the PATCH path examples of §3.5.2) parses,
 //! prints canonically, and the canonical form parses back to the same tree.
 
+#![allow(clippy::unwrap_used)]
+
 use scimkit_filter::{parse, parse_path, AttrTest, CompValue, CompareOp, Filter};
 
 /// RFC 7644 §3.4.2.2, the example filters, exactly as printed in the RFC.
