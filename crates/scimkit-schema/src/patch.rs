@@ -129,20 +129,29 @@ fn comp_to_json(v: &CompValue<'_>) -> Value {
     }
 }
 
-/// The element an unmatched `attr[sub eq "x" and …]` describes (Entra ID creates it).
-fn element_from_filter(def: &AttributeDef, f: &Filter<'_>, out: &mut Map<String, Value>) -> bool {
+/// The element an unmatched `attr[sub eq "x" and …]` describes (Entra ID creates it). Values
+/// are coerced like input (`primary eq "True"` gives `"primary": true`).
+fn element_from_filter(
+    def: &AttributeDef,
+    f: &Filter<'_>,
+    p: &Profile,
+    out: &mut Map<String, Value>,
+) -> bool {
     match f {
         Filter::Attr {
             path,
             test: AttrTest::Compare(CompareOp::Eq, v),
         } if path.urn.is_none() && path.sub_attr.is_none() => match def.sub_attribute(&path.name) {
-            Some(sd) => {
-                out.insert(sd.name.clone(), comp_to_json(v));
-                true
-            }
+            Some(sd) => match coerce(sd, comp_to_json(v), p, Source::Client) {
+                Ok(Some(v)) => {
+                    out.insert(sd.name.clone(), v);
+                    true
+                }
+                _ => false,
+            },
             None => false,
         },
-        Filter::And(fs) => fs.iter().all(|f| element_from_filter(def, f, out)),
+        Filter::And(fs) => fs.iter().all(|f| element_from_filter(def, f, p, out)),
         _ => false,
     }
 }
@@ -327,7 +336,7 @@ impl<'r> ResourceSchema<'r> {
                 self.apply_pathless(obj, op.op, value, ctx)
             }
             Some(p) => {
-                let resolved = self.resolve_path(p)?;
+                let resolved = self.resolve_path(p, ctx.profile.unqualified_extension_names)?;
                 self.apply_resolved(obj, op.op, resolved, op.value.as_ref(), ctx)
             }
         }
@@ -358,9 +367,21 @@ impl<'r> ResourceSchema<'r> {
                 self.apply_target(obj, kind, t, Some(v), ctx)?;
                 continue;
             }
+            if ctx.profile.unqualified_extension_names {
+                if let Some((ext, def)) = self.unqualified_extension_attribute(k) {
+                    let t = Target {
+                        ext: Some(ext),
+                        def,
+                        filter: None,
+                        sub: None,
+                    };
+                    self.apply_target(obj, kind, t, Some(v), ctx)?;
+                    continue;
+                }
+            }
             let looks_like_path = k.contains('.') || k.contains('[') || k.contains(':');
             if ctx.profile.path_keys_in_value && looks_like_path {
-                let resolved = self.resolve_path(k)?;
+                let resolved = self.resolve_path(k, ctx.profile.unqualified_extension_names)?;
                 self.apply_resolved(obj, kind, resolved, Some(v), ctx)?;
                 continue;
             }
@@ -373,7 +394,11 @@ impl<'r> ResourceSchema<'r> {
         Ok(())
     }
 
-    fn resolve_path<'p>(&self, path: &'p str) -> Result<Resolved<'r, 'p>, ScimError> {
+    fn resolve_path<'p>(
+        &self,
+        path: &'p str,
+        unqualified: bool,
+    ) -> Result<Resolved<'r, 'p>, ScimError> {
         let (schema, rest) = self.split_urn(path);
         let ext = schema.filter(|s| !self.is_core(&s.id));
         if rest.is_empty() {
@@ -395,9 +420,19 @@ impl<'r> ResourceSchema<'r> {
             .map_err(|e| invalid_path(format!("the path is malformed: {e}")))?;
         let unknown =
             || invalid_path("the path names an attribute this resource type does not have");
-        let lookup = |name: &str| match ext {
-            Some(e) => e.get(name),
-            None => self.core_attribute(name),
+        let mut ext = ext;
+        let mut lookup = |name: &str| -> Option<&'r AttributeDef> {
+            match ext {
+                Some(e) => e.get(name),
+                None => self.core_attribute(name).or_else(|| {
+                    if !unqualified {
+                        return None;
+                    }
+                    let (e, def) = self.unqualified_extension_attribute(name)?;
+                    ext = Some(e);
+                    Some(def)
+                }),
+            }
         };
         match parsed {
             PatchPath::Attr(ap) => {
@@ -947,7 +982,8 @@ impl<'r> ResourceSchema<'r> {
                 let idx = self.matching(items, vp)?;
                 if idx.is_empty() {
                     let mut element = Map::new();
-                    if !p.create_on_no_match || !element_from_filter(def, &vp.filter, &mut element)
+                    if !p.create_on_no_match
+                        || !element_from_filter(def, &vp.filter, p, &mut element)
                     {
                         return Err(ScimError::no_target(format!(
                             "no value of {} matches the filter",

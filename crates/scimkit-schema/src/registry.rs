@@ -405,6 +405,27 @@ impl<'r> ResourceSchema<'r> {
         })
     }
 
+    /// The extension attribute named `name` when exactly one extension of this type defines
+    /// it and the core schema does not (for IdPs that omit the URN, e.g. Entra's `manager`).
+    pub fn unqualified_extension_attribute(
+        &self,
+        name: &str,
+    ) -> Option<(&'r Schema, &'r AttributeDef)> {
+        if self.core_attribute(name).is_some() {
+            return None;
+        }
+        let mut found = None;
+        for (ext, _) in self.extensions() {
+            if let Some(def) = ext.get(name) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some((ext, def));
+            }
+        }
+        found
+    }
+
     /// Resolves an attribute: `urn` is `None` or a schema URN (core or extension).
     pub fn resolve(&self, urn: Option<&str>, name: &str) -> Option<ResolvedAttr<'r>> {
         match urn {

@@ -51,6 +51,12 @@ pub(crate) fn coerce_in_place(
         return Ok(false);
     }
     if !def.multi_valued {
+        if let (Value::Array(items), true) = (&mut *v, p.unwrap_single_element_arrays) {
+            if items.len() <= 1 {
+                *v = items.pop().unwrap_or(Value::Null);
+                return coerce_in_place(def, v, p, src);
+            }
+        }
         if v.is_array() {
             return Err(ScimError::invalid_value(format!(
                 "{} is single-valued; an array was given",
@@ -184,13 +190,17 @@ fn single_in_place(
     }
 }
 
-/// Base64 (RFC 4648 §4, or the URL-safe alphabet of §5), padding optional, whitespace-free.
+/// Base64 (RFC 4648 §4, or the URL-safe alphabet of §5), padding optional; line breaks and
+/// spaces are allowed as in MIME (RFC 2045 §6.8), as the RFC 7643 §8.2 certificate shows.
 fn is_base64(s: &str) -> bool {
+    let s = s.trim_end_matches(|c: char| c.is_ascii_whitespace());
     let body = s.trim_end_matches('=');
     s.len() - body.len() <= 2
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'+' | b'/' | b'-' | b'_')
+                || b.is_ascii_whitespace()
+        })
 }
 
 fn check_canonical(def: &AttributeDef, s: &str, p: &Profile) -> Result<(), ScimError> {
