@@ -416,8 +416,27 @@ impl<'r> ResourceSchema<'r> {
                 "the path names a schema this resource type does not have",
             ));
         }
-        let parsed = scimkit_filter::parse_path(rest)
-            .map_err(|e| invalid_path(format!("the path is malformed: {e}")))?;
+        // `attr` and `attr.sub` (the common case) need no parser.
+        let simple = rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$' | b'.'))
+            && rest.bytes().filter(|&b| b == b'.').count() <= 1
+            && !rest.starts_with('.')
+            && !rest.ends_with('.');
+        let parsed = if simple {
+            let (name, sub) = match rest.split_once('.') {
+                Some((n, s)) => (n, Some(Cow::Borrowed(s))),
+                None => (rest, None),
+            };
+            PatchPath::Attr(scimkit_filter::AttrPath {
+                urn: None,
+                name: Cow::Borrowed(name),
+                sub_attr: sub,
+            })
+        } else {
+            scimkit_filter::parse_path(rest)
+                .map_err(|e| invalid_path(format!("the path is malformed: {e}")))?
+        };
         let unknown =
             || invalid_path("the path names an attribute this resource type does not have");
         let mut ext = ext;
