@@ -74,6 +74,9 @@ struct Ctx<'a, 'r> {
     profile: &'a Profile,
     tx: Tx<'r>,
     changed: Vec<String>,
+    /// The target being applied is the last write of the request (the last operation, with a
+    /// path): if it cannot fail once it starts writing, it needs no undo copy.
+    final_target: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -296,9 +299,11 @@ impl<'r> ResourceSchema<'r> {
                 saved: Vec::new(),
             },
             changed: Vec::new(),
+            final_target: false,
         };
         let mut result = Ok(());
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
+            ctx.final_target = i + 1 == ops.len() && op.path.is_some();
             result = self.apply_op(obj, op, &mut ctx);
             if result.is_err() {
                 break;
@@ -333,6 +338,7 @@ impl<'r> ResourceSchema<'r> {
                         "an operation without a path needs an object value",
                     ));
                 };
+                ctx.final_target = false;
                 self.apply_pathless(obj, op.op, value, ctx)
             }
             Some(p) => {
@@ -512,6 +518,10 @@ impl<'r> ResourceSchema<'r> {
         value: Option<&Value>,
         ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
+        if matches!(resolved, Resolved::Extension(_)) {
+            // Several writes: each needs its undo copy.
+            ctx.final_target = false;
+        }
         match resolved {
             Resolved::Attr(t) => self.apply_target(obj, kind, t, value, ctx),
             Resolved::Extension(ext) => match kind {
@@ -715,7 +725,22 @@ impl<'r> ResourceSchema<'r> {
             }
         }
 
-        ctx.tx.touch(obj, slot);
+        // The undo copy is skipped only for a last write that cannot fail once it starts
+        // (checks above have passed and the write below has no error path).
+        let infallible = ctx.final_target
+            && self.extensions().all(|(_, required)| !required)
+            && match (kind, &t.filter, t.sub) {
+                (_, None, None) => !t.def.multi_valued && !t.def.is_complex(),
+                (PatchOpKind::Add | PatchOpKind::Replace, Some(_), Some(sd)) => {
+                    matches!(sd.mutability, Mutability::ReadWrite | Mutability::WriteOnly)
+                        && !sd.name.eq_ignore_ascii_case("primary")
+                        && current.is_some_and(Value::is_array)
+                }
+                _ => false,
+            };
+        if !infallible {
+            ctx.tx.touch(obj, slot);
+        }
         let changed = match kind {
             PatchOpKind::Remove => self.do_remove(obj, &t)?,
             PatchOpKind::Add | PatchOpKind::Replace => {
@@ -1048,7 +1073,9 @@ impl<'r> ResourceSchema<'r> {
                 if sets_primary {
                     clear_other_primaries(items, &idx);
                 }
-                check_primaries(def, items)?;
+                if sub.map_or(true, |sd| sd.name == "primary") {
+                    check_primaries(def, items)?;
+                }
                 Ok(changed)
             }
         }
