@@ -96,6 +96,29 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
+    // Entra ID's default "replace multiple attributes" request: 6 operations, so every write
+    // but the last keeps an undo copy. Throughput counts operations.
+    let entra = |suffix: &str| {
+        patch(json!([
+            {"op": "Replace", "path": "displayName", "value": format!("Pvlo{suffix}")},
+            {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": format!("t{suffix}@test.microsoft.com")},
+            {"op": "Replace", "path": "name.givenName", "value": format!("Gtfd{suffix}")},
+            {"op": "Replace", "path": "name.familyName", "value": format!("Pkqf{suffix}")},
+            {"op": "Replace", "path": "externalId", "value": format!("Eqpj{suffix}")},
+            {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": format!("E{suffix}")}
+        ]))
+    };
+    let (a, b2) = (entra("a"), entra("b"));
+    let mut resource = user();
+    g.throughput(Throughput::Elements(6));
+    g.bench_function("apply_patch Entra 6-operation replace (in place)", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let p = if flip { &a } else { &b2 };
+            black_box(users.apply_patch(&mut resource, p, &profile).unwrap());
+        })
+    });
+    g.throughput(Throughput::Elements(1));
     let original = user();
     g.bench_function("patch replace active (copy of the resource)", |b| {
         b.iter(|| black_box(users.patch(&original, &off, &profile).unwrap()))

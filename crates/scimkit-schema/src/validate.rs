@@ -245,16 +245,30 @@ fn unknown_attribute(p: &Profile, owner: &str) -> Result<(), ScimError> {
     }
 }
 
-/// A key to remove, or to rename to the schema's spelling.
-enum Fix {
-    Remove,
-    Rename(String),
+/// Runs `step` on every member, removing those for which it answers `Ok(false)` — without
+/// copying keys. After the first error the remaining members are left alone and the error is
+/// returned.
+fn retain_checked(
+    map: &mut Map<String, Value>,
+    mut step: impl FnMut(&String, &mut Value) -> Result<bool, ScimError>,
+) -> Result<(), ScimError> {
+    let mut err = None;
+    map.retain(|k, v| {
+        if err.is_some() {
+            return true;
+        }
+        step(k, v).unwrap_or_else(|e| {
+            err = Some(e);
+            true
+        })
+    });
+    err.map_or(Ok(()), Err)
 }
 
-fn apply_fixes(map: &mut Map<String, Value>, fixes: Vec<(String, Fix)>) {
-    for (k, fix) in fixes {
-        let v = map.remove(&k);
-        if let (Some(v), Fix::Rename(to)) = (v, fix) {
+/// Renames members to the schema's spelling (rare: only input spelled otherwise).
+fn apply_renames(map: &mut Map<String, Value>, renames: Vec<(String, String)>) {
+    for (from, to) in renames {
+        if let Some(v) = map.remove(&from) {
             map.insert(to, v);
         }
     }
@@ -268,12 +282,11 @@ fn complex_in_place(
     src: Source,
 ) -> Result<(), ScimError> {
     let mut seen: u128 = 0;
-    let mut fixes = Vec::new();
-    for (k, v) in obj.iter_mut() {
+    let mut renames = Vec::new();
+    retain_checked(obj, |k, v| {
         let Some((idx, sd)) = def.sub_attribute_indexed(k) else {
             unknown_attribute(p, &def.name)?;
-            fixes.push((k.clone(), Fix::Remove));
-            continue;
+            return Ok(false);
         };
         let bit = 1u128 << idx.min(127);
         if seen & bit != 0 {
@@ -282,16 +295,17 @@ fn complex_in_place(
         seen |= bit;
         if src == Source::Client && sd.mutability == Mutability::ReadOnly {
             // RFC 7644 §3.5.1: readOnly input is ignored.
-            fixes.push((k.clone(), Fix::Remove));
-            continue;
+            return Ok(false);
         }
         if !coerce_in_place(sd, v, p, src)? {
-            fixes.push((k.clone(), Fix::Remove));
-        } else if *k != sd.name {
-            fixes.push((k.clone(), Fix::Rename(sd.name.clone())));
+            return Ok(false);
         }
-    }
-    apply_fixes(obj, fixes);
+        if *k != sd.name {
+            renames.push((k.clone(), sd.name.clone()));
+        }
+        Ok(true)
+    })?;
+    apply_renames(obj, renames);
     for sd in &def.sub_attributes {
         if sd.required && sd.mutability != Mutability::ReadOnly && !obj.contains_key(&sd.name) {
             return Err(ScimError::invalid_value(format!(
@@ -398,9 +412,9 @@ impl<'r> ResourceSchema<'r> {
             .collect();
         let mut listed = false;
         let mut seen_schemas = false;
-        let mut fixes = Vec::new();
+        let mut renames: Vec<(String, String)> = Vec::new();
 
-        for (key, value) in obj.iter_mut() {
+        retain_checked(&mut obj, |key, value| {
             if key.eq_ignore_ascii_case("schemas") {
                 if seen_schemas {
                     return Err(duplicate("schemas"));
@@ -409,9 +423,9 @@ impl<'r> ResourceSchema<'r> {
                 self.check_schemas(value, p)?;
                 listed = true;
                 if key != "schemas" {
-                    fixes.push((key.clone(), Fix::Rename("schemas".into())));
+                    renames.push((key.clone(), "schemas".into()));
                 }
-                continue;
+                return Ok(true);
             }
             if let Some(i) = core
                 .attributes
@@ -428,8 +442,9 @@ impl<'r> ResourceSchema<'r> {
                 if given[i] != Given::Absent {
                     return Err(duplicate(&def.name));
                 }
-                given[i] = self.attr_in_place(def, key, value, mode, p, src, &mut fixes)?;
-                continue;
+                let (g, keep) = self.attr_in_place(def, key, value, mode, p, src, &mut renames)?;
+                given[i] = g;
+                return Ok(keep);
             }
             if let Some(e) = exts
                 .iter_mut()
@@ -441,30 +456,30 @@ impl<'r> ResourceSchema<'r> {
                 let ext = e.0;
                 e.2 = vec![Given::Absent; ext.attributes.len()];
                 match value {
-                    Value::Null => {
-                        fixes.push((key.clone(), Fix::Remove));
-                    }
+                    Value::Null => return Ok(false),
                     Value::Object(eobj) => {
-                        let mut efixes = Vec::new();
-                        for (k, v) in eobj.iter_mut() {
+                        let mut erenames = Vec::new();
+                        retain_checked(eobj, |k, v| {
                             let Some(i) = ext
                                 .attributes
                                 .iter()
                                 .position(|a| a.name.eq_ignore_ascii_case(k))
                             else {
                                 unknown_attribute(p, &ext.id)?;
-                                efixes.push((k.clone(), Fix::Remove));
-                                continue;
+                                return Ok(false);
                             };
                             let def = &ext.attributes[i];
                             if e.2[i] != Given::Absent {
                                 return Err(duplicate(&def.name));
                             }
-                            e.2[i] = self.attr_in_place(def, k, v, mode, p, src, &mut efixes)?;
-                        }
-                        apply_fixes(eobj, efixes);
+                            let (g, keep) =
+                                self.attr_in_place(def, k, v, mode, p, src, &mut erenames)?;
+                            e.2[i] = g;
+                            Ok(keep)
+                        })?;
+                        apply_renames(eobj, erenames);
                         if *key != ext.id {
-                            fixes.push((key.clone(), Fix::Rename(ext.id.clone())));
+                            renames.push((key.clone(), ext.id.clone()));
                         }
                     }
                     _ => {
@@ -474,7 +489,7 @@ impl<'r> ResourceSchema<'r> {
                         )))
                     }
                 }
-                continue;
+                return Ok(true);
             }
             let urn_like =
                 key.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("urn:")) || key.contains("://");
@@ -492,9 +507,9 @@ impl<'r> ResourceSchema<'r> {
             } else {
                 unknown_attribute(p, self.name())?;
             }
-            fixes.push((key.clone(), Fix::Remove));
-        }
-        apply_fixes(&mut obj, fixes);
+            Ok(false)
+        })?;
+        apply_renames(&mut obj, renames);
 
         // PUT: mutability against the stored resource.
         if let Mode::Replace(existing) = mode {
@@ -599,7 +614,8 @@ impl<'r> ResourceSchema<'r> {
         Ok(())
     }
 
-    /// Checks one attribute of the body in place; records the key fix needed.
+    /// Checks one attribute of the body in place: what was given, and whether to keep the
+    /// member (a rename to the schema's spelling is recorded).
     #[allow(clippy::too_many_arguments)]
     fn attr_in_place(
         &self,
@@ -609,21 +625,19 @@ impl<'r> ResourceSchema<'r> {
         mode: Mode<'_>,
         p: &Profile,
         src: Source,
-        fixes: &mut Vec<(String, Fix)>,
-    ) -> Result<Given, ScimError> {
+        renames: &mut Vec<(String, String)>,
+    ) -> Result<(Given, bool), ScimError> {
         if def.mutability == Mutability::ReadOnly && mode != Mode::Normalize {
             // Ignored (RFC 7644 §3.5.1); not even type-checked, as Okta echoes what it read.
-            fixes.push((key.to_string(), Fix::Remove));
-            return Ok(Given::Absent);
+            return Ok((Given::Absent, false));
         }
         if !coerce_in_place(def, value, p, src)? {
-            fixes.push((key.to_string(), Fix::Remove));
-            return Ok(Given::Null);
+            return Ok((Given::Null, false));
         }
         if key != def.name {
-            fixes.push((key.to_string(), Fix::Rename(def.name.clone())));
+            renames.push((key.to_string(), def.name.clone()));
         }
-        Ok(Given::Value)
+        Ok((Given::Value, true))
     }
 }
 
