@@ -440,8 +440,14 @@ impl<'r> ResourceSchema<'r> {
                 sub_attr: sub,
             })
         } else {
-            scimkit_filter::parse_path(rest)
-                .map_err(|e| invalid_path(format!("the path is malformed: {e}")))?
+            scimkit_filter::parse_path(rest).map_err(|e| {
+                // The offset and what was expected; never the request's text.
+                invalid_path(format!(
+                    "the path is malformed at byte {}: expected {}",
+                    e.offset(),
+                    e.expected()
+                ))
+            })?
         };
         let unknown =
             || invalid_path("the path names an attribute this resource type does not have");

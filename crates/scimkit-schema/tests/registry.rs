@@ -280,3 +280,37 @@ fn case_insensitive_get() {
     assert_eq!(users.get(&u, "nickName"), None);
     assert_eq!(users.get(&u, "urn:example:other:x"), None);
 }
+
+#[test]
+fn sorting_uses_the_schema() {
+    use scimkit_schema::SortOrder;
+    let registry = Registry::standard();
+    let users = registry.resource_type("User").unwrap();
+    let ent = ENTERPRISE_USER_SCHEMA;
+    let mut page = vec![
+        json!({"id": "1", "userName": "b", ent: {"department": "Sales"}}),
+        json!({"id": "2", "userName": "A"}),
+        json!({"id": "3", "userName": "c", ent: {"department": "ops"}}),
+    ];
+    users.sort(&mut page, "userName", SortOrder::Ascending);
+    let ids = |p: &[Value]| {
+        p.iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&page), ["2", "1", "3"], "caseExact false: A < b < c");
+    users.sort(
+        &mut page,
+        &format!("{ent}:department"),
+        SortOrder::Ascending,
+    );
+    assert_eq!(ids(&page), ["3", "1", "2"], "ops < Sales, missing last");
+    users.sort(&mut page, "id", SortOrder::Descending);
+    assert_eq!(ids(&page), ["3", "2", "1"]);
+    users.sort(&mut page, "nonexistent", SortOrder::Ascending);
+    assert_eq!(
+        ids(&page),
+        ["3", "2", "1"],
+        "unknown attribute keeps the order"
+    );
+}
