@@ -8,6 +8,9 @@
 //! - [`policy`]: provisioning rules as pure decisions;
 //! - [`dispatch`]: a framework-agnostic `http::Request` → `http::Response` SCIM endpoint.
 #![forbid(unsafe_code)]
+// The README's examples are compiled and run as doctests of this crate.
+#![doc = ""]
+#![doc = include_str!("../README.md")]
 
 pub use scimkit_dispatch as dispatch;
 pub use scimkit_filter as filter;

@@ -3,30 +3,13 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use serde_json::json;
 use std::hint::black_box;
 
 const CORPUS: &str = include_str!("../../crates/scimkit-filter/benches/corpus.txt");
 
+/// A full User with the enterprise extension, shared with `bench-compare`.
 fn user() -> serde_json::Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "id": "2819c223-7f76-453a-919d-413861904646",
-        "externalId": "BJ-01",
-        "userName": "bjensen",
-        "name": {"familyName": "Jensen", "givenName": "Barbara"},
-        "displayName": "Babs Jensen",
-        "title": "Tour Guide",
-        "userType": "Employee",
-        "active": true,
-        "emails": [
-            {"value": "bjensen@example.com", "type": "work", "primary": true},
-            {"value": "babs@jensen.org", "type": "home"}
-        ],
-        "phoneNumbers": [{"value": "555-555-8377", "type": "work"}],
-        "ims": [{"value": "bjensen@foo.com", "type": "xmpp"}],
-        "meta": {"created": "2011-05-13T04:42:34Z", "lastModified": "2011-05-13T04:42:34Z"}
-    })
+    serde_json::from_str(include_str!("../../crates/scimkit-filter/benches/user.json")).unwrap()
 }
 
 fn other_parses(f: &str) -> bool {

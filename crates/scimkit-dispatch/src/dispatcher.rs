@@ -12,7 +12,7 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use scimkit_filter::{
-    compare_resources, parse_attr_path, AttrPath, Filter, Limits, Matcher, SortOrder,
+    compare_resources, parse_attr_path, AttrPath, Filter, Limits, Matcher, ParseOptions, SortOrder,
 };
 use scimkit_schema::{
     get_ci, ListResponse, PatchOp, Profile, Projection, Registry, ResourceSchema, ScimError,
@@ -38,6 +38,10 @@ pub struct Config {
     pub max_results: usize,
     /// Limits on filter length, depth and terms.
     pub filter_limits: Limits,
+    /// Whether filters may compare with bare words (`externalId eq jyoung`), as Microsoft's
+    /// older documentation shows Entra ID sending. `None` (the default): only for requests
+    /// handled with the Entra ID profile; `Some(b)`: always `b`.
+    pub unquoted_filter_values: Option<bool>,
     /// The most operations a `/Bulk` request may hold. Default 1000.
     pub bulk_max_operations: usize,
     /// The largest `/Bulk` payload, in bytes. Default 1 MiB.
@@ -60,6 +64,7 @@ impl Default for Config {
             max_body_bytes: 1 << 20,
             max_results: 200,
             filter_limits: Limits::default(),
+            unquoted_filter_values: None,
             bulk_max_operations: 1000,
             bulk_max_payload: 1 << 20,
             patch_returns_resource: true,
@@ -801,8 +806,14 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         params: ListParams,
     ) -> Result<Response<Bytes>, ScimError> {
         let cfg = &self.inner.config;
+        let options = ParseOptions {
+            limits: cfg.filter_limits,
+            unquoted_strings: cfg
+                .unquoted_filter_values
+                .unwrap_or(ctx.profile.name == Profile::entra_id().name),
+        };
         let filter = match &params.filter {
-            Some(f) => Some(cfg.filter_limits.parse(f)?),
+            Some(f) => Some(options.parse(f)?),
             None => None,
         };
         let sort_by = match &params.sort_by {

@@ -5,7 +5,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scimkit_filter::{matches, parse, DefaultFacts, Matcher};
-use serde_json::json;
 use std::hint::black_box;
 
 const CORPUS: &str = include_str!("corpus.txt");
@@ -14,30 +13,9 @@ fn corpus() -> Vec<&'static str> {
     CORPUS.lines().filter(|l| !l.trim().is_empty()).collect()
 }
 
+/// A full User with the enterprise extension, shared with `bench-compare`.
 fn user() -> serde_json::Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
-                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        "id": "2819c223-7f76-453a-919d-413861904646",
-        "externalId": "BJ-01",
-        "userName": "bjensen",
-        "name": {"familyName": "Jensen", "givenName": "Barbara"},
-        "displayName": "Babs Jensen",
-        "title": "Tour Guide",
-        "userType": "Employee",
-        "active": true,
-        "emails": [
-            {"value": "bjensen@example.com", "type": "work", "primary": true},
-            {"value": "babs@jensen.org", "type": "home"}
-        ],
-        "phoneNumbers": [{"value": "555-555-8377", "type": "work"}],
-        "ims": [{"value": "bjensen@foo.com", "type": "xmpp"}],
-        "meta": {"created": "2011-05-13T04:42:34Z", "lastModified": "2011-05-13T04:42:34Z"},
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
-            "employeeNumber": "701984",
-            "manager": {"value": "26118915"}
-        }
-    })
+    serde_json::from_str(include_str!("user.json")).unwrap()
 }
 
 fn bench_parse(c: &mut Criterion) {

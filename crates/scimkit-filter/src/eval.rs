@@ -412,6 +412,23 @@ impl<'c> Operand<'c> {
                 op: op.as_str(),
             });
         }
+        // Entra ID compares boolean attributes with strings (`roles[primary eq "True"]`):
+        // for an attribute the schema says is boolean, "true"/"false" in any case mean the
+        // boolean.
+        static TRUE: CompValue<'static> = CompValue::True;
+        static FALSE: CompValue<'static> = CompValue::False;
+        let value = match value {
+            CompValue::String(s) if facts.kind == AttrType::Boolean => {
+                if s.eq_ignore_ascii_case("true") {
+                    &TRUE
+                } else if s.eq_ignore_ascii_case("false") {
+                    &FALSE
+                } else {
+                    value
+                }
+            }
+            _ => value,
+        };
         let mut instant = None;
         if facts.kind == AttrType::DateTime
             && !matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew)

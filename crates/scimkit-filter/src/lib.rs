@@ -24,5 +24,5 @@ pub use ast::{AttrPath, AttrTest, CompValue, CompareOp, Filter, PatchPath, Value
 pub use error::{EvalError, Expected, ParseError};
 pub use eval::{element_matches, matches, Matcher};
 pub use facts::{AttrFacts, AttrRef, AttrType, AttributeFacts, DefaultFacts};
-pub use parse::{parse, parse_attr_path, parse_path, Limits};
+pub use parse::{parse, parse_attr_path, parse_path, Limits, ParseOptions};
 pub use sort::{compare_resources, compare_values, sort_value, SortOrder};

@@ -51,6 +51,55 @@ impl Limits {
     /// The deepest nesting any configuration allows (see [`max_depth`](Self::max_depth)).
     pub const MAX_SUPPORTED_DEPTH: usize = 64;
 
+    /// Parses a filter with these limits and the standard syntax (see [`ParseOptions::parse`]).
+    pub fn parse<'a>(&self, input: &'a str) -> Result<Filter<'a>, ParseError> {
+        ParseOptions::from(*self).parse(input)
+    }
+
+    /// Parses a PATCH `path` with these limits (see [`ParseOptions::parse_path`]).
+    pub fn parse_path<'a>(&self, input: &'a str) -> Result<PatchPath<'a>, ParseError> {
+        ParseOptions::from(*self).parse_path(input)
+    }
+
+    /// Parses a plain attribute path with these limits (see [`ParseOptions::parse_attr_path`]).
+    pub fn parse_attr_path<'a>(&self, input: &'a str) -> Result<AttrPath<'a>, ParseError> {
+        ParseOptions::from(*self).parse_attr_path(input)
+    }
+}
+
+/// Limits plus the syntax extensions a parse accepts beyond RFC 7644.
+///
+/// ```
+/// use scimkit_filter::ParseOptions;
+///
+/// // Microsoft's older SCIM documentation shows Entra ID filters with unquoted values.
+/// let entra = ParseOptions { unquoted_strings: true, ..ParseOptions::default() };
+/// let filter = entra.parse("externalId eq jyoung").unwrap();
+/// assert_eq!(filter.to_string(), r#"externalId eq "jyoung""#);
+/// assert!(ParseOptions::default().parse("externalId eq jyoung").is_err());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The bounds on the input.
+    pub limits: Limits,
+    /// Accept a bare word as a string comparison value: `externalId eq jyoung`,
+    /// `id eq 54D382A4-2050-4C03-94D1-E769F1D15682` (the word runs to the next white space,
+    /// parenthesis, bracket or quote). `true`, `false`, `null` and JSON numbers standing alone
+    /// keep their meaning. Off by default: the RFC requires quotes, and strict parsing reports a
+    /// typo such as `active eq ture` instead of comparing with the string "ture".
+    pub unquoted_strings: bool,
+}
+
+impl From<Limits> for ParseOptions {
+    fn from(limits: Limits) -> Self {
+        ParseOptions {
+            limits,
+            unquoted_strings: false,
+        }
+    }
+}
+
+impl ParseOptions {
     /// Parses a filter (the `filter` query parameter or a `SearchRequest`'s `filter`).
     pub fn parse<'a>(&self, input: &'a str) -> Result<Filter<'a>, ParseError> {
         let mut p = Parser::new(input, *self, Context::Filter)?;
@@ -156,6 +205,7 @@ type PResult<'a, T> = Result<(&'a str, T), ParseError>;
 struct Parser<'a> {
     input: &'a str,
     limits: Limits,
+    unquoted_strings: bool,
     context: Context,
     terms: usize,
 }
@@ -202,10 +252,12 @@ fn nom_take<'a>(
 }
 
 impl<'a> Parser<'a> {
-    fn new(input: &'a str, limits: Limits, context: Context) -> Result<Self, ParseError> {
+    fn new(input: &'a str, options: ParseOptions, context: Context) -> Result<Self, ParseError> {
+        let limits = options.limits;
         let parser = Parser {
             input,
             limits,
+            unquoted_strings: options.unquoted_strings,
             context,
             terms: 0,
         };
@@ -480,8 +532,27 @@ impl<'a> Parser<'a> {
         Ok((rest, AttrTest::Compare(op, value)))
     }
 
-    /// `compValue = false / null / true / number / string`
+    /// A comparison value, with the unquoted-word extension when enabled.
     fn comp_value(&self, s: &'a str) -> PResult<'a, CompValue<'a>> {
+        let standard = self.standard_comp_value(s);
+        if !self.unquoted_strings || s.starts_with('"') {
+            return standard;
+        }
+        let word_len = s
+            .find(|c: char| is_ws(c) || matches!(c, '(' | ')' | '[' | ']' | '"'))
+            .unwrap_or(s.len());
+        match standard {
+            Ok((rest, value)) if s.len() - rest.len() == word_len => Ok((rest, value)),
+            _ if word_len > 0 => Ok((
+                &s[word_len..],
+                CompValue::String(Cow::Borrowed(&s[..word_len])),
+            )),
+            err => err,
+        }
+    }
+
+    /// `compValue = false / null / true / number / string`
+    fn standard_comp_value(&self, s: &'a str) -> PResult<'a, CompValue<'a>> {
         match s.as_bytes().first() {
             Some(b'"') => {
                 let (rest, v) = self.string(s)?;

@@ -202,7 +202,11 @@ const TABLE: &[(&str, &[&str])] = &[
     ("active ne false", &["bjensen", "ümit.öz", "nobody"]),
     ("active eq TRUE", &["bjensen", "ümit.öz"]),
     ("active pr", &["bjensen", "JSmith", "ümit.öz"]),
-    (r#"active eq "true""#, &[]),
+    // A boolean attribute compared with "true"/"false" strings, as Entra ID sends them.
+    (r#"active eq "true""#, &["bjensen", "ümit.öz"]),
+    (r#"active eq "False""#, &["JSmith"]),
+    (r#"emails[primary eq "True"]"#, &["bjensen"]),
+    (r#"active eq "yes""#, &[]),
     (r#"active co "tr""#, &[]),
     // --- dateTime, compared as instants ---
     (

@@ -142,6 +142,13 @@ proptest! {
         let reparsed = Limits { max_length: usize::MAX, max_terms: usize::MAX, ..Limits::default() }
             .parse(&printed);
         prop_assert_eq!(reparsed.as_ref(), Ok(&f), "printed: {}", printed);
+        // The unquoted-value extension never changes what a printed (standard) filter means.
+        let lenient = scimkit_filter::ParseOptions {
+            limits: Limits { max_length: usize::MAX, max_terms: usize::MAX, ..Limits::default() },
+            unquoted_strings: true,
+        };
+        let leniently = lenient.parse(&printed);
+        prop_assert_eq!(leniently.as_ref(), Ok(&f));
         // Printing is canonical: the reparsed tree prints the same text.
         prop_assert_eq!(reparsed.unwrap().to_string(), printed);
     }

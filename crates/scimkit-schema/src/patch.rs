@@ -25,19 +25,24 @@ pub struct PatchOutcome {
 
 /// The undo log making a PATCH atomic: each top-level slot touched is saved once, before its
 /// first change.
-struct Tx {
+struct Tx<'r> {
     enabled: bool,
-    saved: Vec<(String, Option<Value>)>,
+    saved: Vec<(Cow<'r, str>, Option<Value>)>,
 }
 
-impl Tx {
-    fn touch(&mut self, obj: &Map<String, Value>, key: &str) {
+impl<'r> Tx<'r> {
+    /// Saves the slot `key` (a schema spelling borrowed from the registry) before its first
+    /// change; the stored spelling is kept when it differs.
+    fn touch(&mut self, obj: &Map<String, Value>, key: &'r str) {
         if !self.enabled || self.saved.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
             return;
         }
-        let (k, v) = match key_ci(obj, key) {
-            Some(k) => (k.to_string(), obj.get(k).cloned()),
-            None => (key.to_string(), None),
+        let (k, v) = match obj.get(key) {
+            Some(v) => (Cow::Borrowed(key), Some(v.clone())),
+            None => match key_ci(obj, key) {
+                Some(k) => (Cow::Owned(k.to_string()), obj.get(k).cloned()),
+                None => (Cow::Borrowed(key), None),
+            },
         };
         self.saved.push((k, v));
     }
@@ -46,7 +51,7 @@ impl Tx {
         for (k, v) in self.saved.into_iter().rev() {
             remove_ci(obj, &k);
             if let Some(v) = v {
-                obj.insert(k, v);
+                obj.insert(k.into_owned(), v);
             }
         }
     }
@@ -65,25 +70,51 @@ enum Resolved<'r, 'p> {
     Extension(&'r Schema),
 }
 
-struct Ctx<'a> {
+struct Ctx<'a, 'r> {
     profile: &'a Profile,
-    tx: Tx,
+    tx: Tx<'r>,
     changed: Vec<String>,
+    /// The target being applied is the last write of the request (the last operation, with a
+    /// path): if it cannot fail once it starts writing, it needs no undo copy.
+    final_target: bool,
 }
 
-impl Ctx<'_> {
+impl Ctx<'_, '_> {
     fn changed(&mut self, t: &Target<'_, '_>) {
-        let top = match t.ext {
-            Some(e) => format!("{}:{}", e.id, t.def.name),
-            None => t.def.name.clone(),
+        let ext = t.ext.map(|e| e.id.as_str());
+        let sub = t.sub.map(|s| s.name.as_str());
+        let same = |c: &String| {
+            let mut rest = c.as_str();
+            if let Some(e) = ext {
+                match rest.strip_prefix(e).and_then(|r| r.strip_prefix(':')) {
+                    Some(r) => rest = r,
+                    None => return false,
+                }
+            }
+            match rest.strip_prefix(t.def.name.as_str()) {
+                Some(r) => match sub {
+                    Some(s) => r.strip_prefix('.') == Some(s),
+                    None => r.is_empty(),
+                },
+                None => false,
+            }
         };
-        let name = match t.sub {
-            Some(s) => format!("{top}.{}", s.name),
-            None => top,
-        };
-        if !self.changed.contains(&name) {
-            self.changed.push(name);
+        if self.changed.iter().any(same) {
+            return;
         }
+        let mut name = String::with_capacity(
+            ext.map_or(0, |e| e.len() + 1) + t.def.name.len() + sub.map_or(0, |s| s.len() + 1),
+        );
+        if let Some(e) = ext {
+            name.push_str(e);
+            name.push(':');
+        }
+        name.push_str(&t.def.name);
+        if let Some(s) = sub {
+            name.push('.');
+            name.push_str(s);
+        }
+        self.changed.push(name);
     }
 }
 
@@ -101,20 +132,29 @@ fn comp_to_json(v: &CompValue<'_>) -> Value {
     }
 }
 
-/// The element an unmatched `attr[sub eq "x" and …]` describes (Entra ID creates it).
-fn element_from_filter(def: &AttributeDef, f: &Filter<'_>, out: &mut Map<String, Value>) -> bool {
+/// The element an unmatched `attr[sub eq "x" and …]` describes (Entra ID creates it). Values
+/// are coerced like input (`primary eq "True"` gives `"primary": true`).
+fn element_from_filter(
+    def: &AttributeDef,
+    f: &Filter<'_>,
+    p: &Profile,
+    out: &mut Map<String, Value>,
+) -> bool {
     match f {
         Filter::Attr {
             path,
             test: AttrTest::Compare(CompareOp::Eq, v),
         } if path.urn.is_none() && path.sub_attr.is_none() => match def.sub_attribute(&path.name) {
-            Some(sd) => {
-                out.insert(sd.name.clone(), comp_to_json(v));
-                true
-            }
+            Some(sd) => match coerce(sd, comp_to_json(v), p, Source::Client) {
+                Ok(Some(v)) => {
+                    out.insert(sd.name.clone(), v);
+                    true
+                }
+                _ => false,
+            },
             None => false,
         },
-        Filter::And(fs) => fs.iter().all(|f| element_from_filter(def, f, out)),
+        Filter::And(fs) => fs.iter().all(|f| element_from_filter(def, f, p, out)),
         _ => false,
     }
 }
@@ -259,9 +299,11 @@ impl<'r> ResourceSchema<'r> {
                 saved: Vec::new(),
             },
             changed: Vec::new(),
+            final_target: false,
         };
         let mut result = Ok(());
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
+            ctx.final_target = i + 1 == ops.len() && op.path.is_some();
             result = self.apply_op(obj, op, &mut ctx);
             if result.is_err() {
                 break;
@@ -283,7 +325,7 @@ impl<'r> ResourceSchema<'r> {
         &self,
         obj: &mut Map<String, Value>,
         op: &PatchOperation,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         let path = op.path.as_deref().map(str::trim).filter(|p| !p.is_empty());
         match path {
@@ -296,10 +338,11 @@ impl<'r> ResourceSchema<'r> {
                         "an operation without a path needs an object value",
                     ));
                 };
+                ctx.final_target = false;
                 self.apply_pathless(obj, op.op, value, ctx)
             }
             Some(p) => {
-                let resolved = self.resolve_path(p)?;
+                let resolved = self.resolve_path(p, ctx.profile.unqualified_extension_names)?;
                 self.apply_resolved(obj, op.op, resolved, op.value.as_ref(), ctx)
             }
         }
@@ -310,7 +353,7 @@ impl<'r> ResourceSchema<'r> {
         obj: &mut Map<String, Value>,
         kind: PatchOpKind,
         value: &Map<String, Value>,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         for (k, v) in value {
             if k.eq_ignore_ascii_case("schemas") {
@@ -330,9 +373,21 @@ impl<'r> ResourceSchema<'r> {
                 self.apply_target(obj, kind, t, Some(v), ctx)?;
                 continue;
             }
+            if ctx.profile.unqualified_extension_names {
+                if let Some((ext, def)) = self.unqualified_extension_attribute(k) {
+                    let t = Target {
+                        ext: Some(ext),
+                        def,
+                        filter: None,
+                        sub: None,
+                    };
+                    self.apply_target(obj, kind, t, Some(v), ctx)?;
+                    continue;
+                }
+            }
             let looks_like_path = k.contains('.') || k.contains('[') || k.contains(':');
             if ctx.profile.path_keys_in_value && looks_like_path {
-                let resolved = self.resolve_path(k)?;
+                let resolved = self.resolve_path(k, ctx.profile.unqualified_extension_names)?;
                 self.apply_resolved(obj, kind, resolved, Some(v), ctx)?;
                 continue;
             }
@@ -345,7 +400,11 @@ impl<'r> ResourceSchema<'r> {
         Ok(())
     }
 
-    fn resolve_path<'p>(&self, path: &'p str) -> Result<Resolved<'r, 'p>, ScimError> {
+    fn resolve_path<'p>(
+        &self,
+        path: &'p str,
+        unqualified: bool,
+    ) -> Result<Resolved<'r, 'p>, ScimError> {
         let (schema, rest) = self.split_urn(path);
         let ext = schema.filter(|s| !self.is_core(&s.id));
         if rest.is_empty() {
@@ -363,13 +422,48 @@ impl<'r> ResourceSchema<'r> {
                 "the path names a schema this resource type does not have",
             ));
         }
-        let parsed = scimkit_filter::parse_path(rest)
-            .map_err(|e| invalid_path(format!("the path is malformed: {e}")))?;
+        // `attr` and `attr.sub` (the common case) need no parser.
+        let simple = rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$' | b'.'))
+            && rest.bytes().filter(|&b| b == b'.').count() <= 1
+            && !rest.starts_with('.')
+            && !rest.ends_with('.');
+        let parsed = if simple {
+            let (name, sub) = match rest.split_once('.') {
+                Some((n, s)) => (n, Some(Cow::Borrowed(s))),
+                None => (rest, None),
+            };
+            PatchPath::Attr(scimkit_filter::AttrPath {
+                urn: None,
+                name: Cow::Borrowed(name),
+                sub_attr: sub,
+            })
+        } else {
+            scimkit_filter::parse_path(rest).map_err(|e| {
+                // The offset and what was expected; never the request's text.
+                invalid_path(format!(
+                    "the path is malformed at byte {}: expected {}",
+                    e.offset(),
+                    e.expected()
+                ))
+            })?
+        };
         let unknown =
             || invalid_path("the path names an attribute this resource type does not have");
-        let lookup = |name: &str| match ext {
-            Some(e) => e.get(name),
-            None => self.core_attribute(name),
+        let mut ext = ext;
+        let mut lookup = |name: &str| -> Option<&'r AttributeDef> {
+            match ext {
+                Some(e) => e.get(name),
+                None => self.core_attribute(name).or_else(|| {
+                    if !unqualified {
+                        return None;
+                    }
+                    let (e, def) = self.unqualified_extension_attribute(name)?;
+                    ext = Some(e);
+                    Some(def)
+                }),
+            }
         };
         match parsed {
             PatchPath::Attr(ap) => {
@@ -428,8 +522,12 @@ impl<'r> ResourceSchema<'r> {
         kind: PatchOpKind,
         resolved: Resolved<'r, '_>,
         value: Option<&Value>,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
+        if matches!(resolved, Resolved::Extension(_)) {
+            // Several writes: each needs its undo copy.
+            ctx.final_target = false;
+        }
         match resolved {
             Resolved::Attr(t) => self.apply_target(obj, kind, t, value, ctx),
             Resolved::Extension(ext) => match kind {
@@ -543,7 +641,7 @@ impl<'r> ResourceSchema<'r> {
         kind: PatchOpKind,
         t: Target<'r, '_>,
         value: Option<&Value>,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         let p = ctx.profile;
         let slot = match t.ext {
@@ -633,7 +731,22 @@ impl<'r> ResourceSchema<'r> {
             }
         }
 
-        ctx.tx.touch(obj, slot);
+        // The undo copy is skipped only for a last write that cannot fail once it starts
+        // (checks above have passed and the write below has no error path).
+        let infallible = ctx.final_target
+            && self.extensions().all(|(_, required)| !required)
+            && match (kind, &t.filter, t.sub) {
+                (_, None, None) => !t.def.multi_valued && !t.def.is_complex(),
+                (PatchOpKind::Add | PatchOpKind::Replace, Some(_), Some(sd)) => {
+                    matches!(sd.mutability, Mutability::ReadWrite | Mutability::WriteOnly)
+                        && !sd.name.eq_ignore_ascii_case("primary")
+                        && current.is_some_and(Value::is_array)
+                }
+                _ => false,
+            };
+        if !infallible {
+            ctx.tx.touch(obj, slot);
+        }
         let changed = match kind {
             PatchOpKind::Remove => self.do_remove(obj, &t)?,
             PatchOpKind::Add | PatchOpKind::Replace => {
@@ -662,7 +775,7 @@ impl<'r> ResourceSchema<'r> {
         obj: &mut Map<String, Value>,
         t: &Target<'r, '_>,
         v: &Value,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         let wanted: Vec<Value> = match coerce(t.def, v.clone(), ctx.profile, Source::Client)? {
             Some(Value::Array(a)) => a,
@@ -919,7 +1032,8 @@ impl<'r> ResourceSchema<'r> {
                 let idx = self.matching(items, vp)?;
                 if idx.is_empty() {
                     let mut element = Map::new();
-                    if !p.create_on_no_match || !element_from_filter(def, &vp.filter, &mut element)
+                    if !p.create_on_no_match
+                        || !element_from_filter(def, &vp.filter, p, &mut element)
                     {
                         return Err(ScimError::no_target(format!(
                             "no value of {} matches the filter",
@@ -965,7 +1079,9 @@ impl<'r> ResourceSchema<'r> {
                 if sets_primary {
                     clear_other_primaries(items, &idx);
                 }
-                check_primaries(def, items)?;
+                if sub.map_or(true, |sd| sd.name == "primary") {
+                    check_primaries(def, items)?;
+                }
                 Ok(changed)
             }
         }
@@ -975,7 +1091,7 @@ impl<'r> ResourceSchema<'r> {
     fn sync_schemas(
         &self,
         obj: &mut Map<String, Value>,
-        ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         for (ext, required) in self.extensions() {
             let present = match get_ci(obj, &ext.id) {

@@ -57,6 +57,12 @@ pub struct Profile {
     /// A PATCH that "changes" a `readOnly` attribute to the value it already has is a no-op
     /// instead of a `mutability` error (Okta's group rename sends `id`).
     pub ignore_unchanged_read_only: bool,
+    /// A path or key naming an extension attribute without its URN (`manager`) resolves to the
+    /// one extension of the resource type that defines it (Entra ID's older `Add manager`).
+    pub unqualified_extension_names: bool,
+    /// A one-element array given for a single-valued attribute is taken as that element, an
+    /// empty one as null (Entra ID sends `"value": [{"value": …}]` for `manager`).
+    pub unwrap_single_element_arrays: bool,
 }
 
 impl Default for Profile {
@@ -74,6 +80,8 @@ impl Default for Profile {
             create_on_no_match: false,
             complex_from_bare_value: true,
             ignore_unchanged_read_only: true,
+            unqualified_extension_names: true,
+            unwrap_single_element_arrays: true,
         }
     }
 }
@@ -93,6 +101,8 @@ impl Profile {
             create_on_no_match: false,
             complex_from_bare_value: false,
             ignore_unchanged_read_only: false,
+            unqualified_extension_names: false,
+            unwrap_single_element_arrays: false,
         }
     }
 

@@ -218,19 +218,7 @@ fn project_object(
 ) -> Map<String, Value> {
     let mut out = Map::new();
     for (k, v) in obj {
-        let sd = def.and_then(|d| d.sub_attribute(k));
-        let returned = sd.map_or(Returned::Default, |s| s.returned);
-        let keep = match returned {
-            Returned::Never => false,
-            Returned::Always => true,
-            Returned::Request => {
-                include.is_some_and(|i| i.iter().any(|n| n.eq_ignore_ascii_case(k)))
-            }
-            Returned::Default => {
-                include.map_or(true, |i| i.iter().any(|n| n.eq_ignore_ascii_case(k)))
-                    && !exclude.iter().any(|n| n.eq_ignore_ascii_case(k))
-            }
-        };
+        let keep = keep_sub(def, k, include, exclude);
         if keep {
             out.insert(k.clone(), v.clone());
         }
@@ -276,7 +264,107 @@ fn project_value(
     }
 }
 
+fn keep_sub(
+    def: Option<&AttributeDef>,
+    k: &str,
+    include: Option<&[&str]>,
+    exclude: &[&str],
+) -> bool {
+    let returned = def
+        .and_then(|d| d.sub_attribute(k))
+        .map_or(Returned::Default, |s| s.returned);
+    match returned {
+        Returned::Never => false,
+        Returned::Always => true,
+        Returned::Request => include.is_some_and(|i| i.iter().any(|n| n.eq_ignore_ascii_case(k))),
+        Returned::Default => {
+            include.map_or(true, |i| i.iter().any(|n| n.eq_ignore_ascii_case(k)))
+                && !exclude.iter().any(|n| n.eq_ignore_ascii_case(k))
+        }
+    }
+}
+
+/// [`project_value`] in place; `false` when nothing is left.
+fn project_value_in_place(
+    def: Option<&AttributeDef>,
+    v: &mut Value,
+    include: Option<&[&str]>,
+    exclude: &[&str],
+) -> bool {
+    let simple = include.is_none()
+        && exclude.is_empty()
+        && def.map_or(true, |d| {
+            d.sub_attributes
+                .iter()
+                .all(|s| matches!(s.returned, Returned::Default | Returned::Always))
+        });
+    if simple {
+        return true;
+    }
+    match v {
+        Value::Object(o) => {
+            o.retain(|k, _| keep_sub(def, k, include, exclude));
+            !o.is_empty()
+        }
+        Value::Array(items) => {
+            items.retain_mut(|e| match e {
+                Value::Object(o) => {
+                    o.retain(|k, _| keep_sub(def, k, include, exclude));
+                    !o.is_empty()
+                }
+                _ => include.is_none(),
+            });
+            !items.is_empty()
+        }
+        _ => include.is_none(),
+    }
+}
+
 impl ResourceSchema<'_> {
+    /// [`project`](Self::project) on an owned resource, in place: nothing is copied.
+    pub fn project_into(&self, resource: Value, projection: &Projection) -> Value {
+        let Value::Object(mut obj) = resource else {
+            return resource;
+        };
+        obj.retain(|k, v| {
+            if k.eq_ignore_ascii_case("schemas") {
+                return true;
+            }
+            if let Some(ext) = self.extension(k) {
+                let Value::Object(eobj) = v else { return false };
+                eobj.retain(|ek, ev| {
+                    let def = ext.get(ek);
+                    let returned = def.map_or(Returned::Default, |d| d.returned);
+                    self.project_attr_in_place(projection, Some(&ext.id), ek, def, returned, ev)
+                });
+                return !eobj.is_empty();
+            }
+            let def = self.core_attribute(k);
+            let returned = def.map_or(Returned::Default, |d| d.returned);
+            self.project_attr_in_place(projection, None, k, def, returned, v)
+        });
+        Value::Object(obj)
+    }
+
+    fn project_attr_in_place(
+        &self,
+        projection: &Projection,
+        ext: Option<&str>,
+        name: &str,
+        def: Option<&AttributeDef>,
+        returned: Returned,
+        v: &mut Value,
+    ) -> bool {
+        match projection.pick(ext, name, returned) {
+            Pick::Skip => false,
+            Pick::All { exclude_subs } => project_value_in_place(def, v, None, &exclude_subs),
+            Pick::Subs {
+                include,
+                exclude_subs,
+            } => project_value_in_place(def, v, Some(&include), &exclude_subs),
+        }
+    }
+
     /// Applies a projection to one resource: only what `returned`, `attributes` and
     /// `excludedAttributes` allow, with `schemas` and `returned: always` attributes (`id`)
     /// always present and `returned: never` attributes (`password`) never.

@@ -79,19 +79,22 @@ impl ResourceType {
 
     /// The resource type representation served at `/ResourceTypes/{name}` (RFC 7643 §6).
     pub fn to_representation(&self, base_url: &str) -> Value {
-        json!({
+        let mut doc = json!({
             "schemas": [RESOURCE_TYPE_SCHEMA],
             "id": self.name,
             "name": self.name,
             "endpoint": self.endpoint,
             "description": self.description,
             "schema": self.schema,
-            "schemaExtensions": self.schema_extensions,
             "meta": {
                 "location": format!("{}/ResourceTypes/{}", base_url.trim_end_matches('/'), self.name),
                 "resourceType": "ResourceType",
             }
-        })
+        });
+        if let (false, Some(obj)) = (self.schema_extensions.is_empty(), doc.as_object_mut()) {
+            obj.insert("schemaExtensions".into(), json!(self.schema_extensions));
+        }
+        doc
     }
 }
 
@@ -206,6 +209,12 @@ impl RegistryBuilder {
 }
 
 fn check_unique(attrs: &[AttributeDef], owner: &str) -> Result<(), ScimError> {
+    if attrs.len() > crate::schema::IMPLICIT_BASE {
+        return Err(ScimError::internal(format!(
+            "{owner} has more than {} attributes or sub-attributes",
+            crate::schema::IMPLICIT_BASE
+        )));
+    }
     for (i, a) in attrs.iter().enumerate() {
         if attrs[..i]
             .iter()
@@ -394,6 +403,27 @@ impl<'r> ResourceSchema<'r> {
                 .iter()
                 .find(|a| a.name.eq_ignore_ascii_case(name))
         })
+    }
+
+    /// The extension attribute named `name` when exactly one extension of this type defines
+    /// it and the core schema does not (for IdPs that omit the URN, e.g. Entra's `manager`).
+    pub fn unqualified_extension_attribute(
+        &self,
+        name: &str,
+    ) -> Option<(&'r Schema, &'r AttributeDef)> {
+        if self.core_attribute(name).is_some() {
+            return None;
+        }
+        let mut found = None;
+        for (ext, _) in self.extensions() {
+            if let Some(def) = ext.get(name) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some((ext, def));
+            }
+        }
+        found
     }
 
     /// Resolves an attribute: `urn` is `None` or a schema URN (core or extension).

@@ -137,3 +137,47 @@ impl<'r> ResourceSchema<'r> {
         }
     }
 }
+
+impl ResourceSchema<'_> {
+    /// Sorts resources by `sortBy` / `sortOrder` (RFC 7644 §3.4.2.3) with this type's
+    /// attribute facts (case exactness, types): `sort_by` is an attribute path such as
+    /// `userName`, `name.familyName`, `emails` (the primary value) or
+    /// `urn:…:enterprise:2.0:User:department`. Resources without a value sort last in ascending
+    /// order. The sort is stable; a path naming no attribute of the type leaves the order as is.
+    ///
+    /// ```
+    /// use scimkit_schema::{Registry, SortOrder};
+    /// use serde_json::json;
+    ///
+    /// let registry = Registry::standard();
+    /// let users = registry.resource_type("User").unwrap();
+    /// let mut page = vec![json!({"userName": "b"}), json!({"userName": "C"}), json!({"userName": "a"})];
+    /// users.sort(&mut page, "USERNAME", SortOrder::Descending);
+    /// assert_eq!(page[0]["userName"], "C");
+    /// ```
+    pub fn sort(&self, resources: &mut [Value], sort_by: &str, order: crate::SortOrder) {
+        let (schema, rest) = self.split_urn(sort_by.trim());
+        let (name, sub) = match rest.split_once('.') {
+            Some((n, s)) => (n, Some(s)),
+            None => (rest, None),
+        };
+        let urn = schema
+            .filter(|s| !self.is_core(&s.id))
+            .map(|s| s.id.as_str());
+        if self.resolve(urn, name).is_none() {
+            return;
+        }
+        let mut path = scimkit_filter::AttrPath::new(name);
+        if let Some(u) = urn {
+            path = path.with_urn(u);
+        }
+        if let Some(s) = sub {
+            path = path.with_sub_attr(s);
+        }
+        let order = match order {
+            crate::SortOrder::Ascending => scimkit_filter::SortOrder::Ascending,
+            crate::SortOrder::Descending => scimkit_filter::SortOrder::Descending,
+        };
+        resources.sort_by(|a, b| scimkit_filter::compare_resources(a, b, &path, order, self));
+    }
+}

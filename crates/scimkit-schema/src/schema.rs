@@ -293,17 +293,49 @@ impl AttributeDef {
         None
     }
 
+    /// The sub-attribute named `name` with a small index identifying it (its position among
+    /// the sub-attributes; the implicit RFC 7643 §2.4 ones follow at [`IMPLICIT_BASE`]).
+    pub(crate) fn sub_attribute_indexed(&self, name: &str) -> Option<(usize, &AttributeDef)> {
+        if let Some(found) = self
+            .sub_attributes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name.eq_ignore_ascii_case(name))
+        {
+            return Some(found);
+        }
+        if self.multi_valued && self.kind == AttributeType::Complex {
+            let defs = implicit_defs();
+            return defs
+                .iter()
+                .enumerate()
+                .find(|(_, d)| d.name.eq_ignore_ascii_case(name))
+                .map(|(i, d)| (IMPLICIT_BASE + i, d));
+        }
+        None
+    }
+
     /// Whether this is a complex attribute.
     pub fn is_complex(&self) -> bool {
         self.kind == AttributeType::Complex
     }
 }
 
+/// Complex attributes hold at most this many sub-attributes (checked by the registry builder);
+/// the implicit ones are numbered from here.
+pub(crate) const IMPLICIT_BASE: usize = 120;
+
 /// The default sub-attributes of multi-valued attributes (RFC 7643 §2.4).
 fn implicit_sub_attribute(name: &str) -> Option<&'static AttributeDef> {
+    implicit_defs()
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
+}
+
+fn implicit_defs() -> &'static [AttributeDef] {
     use std::sync::OnceLock;
     static DEFS: OnceLock<Vec<AttributeDef>> = OnceLock::new();
-    let defs = DEFS.get_or_init(|| {
+    DEFS.get_or_init(|| {
         vec![
             AttributeDef::string("type"),
             AttributeDef::boolean("primary"),
@@ -311,8 +343,7 @@ fn implicit_sub_attribute(name: &str) -> Option<&'static AttributeDef> {
             AttributeDef::string("value"),
             AttributeDef::new("$ref", AttributeType::Reference),
         ]
-    });
-    defs.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+    })
 }
 
 /// A schema (RFC 7643 §7): an id (URN), a name, a description and attributes.

@@ -1,5 +1,8 @@
 //! Validation and normalisation for create (POST) and replace (PUT), RFC 7643 §2 and
 //! RFC 7644 §3.3, §3.5.1.
+//!
+//! Bodies are checked and normalised in place: keys already in the schema's spelling are kept
+//! as they are, so a well-formed body is validated without rebuilding its maps.
 
 use crate::profile::{Profile, PutAbsent, Unknown};
 use crate::registry::ResourceSchema;
@@ -20,47 +23,79 @@ pub(crate) enum Source {
 /// profile's dialect conversions. `Ok(None)` means unassigned (null, empty array, empty object).
 pub(crate) fn coerce(
     def: &AttributeDef,
-    v: Value,
+    mut v: Value,
     p: &Profile,
     src: Source,
 ) -> Result<Option<Value>, ScimError> {
-    if def.multi_valued {
-        let items = match v {
-            Value::Null => return Ok(None),
-            Value::Array(a) => a,
-            other => vec![other],
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            if let Some(c) = coerce_single(def, item, p, src)? {
-                out.push(c);
+    Ok(coerce_in_place(def, &mut v, p, src)?.then_some(v))
+}
+
+/// [`coerce`] for one element of a multi-valued attribute (or a single value).
+pub(crate) fn coerce_single(
+    def: &AttributeDef,
+    mut v: Value,
+    p: &Profile,
+    src: Source,
+) -> Result<Option<Value>, ScimError> {
+    Ok(single_in_place(def, &mut v, p, src)?.then_some(v))
+}
+
+/// Checks and normalises `v` in place; `Ok(false)` when it is unassigned.
+pub(crate) fn coerce_in_place(
+    def: &AttributeDef,
+    v: &mut Value,
+    p: &Profile,
+    src: Source,
+) -> Result<bool, ScimError> {
+    if v.is_null() {
+        return Ok(false);
+    }
+    if !def.multi_valued {
+        if let (Value::Array(items), true) = (&mut *v, p.unwrap_single_element_arrays) {
+            if items.len() <= 1 {
+                *v = items.pop().unwrap_or(Value::Null);
+                return coerce_in_place(def, v, p, src);
             }
         }
-        if out.is_empty() {
-            return Ok(None);
-        }
-        if def.is_complex() {
-            let primaries = out
-                .iter()
-                .filter(|e| e.get("primary") == Some(&Value::Bool(true)))
-                .count();
-            if primaries > 1 {
-                return Err(ScimError::invalid_value(format!(
-                    "at most one value of {} may have \"primary\": true",
-                    def.name
-                )));
-            }
-        }
-        Ok(Some(Value::Array(out)))
-    } else {
         if v.is_array() {
             return Err(ScimError::invalid_value(format!(
                 "{} is single-valued; an array was given",
                 def.name
             )));
         }
-        coerce_single(def, v, p, src)
+        return single_in_place(def, v, p, src);
     }
+    if !v.is_array() {
+        let single = std::mem::take(v);
+        *v = Value::Array(vec![single]);
+    }
+    let Value::Array(items) = v else {
+        return Ok(false);
+    };
+    let mut i = 0;
+    while i < items.len() {
+        if single_in_place(def, &mut items[i], p, src)? {
+            i += 1;
+        } else {
+            items.remove(i);
+        }
+    }
+    if items.is_empty() {
+        return Ok(false);
+    }
+    if def.is_complex()
+        && items
+            .iter()
+            .filter(|e| e.get("primary") == Some(&Value::Bool(true)))
+            .count()
+            > 1
+    {
+        return Err(ScimError::invalid_value(format!(
+            "at most one value of {} may have \"primary\": true",
+            def.name
+        )));
+    }
+    Ok(true)
 }
 
 fn type_error(def: &AttributeDef) -> ScimError {
@@ -76,87 +111,96 @@ fn type_error(def: &AttributeDef) -> ScimError {
     ))
 }
 
-pub(crate) fn coerce_single(
+fn single_in_place(
     def: &AttributeDef,
-    v: Value,
+    v: &mut Value,
     p: &Profile,
     src: Source,
-) -> Result<Option<Value>, ScimError> {
-    if v.is_null() {
-        return Ok(None);
-    }
+) -> Result<bool, ScimError> {
     match def.kind {
         AttributeType::Complex => match v {
+            Value::Null => Ok(false),
             Value::Object(obj) => {
-                let out = normalize_complex(def, obj, p, src)?;
-                if out.is_empty() {
-                    Ok(None)
-                } else {
-                    Ok(Some(Value::Object(out)))
-                }
+                complex_in_place(def, obj, p, src)?;
+                Ok(!obj.is_empty())
             }
             Value::String(s) if p.complex_from_bare_value && src == Source::Client => {
-                match def.sub_attribute("value") {
-                    Some(sd) => {
-                        let mut m = Map::new();
-                        m.insert(sd.name.clone(), Value::String(s));
-                        Ok(Some(Value::Object(m)))
-                    }
-                    None => Err(type_error(def)),
+                let Some(sd) = def.sub_attribute("value") else {
+                    return Err(type_error(def));
+                };
+                let mut inner = Value::String(std::mem::take(s));
+                if !coerce_in_place(sd, &mut inner, p, src)? {
+                    return Ok(false);
                 }
+                let mut m = Map::new();
+                m.insert(sd.name.clone(), inner);
+                *v = Value::Object(m);
+                Ok(true)
             }
             _ => Err(type_error(def)),
         },
         AttributeType::String => match v {
+            Value::Null => Ok(false),
             Value::String(s) => {
-                check_canonical(def, &s, p)?;
-                Ok(Some(Value::String(s)))
+                check_canonical(def, s, p)?;
+                Ok(true)
             }
             _ => Err(type_error(def)),
         },
         AttributeType::Reference => match v {
-            Value::String(s) => Ok(Some(Value::String(s))),
+            Value::Null => Ok(false),
+            Value::String(_) => Ok(true),
             _ => Err(type_error(def)),
         },
         AttributeType::Boolean => match v {
-            Value::Bool(b) => Ok(Some(Value::Bool(b))),
+            Value::Null => Ok(false),
+            Value::Bool(_) => Ok(true),
             Value::String(s) if p.boolean_strings => {
                 if s.eq_ignore_ascii_case("true") {
-                    Ok(Some(Value::Bool(true)))
+                    *v = Value::Bool(true);
                 } else if s.eq_ignore_ascii_case("false") {
-                    Ok(Some(Value::Bool(false)))
+                    *v = Value::Bool(false);
                 } else {
-                    Err(type_error(def))
+                    return Err(type_error(def));
                 }
+                Ok(true)
             }
             _ => Err(type_error(def)),
         },
-        AttributeType::Integer => match &v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Some(v)),
+        AttributeType::Integer => match v {
+            Value::Null => Ok(false),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(true),
             _ => Err(type_error(def)),
         },
-        AttributeType::Decimal => match &v {
-            Value::Number(_) => Ok(Some(v)),
+        AttributeType::Decimal => match v {
+            Value::Null => Ok(false),
+            Value::Number(_) => Ok(true),
             _ => Err(type_error(def)),
         },
-        AttributeType::DateTime => match &v {
-            Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => Ok(Some(v)),
+        AttributeType::DateTime => match v {
+            Value::Null => Ok(false),
+            Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => Ok(true),
             _ => Err(type_error(def)),
         },
-        AttributeType::Binary => match &v {
-            Value::String(s) if is_base64(s) => Ok(Some(v)),
+        AttributeType::Binary => match v {
+            Value::Null => Ok(false),
+            Value::String(s) if is_base64(s) => Ok(true),
             _ => Err(type_error(def)),
         },
     }
 }
 
-/// Base64 (RFC 4648 §4, or the URL-safe alphabet of §5), padding optional, whitespace-free.
+/// Base64 (RFC 4648 §4, or the URL-safe alphabet of §5), padding optional; line breaks and
+/// spaces are allowed as in MIME (RFC 2045 §6.8), as the RFC 7643 §8.2 certificate shows.
 fn is_base64(s: &str) -> bool {
+    let s = s.trim_end_matches(|c: char| c.is_ascii_whitespace());
     let body = s.trim_end_matches('=');
     s.len() - body.len() <= 2
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'+' | b'/' | b'-' | b'_')
+                || b.is_ascii_whitespace()
+        })
 }
 
 fn check_canonical(def: &AttributeDef, s: &str, p: &Profile) -> Result<(), ScimError> {
@@ -201,59 +245,76 @@ fn unknown_attribute(p: &Profile, owner: &str) -> Result<(), ScimError> {
     }
 }
 
-/// Normalises the sub-attributes of one complex value.
-pub(crate) fn normalize_complex(
-    def: &AttributeDef,
-    obj: Map<String, Value>,
-    p: &Profile,
-    src: Source,
-) -> Result<Map<String, Value>, ScimError> {
-    let mut out = Map::new();
-    for (k, v) in obj {
-        let Some(sd) = def.sub_attribute(&k) else {
-            unknown_attribute(p, &def.name)?;
-            continue;
-        };
-        if out.contains_key(&sd.name) {
-            return Err(duplicate(&format!("{}.{}", def.name, sd.name)));
+/// Runs `step` on every member, removing those for which it answers `Ok(false)` — without
+/// copying keys. After the first error the remaining members are left alone and the error is
+/// returned.
+fn retain_checked(
+    map: &mut Map<String, Value>,
+    mut step: impl FnMut(&String, &mut Value) -> Result<bool, ScimError>,
+) -> Result<(), ScimError> {
+    let mut err = None;
+    map.retain(|k, v| {
+        if err.is_some() {
+            return true;
         }
-        if src == Source::Client && sd.mutability == Mutability::ReadOnly {
-            // RFC 7644 §3.5.1: readOnly input is ignored. Still detect case duplicates.
-            out.insert(sd.name.clone(), Value::Null);
-            continue;
-        }
-        if let Some(c) = coerce(sd, v, p, src)? {
-            out.insert(sd.name.clone(), c);
-        } else {
-            out.insert(sd.name.clone(), Value::Null);
+        step(k, v).unwrap_or_else(|e| {
+            err = Some(e);
+            true
+        })
+    });
+    err.map_or(Ok(()), Err)
+}
+
+/// Renames members to the schema's spelling (rare: only input spelled otherwise).
+fn apply_renames(map: &mut Map<String, Value>, renames: Vec<(String, String)>) {
+    for (from, to) in renames {
+        if let Some(v) = map.remove(&from) {
+            map.insert(to, v);
         }
     }
-    out.retain(|_, v| !v.is_null());
+}
+
+/// Normalises the sub-attributes of one complex value in place.
+fn complex_in_place(
+    def: &AttributeDef,
+    obj: &mut Map<String, Value>,
+    p: &Profile,
+    src: Source,
+) -> Result<(), ScimError> {
+    let mut seen: u128 = 0;
+    let mut renames = Vec::new();
+    retain_checked(obj, |k, v| {
+        let Some((idx, sd)) = def.sub_attribute_indexed(k) else {
+            unknown_attribute(p, &def.name)?;
+            return Ok(false);
+        };
+        let bit = 1u128 << idx.min(127);
+        if seen & bit != 0 {
+            return Err(duplicate(&format!("{}.{}", def.name, sd.name)));
+        }
+        seen |= bit;
+        if src == Source::Client && sd.mutability == Mutability::ReadOnly {
+            // RFC 7644 §3.5.1: readOnly input is ignored.
+            return Ok(false);
+        }
+        if !coerce_in_place(sd, v, p, src)? {
+            return Ok(false);
+        }
+        if *k != sd.name {
+            renames.push((k.clone(), sd.name.clone()));
+        }
+        Ok(true)
+    })?;
+    apply_renames(obj, renames);
     for sd in &def.sub_attributes {
-        if sd.required && sd.mutability != Mutability::ReadOnly && !out.contains_key(&sd.name) {
+        if sd.required && sd.mutability != Mutability::ReadOnly && !obj.contains_key(&sd.name) {
             return Err(ScimError::invalid_value(format!(
                 "{}.{} is required",
                 def.name, sd.name
             )));
         }
     }
-    Ok(out)
-}
-
-/// The attributes of one schema (core + common, or an extension) given in a body.
-struct Given<'r> {
-    /// (definition, coerced value or None for explicit null)
-    attrs: Vec<(&'r AttributeDef, Option<Value>)>,
-}
-
-impl Given<'_> {
-    /// Takes the input given for `def`: `None` = absent, `Some(None)` = explicit null.
-    fn take(&mut self, def: &AttributeDef) -> Option<Option<Value>> {
-        self.attrs
-            .iter_mut()
-            .find(|(d, _)| std::ptr::eq(*d, def))
-            .map(|(_, v)| v.take())
-    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -261,6 +322,14 @@ enum Mode<'e> {
     Create,
     Replace(&'e Map<String, Value>),
     Normalize,
+}
+
+/// What the body said about one attribute.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Given {
+    Absent,
+    Value,
+    Null,
 }
 
 impl<'r> ResourceSchema<'r> {
@@ -311,7 +380,7 @@ impl<'r> ResourceSchema<'r> {
     }
 
     fn process(&self, body: Value, mode: Mode<'_>, p: &Profile) -> Result<Value, ScimError> {
-        let Value::Object(body) = body else {
+        let Value::Object(mut obj) = body else {
             return Err(ScimError::invalid_syntax(format!(
                 "a {} must be a JSON object",
                 self.name()
@@ -323,48 +392,95 @@ impl<'r> ResourceSchema<'r> {
             Source::Client
         };
         let core = self.core();
-        let mut core_given = Given { attrs: Vec::new() };
-        let mut ext_given: Vec<(&'r Schema, Option<Given<'r>>)> = Vec::new();
-        let mut listed: Option<Vec<String>> = None;
+        let common = self.registry().common_attributes();
+        let n_core = core.attributes.len();
+        let core_def = |i: usize| {
+            if i < n_core {
+                &core.attributes[i]
+            } else {
+                &common[i - n_core]
+            }
+        };
+        // Registries hold at most IMPLICIT_BASE attributes per schema (checked when built).
+        let mut given_buf = [Given::Absent; crate::schema::IMPLICIT_BASE + 8];
+        let Some(given) = given_buf.get_mut(..n_core + common.len()) else {
+            return Err(ScimError::internal("the schema has too many attributes"));
+        };
+        let mut exts: Vec<(&'r Schema, bool, Vec<Given>)> = self
+            .extensions()
+            .map(|(s, req)| (s, req, Vec::new()))
+            .collect();
+        let mut listed = false;
         let mut seen_schemas = false;
+        let mut renames: Vec<(String, String)> = Vec::new();
 
-        for (key, value) in body {
+        retain_checked(&mut obj, |key, value| {
             if key.eq_ignore_ascii_case("schemas") {
                 if seen_schemas {
                     return Err(duplicate("schemas"));
                 }
                 seen_schemas = true;
-                listed = Some(parse_schemas(value)?);
-                continue;
+                self.check_schemas(value, p)?;
+                listed = true;
+                if key != "schemas" {
+                    renames.push((key.clone(), "schemas".into()));
+                }
+                return Ok(true);
             }
-            if let Some(def) = self.core_attribute(&key) {
-                if core_given.attrs.iter().any(|(d, _)| std::ptr::eq(*d, def)) {
+            if let Some(i) = core
+                .attributes
+                .iter()
+                .position(|a| a.name.eq_ignore_ascii_case(key))
+                .or_else(|| {
+                    common
+                        .iter()
+                        .position(|a| a.name.eq_ignore_ascii_case(key))
+                        .map(|j| n_core + j)
+                })
+            {
+                let def = core_def(i);
+                if given[i] != Given::Absent {
                     return Err(duplicate(&def.name));
                 }
-                let v = self.attr_input(def, value, mode, p, src)?;
-                core_given.attrs.push((def, v));
-                continue;
+                let (g, keep) = self.attr_in_place(def, key, value, mode, p, src, &mut renames)?;
+                given[i] = g;
+                return Ok(keep);
             }
-            if let Some(ext) = self.extension(&key) {
-                if ext_given.iter().any(|(s, _)| std::ptr::eq(*s, ext)) {
-                    return Err(duplicate(&ext.id));
+            if let Some(e) = exts
+                .iter_mut()
+                .find(|(s, _, _)| s.id.eq_ignore_ascii_case(key))
+            {
+                if !e.2.is_empty() {
+                    return Err(duplicate(&e.0.id));
                 }
-                let given = match value {
-                    Value::Null => None,
-                    Value::Object(obj) => {
-                        let mut g = Given { attrs: Vec::new() };
-                        for (k, v) in obj {
-                            let Some(def) = ext.get(&k) else {
+                let ext = e.0;
+                e.2 = vec![Given::Absent; ext.attributes.len()];
+                match value {
+                    Value::Null => return Ok(false),
+                    Value::Object(eobj) => {
+                        let mut erenames = Vec::new();
+                        retain_checked(eobj, |k, v| {
+                            let Some(i) = ext
+                                .attributes
+                                .iter()
+                                .position(|a| a.name.eq_ignore_ascii_case(k))
+                            else {
                                 unknown_attribute(p, &ext.id)?;
-                                continue;
+                                return Ok(false);
                             };
-                            if g.attrs.iter().any(|(d, _)| std::ptr::eq(*d, def)) {
+                            let def = &ext.attributes[i];
+                            if e.2[i] != Given::Absent {
                                 return Err(duplicate(&def.name));
                             }
-                            let v = self.attr_input(def, v, mode, p, src)?;
-                            g.attrs.push((def, v));
+                            let (g, keep) =
+                                self.attr_in_place(def, k, v, mode, p, src, &mut erenames)?;
+                            e.2[i] = g;
+                            Ok(keep)
+                        })?;
+                        apply_renames(eobj, erenames);
+                        if *key != ext.id {
+                            renames.push((key.clone(), ext.id.clone()));
                         }
-                        Some(g)
                     }
                     _ => {
                         return Err(ScimError::invalid_value(format!(
@@ -372,221 +488,232 @@ impl<'r> ResourceSchema<'r> {
                             ext.id
                         )))
                     }
-                };
-                ext_given.push((ext, given));
-                continue;
+                }
+                return Ok(true);
             }
-            if key.len() > 4 && key[..4].eq_ignore_ascii_case("urn:") || key.contains("://") {
-                if self.is_core(&key) {
+            let urn_like =
+                key.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("urn:")) || key.contains("://");
+            if urn_like {
+                if self.is_core(key) {
                     return Err(ScimError::invalid_syntax(
                         "core attributes belong at the top level, not under the core schema URN",
                     ));
                 }
-                match p.unknown_schemas {
-                    Unknown::Ignore => continue,
-                    Unknown::Reject => {
-                        return Err(ScimError::invalid_value(
-                            "the body holds an extension this resource type does not have",
-                        ))
-                    }
+                if p.unknown_schemas == Unknown::Reject {
+                    return Err(ScimError::invalid_value(
+                        "the body holds an extension this resource type does not have",
+                    ));
                 }
+            } else {
+                unknown_attribute(p, self.name())?;
             }
-            unknown_attribute(p, self.name())?;
+            Ok(false)
+        })?;
+        apply_renames(&mut obj, renames);
+
+        // PUT: mutability against the stored resource.
+        if let Mode::Replace(existing) = mode {
+            for (i, g) in given.iter().enumerate() {
+                replace_rules(core_def(i), *g, &mut obj, existing, p)?;
+            }
+            for (ext, _, g) in &exts {
+                let stored = get_ci(existing, &ext.id).and_then(Value::as_object);
+                if stored.is_none() && g.is_empty() {
+                    continue;
+                }
+                let mut eobj = match obj.remove(&ext.id) {
+                    Some(Value::Object(m)) => m,
+                    _ => Map::new(),
+                };
+                let empty = Map::new();
+                let stored = stored.unwrap_or(&empty);
+                for (i, def) in ext.attributes.iter().enumerate() {
+                    let gi = g.get(i).copied().unwrap_or(Given::Absent);
+                    replace_rules(def, gi, &mut eobj, stored, p)?;
+                }
+                obj.insert(ext.id.clone(), Value::Object(eobj));
+            }
         }
 
-        // Assemble the core part.
-        let mut out = Map::new();
-        let existing = match mode {
-            Mode::Replace(e) => Some(e),
-            _ => None,
-        };
-        self.assemble(
-            core.attributes
-                .iter()
-                .chain(self.registry().common_attributes()),
-            &mut core_given,
-            existing,
-            mode,
-            p,
-            &mut out,
-        )?;
-
-        // Extensions.
-        let mut present_ext: Vec<&'r Schema> = Vec::new();
-        for (ext, required) in self.extensions() {
-            let given = ext_given.iter_mut().find(|(s, _)| std::ptr::eq(*s, ext));
-            let existing_ext = existing
-                .and_then(|e| get_ci(e, &ext.id))
-                .and_then(Value::as_object);
-            let mut empty = Given { attrs: Vec::new() };
-            let g = match given {
-                Some((_, Some(g))) => g,
-                _ => &mut empty,
+        // Required attributes, extensions and the schemas list.
+        if mode != Mode::Normalize {
+            for i in 0..given.len() {
+                check_required(core_def(i), &obj)?;
+            }
+        }
+        let mut schemas: Vec<Value> = Vec::with_capacity(1 + exts.len());
+        schemas.push(Value::String(core.id.clone()));
+        for (ext, required, _) in &exts {
+            let present = match obj.get(&ext.id) {
+                Some(Value::Object(m)) if !m.is_empty() => true,
+                Some(_) => {
+                    obj.remove(&ext.id);
+                    false
+                }
+                None => false,
             };
-            // An explicit `null` for the whole extension clears it (except readOnly parts).
-            let mut eo = Map::new();
-            self.assemble(ext.attributes.iter(), g, existing_ext, mode, p, &mut eo)?;
-            if !eo.is_empty() {
-                out.insert(ext.id.clone(), Value::Object(eo));
-                present_ext.push(ext);
-            } else if required && mode != Mode::Normalize {
+            if present {
+                if mode != Mode::Normalize {
+                    if let Some(Value::Object(m)) = obj.get(&ext.id) {
+                        for def in &ext.attributes {
+                            check_required(def, m)?;
+                        }
+                    }
+                }
+                schemas.push(Value::String(ext.id.clone()));
+            } else if *required && mode != Mode::Normalize {
                 return Err(ScimError::invalid_value(format!(
                     "the extension {} is required",
                     ext.id
                 )));
             }
         }
-
-        // schemas: the core schema must be listed; unknown URNs per the profile.
-        let mut schemas = vec![Value::String(core.id.clone())];
-        match listed {
-            Some(list) => {
-                if !list.iter().any(|u| self.is_core(u)) {
-                    return Err(ScimError::invalid_value(format!(
-                        "schemas must include {}",
-                        core.id
-                    )));
-                }
-                for urn in &list {
-                    if self.is_core(urn) {
-                        continue;
-                    }
-                    match self.extension(urn) {
-                        Some(ext) => {
-                            if !present_ext.iter().any(|e| std::ptr::eq(*e, ext)) {
-                                // Listed without data: fine, nothing to keep.
-                            }
-                        }
-                        None if p.unknown_schemas == Unknown::Ignore => {}
-                        None => {
-                            return Err(ScimError::invalid_value(
-                                "schemas lists a schema this resource type does not have",
-                            ))
-                        }
-                    }
-                }
-            }
-            None if mode == Mode::Create && p.unknown_attributes == Unknown::Reject => {
-                return Err(ScimError::invalid_value("schemas is required"));
-            }
-            None => {}
+        if !listed && mode == Mode::Create && p.unknown_attributes == Unknown::Reject {
+            return Err(ScimError::invalid_value("schemas is required"));
         }
-        for ext in &present_ext {
-            schemas.push(Value::String(ext.id.clone()));
+        // Keep the client's array when it already says exactly this (the usual case).
+        let same = match obj.get("schemas") {
+            Some(Value::Array(a)) => {
+                a.len() == schemas.len()
+                    && a.iter()
+                        .zip(&schemas)
+                        .all(|(x, y)| x.as_str() == y.as_str())
+            }
+            _ => false,
+        };
+        if !same {
+            obj.insert("schemas".into(), Value::Array(schemas));
         }
-        out.insert("schemas".into(), Value::Array(schemas));
-        Ok(Value::Object(out))
+        Ok(Value::Object(obj))
     }
 
-    /// Coerces one top-level input value. `Ok(None)` = explicit null / unassigned.
-    fn attr_input(
-        &self,
-        def: &AttributeDef,
-        value: Value,
-        mode: Mode<'_>,
-        p: &Profile,
-        src: Source,
-    ) -> Result<Option<Value>, ScimError> {
-        if def.mutability == Mutability::ReadOnly && mode != Mode::Normalize {
-            // Ignored (RFC 7644 §3.5.1); not even type-checked, as Okta echoes what it read.
-            return Ok(None);
-        }
-        coerce(def, value, p, src)
-    }
-
-    fn assemble<'a>(
-        &self,
-        defs: impl Iterator<Item = &'a AttributeDef>,
-        given: &mut Given<'_>,
-        existing: Option<&Map<String, Value>>,
-        mode: Mode<'_>,
-        p: &Profile,
-        out: &mut Map<String, Value>,
-    ) -> Result<(), ScimError> {
-        for def in defs {
-            let input = given.take(def);
-            let old = existing
-                .and_then(|e| get_ci(e, &def.name))
-                .filter(|v| !is_unassigned(v));
-            let value: Option<Value> = match mode {
-                Mode::Normalize => input.flatten(),
-                Mode::Create => {
-                    if def.mutability == Mutability::ReadOnly {
-                        None
-                    } else {
-                        input.flatten()
-                    }
-                }
-                Mode::Replace(_) => match def.mutability {
-                    Mutability::ReadOnly => old.cloned(),
-                    Mutability::Immutable => match (input, old) {
-                        (None, old) => old.cloned(),
-                        (Some(None), Some(_)) => {
-                            return Err(ScimError::mutability(format!(
-                                "{} is immutable and cannot be cleared",
-                                def.name
-                            )))
-                        }
-                        (Some(Some(new)), Some(old)) if !values_equal(def, &new, old) => {
-                            return Err(ScimError::mutability(format!(
-                                "{} is immutable and cannot be changed",
-                                def.name
-                            )))
-                        }
-                        (Some(v), _) => v,
-                    },
-                    Mutability::WriteOnly => match input {
-                        None => old.cloned(),
-                        Some(v) => v,
-                    },
-                    Mutability::ReadWrite => match input {
-                        None if p.put_absent == PutAbsent::Keep => old.cloned(),
-                        None => None,
-                        Some(v) => v,
-                    },
-                },
-            };
-            match value {
-                Some(v) => {
-                    if def.required && is_empty_required(&v) && mode != Mode::Normalize {
-                        return Err(ScimError::invalid_value(format!(
-                            "{} must not be empty",
-                            def.name
-                        )));
-                    }
-                    out.insert(def.name.clone(), v);
-                }
-                None => {
-                    if def.required
-                        && def.mutability != Mutability::ReadOnly
-                        && mode != Mode::Normalize
-                    {
-                        return Err(ScimError::invalid_value(format!(
-                            "{} is required",
-                            def.name
-                        )));
-                    }
-                }
+    /// Checks the `schemas` member: an array of strings naming the core schema, and only
+    /// registered extensions unless the profile ignores unknown ones.
+    fn check_schemas(&self, v: &Value, p: &Profile) -> Result<(), ScimError> {
+        let err = || ScimError::invalid_value("schemas must be an array of URI strings");
+        let Value::Array(items) = v else {
+            return Err(err());
+        };
+        let mut has_core = false;
+        for item in items {
+            let urn = item.as_str().ok_or_else(err)?;
+            if self.is_core(urn) {
+                has_core = true;
+            } else if self.extension(urn).is_none() && p.unknown_schemas == Unknown::Reject {
+                return Err(ScimError::invalid_value(
+                    "schemas lists a schema this resource type does not have",
+                ));
             }
+        }
+        if !has_core {
+            return Err(ScimError::invalid_value(format!(
+                "schemas must include {}",
+                self.core().id
+            )));
         }
         Ok(())
     }
+
+    /// Checks one attribute of the body in place: what was given, and whether to keep the
+    /// member (a rename to the schema's spelling is recorded).
+    #[allow(clippy::too_many_arguments)]
+    fn attr_in_place(
+        &self,
+        def: &AttributeDef,
+        key: &str,
+        value: &mut Value,
+        mode: Mode<'_>,
+        p: &Profile,
+        src: Source,
+        renames: &mut Vec<(String, String)>,
+    ) -> Result<(Given, bool), ScimError> {
+        if def.mutability == Mutability::ReadOnly && mode != Mode::Normalize {
+            // Ignored (RFC 7644 §3.5.1); not even type-checked, as Okta echoes what it read.
+            return Ok((Given::Absent, false));
+        }
+        if !coerce_in_place(def, value, p, src)? {
+            return Ok((Given::Null, false));
+        }
+        if key != def.name {
+            renames.push((key.to_string(), def.name.clone()));
+        }
+        Ok((Given::Value, true))
+    }
 }
 
-fn is_empty_required(v: &Value) -> bool {
-    matches!(v, Value::String(s) if s.trim().is_empty())
+/// RFC 7644 §3.5.1 for one attribute of a PUT: `obj` holds the (normalised) input.
+fn replace_rules(
+    def: &AttributeDef,
+    given: Given,
+    obj: &mut Map<String, Value>,
+    existing: &Map<String, Value>,
+    p: &Profile,
+) -> Result<(), ScimError> {
+    let old = get_ci(existing, &def.name).filter(|v| !is_unassigned(v));
+    let keep = match (def.mutability, given) {
+        (Mutability::ReadOnly, _) => true,
+        (Mutability::Immutable, Given::Absent) => true,
+        (Mutability::Immutable, Given::Null) => {
+            if old.is_some() {
+                return Err(ScimError::mutability(format!(
+                    "{} is immutable and cannot be cleared",
+                    def.name
+                )));
+            }
+            false
+        }
+        (Mutability::Immutable, Given::Value) => {
+            if let (Some(old), Some(new)) = (old, obj.get(&def.name)) {
+                if !values_equal(def, new, old) {
+                    return Err(ScimError::mutability(format!(
+                        "{} is immutable and cannot be changed",
+                        def.name
+                    )));
+                }
+            }
+            false
+        }
+        (Mutability::WriteOnly, Given::Absent) => true,
+        (Mutability::ReadWrite, Given::Absent) => p.put_absent == PutAbsent::Keep,
+        _ => false,
+    };
+    match old {
+        Some(old) if keep => {
+            obj.insert(def.name.clone(), old.clone());
+        }
+        Some(Value::Object(o))
+            if given == Given::Value && def.is_complex() && !def.multi_valued =>
+        {
+            // readOnly sub-attributes were dropped from the input; the stored ones stay
+            // (e.g. `manager.displayName`).
+            if let Some(Value::Object(n)) = obj.get_mut(&def.name) {
+                for sd in &def.sub_attributes {
+                    if sd.mutability == Mutability::ReadOnly && !n.contains_key(&sd.name) {
+                        if let Some(v) = get_ci(o, &sd.name) {
+                            n.insert(sd.name.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
-fn parse_schemas(v: Value) -> Result<Vec<String>, ScimError> {
-    let err = || ScimError::invalid_value("schemas must be an array of URI strings");
-    match v {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|i| match i {
-                Value::String(s) => Ok(s),
-                _ => Err(err()),
-            })
-            .collect(),
-        _ => Err(err()),
+fn check_required(def: &AttributeDef, obj: &Map<String, Value>) -> Result<(), ScimError> {
+    if !def.required || def.mutability == Mutability::ReadOnly {
+        return Ok(());
+    }
+    match obj.get(&def.name) {
+        None => Err(ScimError::invalid_value(format!(
+            "{} is required",
+            def.name
+        ))),
+        Some(Value::String(s)) if s.trim().is_empty() => Err(ScimError::invalid_value(format!(
+            "{} must not be empty",
+            def.name
+        ))),
+        Some(_) => Ok(()),
     }
 }

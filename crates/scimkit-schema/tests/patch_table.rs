@@ -2,6 +2,8 @@
 //! each case gives a resource, operations and either the expected change or the expected error.
 //! Every case is run twice: through `patch` (on a copy) and `apply_patch` (in place, atomic).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+
 use scimkit_schema::{PatchOp, Profile, Registry};
 use serde_json::{json, Map, Value};
 

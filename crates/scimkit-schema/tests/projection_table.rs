@@ -1,5 +1,7 @@
 //! Runs the projection table in `data/projection_cases.json` (see `data/gen_projection_cases.py`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+
 use scimkit_schema::{AttributeDef, Projection, Registry, ResourceType, Returned, Schema};
 use serde_json::{json, Value};
 
@@ -25,6 +27,10 @@ fn projection_table() {
         match (p, case.get("error")) {
             (Ok(p), None) => {
                 let got = rs.project(doc, &p);
+                let in_place = rs.project_into(doc.clone(), &p);
+                if in_place != got {
+                    failures.push(format!("{name}: project_into differs: {in_place}"));
+                }
                 if got != case["expect"] {
                     failures.push(format!(
                         "{name}:\n  expected {}\n  got      {got}",

@@ -133,7 +133,16 @@ ok("add through unmatched filter creates (Entra)", "U1", op("add", "emails[type 
 ok("add string attribute", "U1", op("add", "preferredLanguage", "en-US"), {"preferredLanguage": "en-US"})
 err("reference of wrong type", "U1", op("add", "profileUrl", 5), "invalidValue")
 err("bare string for complex without value sub-attribute", "U1", op("add", "name", "x"), "invalidValue")
-err("array for single-valued attribute", "U1", op("add", "displayName", ["a"]), "invalidValue")
+err("array for single-valued attribute under strict", "U1", op("add", "displayName", ["a"]), "invalidValue", profile="strict")
+ok("one-element array for single-valued attribute is unwrapped", "U1", op("add", "displayName", ["a"]), {"displayName": "a"})
+err("two-element array for single-valued attribute", "U1", op("add", "displayName", ["a", "b"]), "invalidValue")
+ok("Entra add manager without URN, as an array", "U1",
+   op("Add", "manager", [{"$ref": "http://.../scim/Users/00aa00aa", "value": "00aa00aa"}]),
+   {ENT: {"manager": {"$ref": "http://.../scim/Users/00aa00aa", "value": "00aa00aa"}}, "schemas": [USER, ENT]},
+   changed=[ENT + ":manager"], profile="entra-id")
+err("extension attribute without URN under strict", "U1", op("add", "manager", {"value": "m"}), "invalidPath", profile="strict")
+ok("path-less key naming an extension attribute without URN", "U1", op("replace", None, {"department": "D"}),
+   {ENT: {"department": "D"}, "schemas": [USER, ENT]})
 ok("unknown sub-attribute inside value ignored", "U1", op("add", "name", {"middleName": "J", "nick": "x"}),
    {"name": {**NAME, "middleName": "J"}})
 err("unknown sub-attribute inside value rejected by strict", "U1", op("add", "name", {"nick": "x"}), "invalidSyntax", profile="strict")
@@ -336,6 +345,13 @@ ok("Entra update userName", "U4", op("Replace", "userName", "5b50642d-79fc-4410-
    {"userName": "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"}, profile="entra-id")
 ok("Entra add manager as bare id", "U1", op("Add", ENT + ":manager", "26118915-6090-4610-87e4-49d8ca9f808d"),
    {ENT: {"manager": {"value": "26118915-6090-4610-87e4-49d8ca9f808d"}}, "schemas": [USER, ENT]}, profile="entra-id")
+
+ok("Entra role by primary eq \"True\" creates a boolean primary", "U1",
+   op("Replace", "roles[primary eq \"True\"].value", "Admin"),
+   {"roles": [{"primary": True, "value": "Admin"}]}, profile="entra-id")
+ok("Entra role by primary eq \"True\" updates the primary role", "U1",
+   [op("add", "roles", [{"value": "User", "primary": True}]), op("Replace", "roles[primary eq \"True\"].value", "Admin")],
+   {"roles": [{"primary": True, "value": "Admin"}]}, profile="entra-id")
 
 # --- Okta (developer.okta.com: "Okta and SCIM Version 2.0") ---------------------------------------
 ok("Okta group rename carrying id", "G1",
