@@ -6,6 +6,7 @@ use crate::http_util::{
     check_content_type, error_response, json_bytes_response, json_response, query_pairs, set_etag,
     Precondition,
 };
+use crate::render::{DefaultPlan, Refs, Rendered};
 use crate::store::{Change, Page, Query, Store, StoreError, Stored};
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
@@ -97,6 +98,8 @@ struct Inner<S, A, H> {
     hooks: H,
     registry: Registry,
     config: Config,
+    /// Per resource type (by name): how the default projection renders without copying.
+    plans: Vec<(String, Option<DefaultPlan>)>,
 }
 
 /// A SCIM 2.0 service provider endpoint: `http::Request` in, `http::Response<Bytes>` out.
@@ -180,6 +183,11 @@ impl<S: Store, A: Authenticator, H: Hooks> DispatcherBuilder<S, A, H> {
 
     /// The dispatcher.
     pub fn build(self) -> Dispatcher<S, A, H> {
+        let plans = self
+            .registry
+            .resource_types()
+            .map(|rs| (rs.name().to_string(), DefaultPlan::of(&rs)))
+            .collect();
         Dispatcher {
             inner: Arc::new(Inner {
                 store: self.store,
@@ -187,6 +195,7 @@ impl<S: Store, A: Authenticator, H: Hooks> DispatcherBuilder<S, A, H> {
                 hooks: self.hooks,
                 registry: self.registry,
                 config: self.config,
+                plans,
             }),
         }
     }
@@ -643,8 +652,9 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                     let proj = projection(&rs, &pairs)?;
                     let location = self.location(&ctx, rs, &stored.id);
                     let version = stored.version;
-                    let body = self.render(&ctx, rs, &stored.resource, &proj);
-                    let mut resp = json_response(StatusCode::CREATED, &body);
+                    let body = serde_json::to_vec(&self.render(&ctx, rs, &stored.resource, &proj))
+                        .unwrap_or_default();
+                    let mut resp = json_bytes_response(StatusCode::CREATED, body);
                     set_etag(&mut resp, version);
                     if let Ok(h) = HeaderValue::from_str(&location) {
                         resp.headers_mut().insert(header::LOCATION, h);
@@ -747,26 +757,73 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         status: StatusCode,
     ) -> Response<Bytes> {
         let version = stored.version;
-        let body = self.render(ctx, rs, &stored.resource, proj);
-        let mut resp = json_response(status, &body);
+        let body =
+            serde_json::to_vec(&self.render(ctx, rs, &stored.resource, proj)).unwrap_or_default();
+        let mut resp = json_bytes_response(status, body);
         set_etag(&mut resp, version);
         resp
     }
 
-    /// A stored resource as served: the read hook, the projection, then `meta.location` and
-    /// the `$ref` of members and groups on what the projection kept.
-    pub(crate) fn render(
+    /// A stored resource as served: the read hook, the projection, `meta.location` and the
+    /// `$ref` of members and groups. With the default projection and no rewrite by the hook,
+    /// the stored copy is serialised as it is, without a copy.
+    pub(crate) fn render<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        rs: ResourceSchema<'_>,
+        resource: &'a Value,
+        proj: &Projection,
+    ) -> Rendered<'a> {
+        if let Some(replaced) = self
+            .inner
+            .hooks
+            .on_read(&ctx.principal, rs.name(), resource)
+        {
+            return Rendered::Owned(self.render_owned(ctx, rs, &replaced, proj));
+        }
+        let plan = self
+            .inner
+            .plans
+            .iter()
+            .find(|(n, _)| n == rs.name())
+            .and_then(|(_, p)| p.as_ref());
+        match plan {
+            Some(plan) if proj.is_default() => {
+                let location = resource
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(|id| self.location(ctx, rs, id));
+                let endpoint = |name: &str| {
+                    self.inner
+                        .registry
+                        .resource_type(name)
+                        .map(|t| t.resource_type().endpoint.trim_matches('/'))
+                };
+                Rendered::Stored {
+                    value: resource,
+                    plan,
+                    location,
+                    refs: Refs {
+                        base: &ctx.base_url,
+                        users: endpoint("User"),
+                        groups: endpoint("Group"),
+                    },
+                }
+            }
+            _ => Rendered::Owned(self.render_owned(ctx, rs, resource, proj)),
+        }
+    }
+
+    /// The projection, then `meta.location` and the `$ref` of members and groups on what the
+    /// projection kept.
+    fn render_owned(
         &self,
         ctx: &Ctx,
         rs: ResourceSchema<'_>,
         resource: &Value,
         proj: &Projection,
     ) -> Value {
-        let replaced = self
-            .inner
-            .hooks
-            .on_read(&ctx.principal, rs.name(), resource);
-        let mut out = rs.project(replaced.as_ref().unwrap_or(resource), proj);
+        let mut out = rs.project(resource, proj);
         if let Value::Object(obj) = &mut out {
             let location = obj
                 .get("id")
@@ -844,11 +901,11 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             }
         }
         let mut total = 0usize;
-        let mut resources = Vec::new();
+        let mut pages = Vec::new();
+        let mut taken = 0usize;
         let mut skip = offset;
         for rs in types {
             let proj = Projection::new(rs, params.attributes.as_deref(), &params.excluded)?;
-            let want = count - resources.len();
             let page = self
                 .run_query(
                     ctx,
@@ -856,16 +913,23 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                     filter.as_ref(),
                     sort_by.as_ref().map(|s| (s, order)),
                     skip,
-                    want,
+                    count - taken,
                     with_members,
                 )
                 .await?;
             skip = skip.saturating_sub(page.total);
             total += page.total;
-            for stored in page.resources {
-                resources.push(self.render(ctx, *rs, &stored.resource, &proj));
-            }
+            taken += page.resources.len();
+            pages.push((*rs, proj, page));
         }
+        let resources: Vec<Rendered<'_>> = pages
+            .iter()
+            .flat_map(|(rs, proj, page)| {
+                page.resources
+                    .iter()
+                    .map(move |stored| self.render(ctx, *rs, &stored.resource, proj))
+            })
+            .collect();
         let list = ListResponse::new(resources, total as u64, start as u64);
         let body = serde_json::to_vec(&list).map_err(|e| ScimError::internal(e.to_string()))?;
         Ok(json_bytes_response(StatusCode::OK, body))
@@ -1258,5 +1322,66 @@ fn diff(is_group: bool, before: &Value, after: Value) -> Change {
         attributes,
         add_members,
         remove_members,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{block_on, AllowAll, MemoryStore, TenantId};
+    use serde_json::json;
+
+    #[test]
+    fn the_copy_free_rendering_equals_the_projection() {
+        let d = Dispatcher::new(MemoryStore::new(), AllowAll(TenantId::new("t")));
+        let ctx = Ctx {
+            principal: Principal::new(TenantId::new("t")),
+            profile: Profile::default(),
+            base_url: "https://x.example/scim".into(),
+        };
+        let reg = Registry::standard();
+        let users = reg.resource_type("User").unwrap();
+        let groups = reg.resource_type("Group").unwrap();
+        let u = block_on(d.create(
+            &ctx,
+            users,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                               "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+                   "userName": "r", "password": "secret", "x-unknown": 1,
+                   "emails": [{"value": "r@x", "type": "work"}],
+                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                       {"department": "D", "manager": {"value": "m"}}}),
+            false,
+        ))
+        .unwrap();
+        let g = block_on(d.create(
+            &ctx,
+            groups,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                   "displayName": "G", "members": [{"value": u.id}]}),
+            false,
+        ))
+        .unwrap();
+        let u = block_on(d.store().get(&ctx.principal.tenant, "User", &u.id))
+            .unwrap()
+            .unwrap();
+        for (rs, stored) in [(users, &u), (groups, &g)] {
+            let fast = d.render(&ctx, rs, &stored.resource, &Projection::default());
+            assert!(matches!(fast, Rendered::Stored { .. }));
+            let slow = d.render_owned(&ctx, rs, &stored.resource, &Projection::default());
+            assert_eq!(fast.to_value(), slow);
+        }
+        let fast = d
+            .render(&ctx, users, &u.resource, &Projection::default())
+            .to_value();
+        assert!(fast.get("password").is_none());
+        assert_eq!(
+            fast["groups"][0]["$ref"],
+            format!("https://x.example/scim/Groups/{}", g.id).as_str()
+        );
+        assert_eq!(
+            fast["meta"]["location"],
+            format!("https://x.example/scim/Users/{}", u.id).as_str()
+        );
     }
 }

@@ -36,6 +36,7 @@ mod dispatcher;
 mod hooks;
 mod http_util;
 mod memory;
+mod render;
 mod store;
 #[cfg(feature = "tower")]
 pub mod tower;
