@@ -55,6 +55,8 @@ pub struct Options {
     pub tenants: Vec<(String, String)>,
     /// `--base-url URL`: the public base URL (behind a proxy or tunnel).
     pub base_url: Option<String>,
+    /// `--quiet`: no per-request log line (for load runs).
+    pub quiet: bool,
 }
 
 /// Parses the arguments (without the program name).
@@ -62,6 +64,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
     let mut listen: SocketAddr = ([127, 0, 0, 1], 8080).into();
     let mut tenants = Vec::new();
     let mut base_url = None;
+    let mut quiet = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -80,9 +83,10 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                 tenants.push((name.to_string(), token.to_string()));
             }
             "--base-url" => base_url = Some(value("--base-url")?),
+            "--quiet" => quiet = true,
             "-h" | "--help" => {
                 return Err("usage: server [--listen ADDR] [--token TOKEN] \
-                            [--tenant NAME=TOKEN]... [--base-url URL]"
+                            [--tenant NAME=TOKEN]... [--base-url URL] [--quiet]"
                     .into())
             }
             other => return Err(format!("unknown argument {other} (try --help)")),
@@ -92,6 +96,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
         listen,
         tenants,
         base_url,
+        quiet,
     })
 }
 
@@ -129,7 +134,6 @@ pub fn build(options: &Options) -> (Scim, Vec<(String, String)>) {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt().with_target(false).init();
     let options = match parse_args(std::env::args().skip(1)) {
         Ok(o) => o,
         Err(e) => {
@@ -137,6 +141,15 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let level = if options.quiet {
+        tracing::Level::WARN
+    } else {
+        tracing::Level::INFO
+    };
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_max_level(level)
+        .init();
     let (scim, tenants) = build(&options);
     let listener = match tokio::net::TcpListener::bind(options.listen).await {
         Ok(l) => l,
