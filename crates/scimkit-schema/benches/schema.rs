@@ -159,7 +159,21 @@ fn bench(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    g.bench_function("validate_create alone", |b| {
+        b.iter_batched(
+            || body.clone(),
+            |body| black_box(users.validate_create(body, &profile).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
     let stored = users.validate_create(user(), &profile).unwrap();
+    g.bench_function("project_into alone (default)", |b| {
+        b.iter_batched(
+            || stored.clone(),
+            |stored| black_box(users.project_into(stored, &projection)),
+            BatchSize::SmallInput,
+        )
+    });
     g.bench_function("validate_replace + project_into (default)", |b| {
         b.iter_batched(
             || body.clone(),
