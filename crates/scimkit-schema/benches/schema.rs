@@ -119,6 +119,27 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.throughput(Throughput::Elements(1));
+    // Group membership on a 1,000-member group: Okta's add, then Entra's remove-by-value.
+    let groups = registry.resource_type("Group").unwrap();
+    let members: Vec<Value> = (0..1000)
+        .map(|i| json!({"value": format!("{i:08x}-6090-4610-87e4-49d8ca9f808d"), "type": "User"}))
+        .collect();
+    let mut group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                           "id": "e9e30dba", "displayName": "Tour Guides", "members": members});
+    let add = patch(json!([{"op": "add", "path": "members",
+                            "value": [{"value": "23a35c27-23d3-4c03-b4c5-6443c09e7173", "display": "test.user"}]}]));
+    let remove = patch(json!([{"op": "Remove", "path": "members",
+                               "value": [{"$ref": null, "value": "23a35c27-23d3-4c03-b4c5-6443c09e7173"}]}]));
+    g.bench_function(
+        "apply_patch add/remove one member of 1000 (in place)",
+        |b| {
+            b.iter(|| {
+                flip = !flip;
+                let p = if flip { &add } else { &remove };
+                black_box(groups.apply_patch(&mut group, p, &profile).unwrap());
+            })
+        },
+    );
     let original = user();
     g.bench_function("patch replace active (copy of the resource)", |b| {
         b.iter(|| black_box(users.patch(&original, &off, &profile).unwrap()))
@@ -138,7 +159,21 @@ fn bench(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    g.bench_function("validate_create alone", |b| {
+        b.iter_batched(
+            || body.clone(),
+            |body| black_box(users.validate_create(body, &profile).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
     let stored = users.validate_create(user(), &profile).unwrap();
+    g.bench_function("project_into alone (default)", |b| {
+        b.iter_batched(
+            || stored.clone(),
+            |stored| black_box(users.project_into(stored, &projection)),
+            BatchSize::SmallInput,
+        )
+    });
     g.bench_function("validate_replace + project_into (default)", |b| {
         b.iter_batched(
             || body.clone(),

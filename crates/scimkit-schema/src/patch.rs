@@ -736,7 +736,20 @@ impl<'r> ResourceSchema<'r> {
         let infallible = ctx.final_target
             && self.extensions().all(|(_, required)| !required)
             && match (kind, &t.filter, t.sub) {
-                (_, None, None) => !t.def.multi_valued && !t.def.is_complex(),
+                (_, None, None) if !t.def.multi_valued => !t.def.is_complex(),
+                // Appending elements none of which is primary (group membership).
+                (PatchOpKind::Add, None, None) => {
+                    t.def.mutability == Mutability::ReadWrite
+                        && current.is_some_and(Value::is_array)
+                        && new
+                            .as_ref()
+                            .and_then(Value::as_array)
+                            .is_some_and(|a| !a.iter().any(is_primary))
+                }
+                // Removing selected elements of an optional attribute (group membership).
+                (PatchOpKind::Remove, Some(_), None) => {
+                    t.def.mutability == Mutability::ReadWrite && !t.def.required
+                }
                 (PatchOpKind::Add | PatchOpKind::Replace, Some(_), Some(sd)) => {
                     matches!(sd.mutability, Mutability::ReadWrite | Mutability::WriteOnly)
                         && !sd.name.eq_ignore_ascii_case("primary")
@@ -799,7 +812,12 @@ impl<'r> ResourceSchema<'r> {
                 t.def.name
             )));
         }
-        ctx.tx.touch(obj, slot);
+        // Removing elements of an optional attribute cannot fail once it starts.
+        let infallible =
+            ctx.final_target && !t.def.required && self.extensions().all(|(_, required)| !required);
+        if !infallible {
+            ctx.tx.touch(obj, slot);
+        }
         let Some(c) = Self::container(obj, t.ext, false)? else {
             return Ok(());
         };
@@ -951,7 +969,14 @@ impl<'r> ResourceSchema<'r> {
                         return Ok(false);
                     };
                     if kind == PatchOpKind::Replace {
-                        let same = values_equal(def, &Value::Array(new_items.clone()), cur);
+                        // Same elements in the same order: unchanged (O(n); a reordering
+                        // counts as a change).
+                        let same = cur.as_array().is_some_and(|c| {
+                            c.len() == new_items.len()
+                                && c.iter()
+                                    .zip(&new_items)
+                                    .all(|(a, b)| values_equal(def, b, a))
+                        });
                         *cur = Value::Array(new_items);
                         return Ok(!same);
                     }
@@ -982,8 +1007,8 @@ impl<'r> ResourceSchema<'r> {
                     }
                     if !primaries.is_empty() {
                         clear_other_primaries(items, &primaries);
+                        check_primaries(def, items)?;
                     }
-                    check_primaries(def, items)?;
                     Ok(any)
                 } else if def.is_complex() {
                     merge_complex(def, cur, new)

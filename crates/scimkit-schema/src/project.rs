@@ -326,6 +326,26 @@ impl ResourceSchema<'_> {
         let Value::Object(mut obj) = resource else {
             return resource;
         };
+        let (hidden, hidden_subs) = self.default_hidden();
+        if projection.is_default() && !hidden_subs {
+            // Only whole attributes can be hidden: drop those, touch nothing else.
+            if hidden.is_empty() {
+                return Value::Object(obj);
+            }
+            // A cheap name test first, then the definition in the right schema decides.
+            let is_hidden = |k: &str| hidden.iter().any(|h| h.eq_ignore_ascii_case(k));
+            let not_default =
+                |d: &AttributeDef| !matches!(d.returned, Returned::Default | Returned::Always);
+            obj.retain(|k, v| {
+                if let Some(ext) = self.extension(k) {
+                    let Value::Object(eobj) = v else { return false };
+                    eobj.retain(|ek, _| !(is_hidden(ek) && ext.get(ek).is_some_and(not_default)));
+                    return !eobj.is_empty();
+                }
+                !(is_hidden(k) && self.core_attribute(k).is_some_and(not_default))
+            });
+            return Value::Object(obj);
+        }
         obj.retain(|k, v| {
             if k.eq_ignore_ascii_case("schemas") {
                 return true;

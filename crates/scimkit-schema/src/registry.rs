@@ -2,7 +2,7 @@
 //! the attribute facts the filter evaluator asks for.
 
 use crate::builtin::{self, RESOURCE_TYPE_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA};
-use crate::schema::{AttributeDef, Schema};
+use crate::schema::{AttributeDef, Returned, Schema};
 use crate::ScimError;
 use scimkit_filter::{AttrFacts, AttrRef, AttributeFacts};
 use serde::{Deserialize, Serialize};
@@ -103,6 +103,11 @@ struct Resolved {
     rt: ResourceType,
     core: usize,
     extensions: Vec<(usize, bool)>,
+    /// Names (core, common and extension attributes) not returned by default
+    /// (`returned: never` or `request`), for the default projection's fast path.
+    hidden: Vec<String>,
+    /// Whether some complex attribute has a sub-attribute not returned by default.
+    hidden_subs: bool,
 }
 
 /// Builds a [`Registry`]: schemas first, then resource types referring to them.
@@ -189,15 +194,42 @@ impl RegistryBuilder {
                     rt.name
                 )));
             }
+            if rt.schema_extensions.len() > 64 {
+                return Err(ScimError::internal(format!(
+                    "resource type {} has more than 64 extensions",
+                    rt.name
+                )));
+            }
             let core = find(&rt.schema)?;
             let mut extensions = Vec::new();
             for ext in &rt.schema_extensions {
                 extensions.push((find(&ext.schema)?, ext.required));
             }
+            let common = builtin::common_attributes();
+            let all_defs = self.schemas[core]
+                .attributes
+                .iter()
+                .chain(common.iter())
+                .chain(
+                    extensions
+                        .iter()
+                        .flat_map(|&(i, _)| self.schemas[i].attributes.iter()),
+                );
+            let not_default = |r: Returned| matches!(r, Returned::Never | Returned::Request);
+            let mut hidden = Vec::new();
+            let mut hidden_subs = false;
+            for d in all_defs {
+                if not_default(d.returned) {
+                    hidden.push(d.name.clone());
+                }
+                hidden_subs |= d.sub_attributes.iter().any(|s| not_default(s.returned));
+            }
             resolved.push(Resolved {
                 rt: rt.clone(),
                 core,
                 extensions,
+                hidden,
+                hidden_subs,
             });
         }
         Ok(Registry {
@@ -265,15 +297,9 @@ impl Registry {
                 ResourceType::new("Group", "/Groups", builtin::GROUP_SCHEMA).description("Group"),
             )
             .build();
-        match built {
-            Ok(r) => r,
-            // The built-in definitions are checked by the tests; this arm cannot be reached.
-            Err(_) => Registry {
-                schemas: Vec::new(),
-                types: Vec::new(),
-                common: builtin::common_attributes(),
-            },
-        }
+        // The built-in definitions are fixed and checked by the tests: this cannot fail.
+        #[allow(clippy::expect_used)]
+        built.expect("the built-in schemas form a valid registry")
     }
 
     /// Every registered schema.
@@ -372,6 +398,12 @@ impl<'r> ResourceSchema<'r> {
     /// The core schema.
     pub fn core(&self) -> &'r Schema {
         &self.reg.schemas[self.ty.core]
+    }
+
+    /// What the default projection leaves out: the names of attributes not returned by default,
+    /// and whether any sub-attribute is not returned by default.
+    pub(crate) fn default_hidden(&self) -> (&'r [String], bool) {
+        (&self.ty.hidden, self.ty.hidden_subs)
     }
 
     /// The extension schemas with their `required` flag.

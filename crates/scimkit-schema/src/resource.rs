@@ -74,7 +74,12 @@ pub fn values_equal(def: &AttributeDef, a: &Value, b: &Value) -> bool {
                 })
         }
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().all(|e| y.iter().any(|f| element_equal(def, e, f)))
+            // In order first (linear); any order only for short arrays, so that comparing
+            // large groups' members stays linear.
+            x.len() == y.len()
+                && (x.iter().zip(y).all(|(e, f)| element_equal(def, e, f))
+                    || (x.len() <= 64
+                        && x.iter().all(|e| y.iter().any(|f| element_equal(def, e, f)))))
         }
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,

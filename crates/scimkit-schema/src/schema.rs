@@ -122,11 +122,13 @@ pub struct AttributeDef {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sub_attributes: Vec<AttributeDef>,
     /// Whether the attribute holds an array of values.
+    #[serde(default)]
     pub multi_valued: bool,
     /// A human-readable description.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Whether a value is required.
+    #[serde(default)]
     pub required: bool,
     /// Suggested values (e.g. `work`, `home`); enforced when [`strict_canonical`](Self::strict_canonical)
     /// is set or the validation profile asks for it.
@@ -136,8 +138,10 @@ pub struct AttributeDef {
     #[serde(default)]
     pub case_exact: bool,
     /// When the attribute may be written.
+    #[serde(default = "default_mutability")]
     pub mutability: Mutability,
     /// When the attribute is returned.
+    #[serde(default = "default_returned")]
     pub returned: Returned,
     /// How values must be unique.
     #[serde(default = "default_uniqueness")]
@@ -153,6 +157,14 @@ pub struct AttributeDef {
 
 fn default_uniqueness() -> Uniqueness {
     Uniqueness::None
+}
+
+fn default_mutability() -> Mutability {
+    Mutability::ReadWrite
+}
+
+fn default_returned() -> Returned {
+    Returned::Default
 }
 
 impl AttributeDef {

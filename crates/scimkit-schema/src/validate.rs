@@ -541,9 +541,9 @@ impl<'r> ResourceSchema<'r> {
                 check_required(core_def(i), &obj)?;
             }
         }
-        let mut schemas: Vec<Value> = Vec::with_capacity(1 + exts.len());
-        schemas.push(Value::String(core.id.clone()));
-        for (ext, required, _) in &exts {
+        // Extensions present (bit i = i-th extension of the type).
+        let mut present_ext: u64 = 0;
+        for (i, (ext, required, _)) in exts.iter().enumerate() {
             let present = match obj.get(&ext.id) {
                 Some(Value::Object(m)) if !m.is_empty() => true,
                 Some(_) => {
@@ -560,7 +560,7 @@ impl<'r> ResourceSchema<'r> {
                         }
                     }
                 }
-                schemas.push(Value::String(ext.id.clone()));
+                present_ext |= 1 << i.min(63);
             } else if *required && mode != Mode::Normalize {
                 return Err(ScimError::invalid_value(format!(
                     "the extension {} is required",
@@ -571,18 +571,26 @@ impl<'r> ResourceSchema<'r> {
         if !listed && mode == Mode::Create && p.unknown_attributes == Unknown::Reject {
             return Err(ScimError::invalid_value("schemas is required"));
         }
-        // Keep the client's array when it already says exactly this (the usual case).
+        // `schemas` is the core schema and the extensions present, in the type's order. The
+        // client's array is kept when it already says exactly that (the usual case).
+        let expected = std::iter::once(core.id.as_str()).chain(
+            exts.iter()
+                .enumerate()
+                .filter(|(i, _)| present_ext & (1 << (*i).min(63)) != 0)
+                .map(|(_, (e, _, _))| e.id.as_str()),
+        );
         let same = match obj.get("schemas") {
             Some(Value::Array(a)) => {
-                a.len() == schemas.len()
+                a.len() == 1 + present_ext.count_ones() as usize
                     && a.iter()
-                        .zip(&schemas)
-                        .all(|(x, y)| x.as_str() == y.as_str())
+                        .zip(expected.clone())
+                        .all(|(x, y)| x.as_str() == Some(y))
             }
             _ => false,
         };
         if !same {
-            obj.insert("schemas".into(), Value::Array(schemas));
+            let list = expected.map(|s| Value::String(s.to_string())).collect();
+            obj.insert("schemas".into(), Value::Array(list));
         }
         Ok(Value::Object(obj))
     }

@@ -92,3 +92,25 @@ fn returned_request_only_when_asked() {
         json!({"schemas": ["urn:example:scim:schemas:Device"], "id": "d1"})
     );
 }
+
+/// The same name can be hidden in one schema and visible in another: the right definition
+/// decides, in both the borrowed and the in-place projection.
+#[test]
+fn returned_is_per_schema() {
+    let core = "urn:example:scim:schemas:Device";
+    let ext = "urn:example:scim:schemas:extension:Location";
+    let registry = Registry::builder()
+        .schema(
+            Schema::new(core, "Device")
+                .attribute(AttributeDef::string("note").returned(Returned::Never)),
+        )
+        .schema(Schema::new(ext, "Location").attribute(AttributeDef::string("note")))
+        .resource_type(ResourceType::new("Device", "/Devices", core).extension(ext, false))
+        .build()
+        .unwrap();
+    let rs = registry.resource_type("Device").unwrap();
+    let doc = json!({"schemas": [core, ext], "id": "d1", "note": "hidden", ext: {"note": "shown"}});
+    let expected = json!({"schemas": [core, ext], "id": "d1", ext: {"note": "shown"}});
+    assert_eq!(rs.project(&doc, &Projection::default()), expected);
+    assert_eq!(rs.project_into(doc, &Projection::default()), expected);
+}

@@ -314,3 +314,33 @@ fn sorting_uses_the_schema() {
         "unknown attribute keeps the order"
     );
 }
+
+/// A schema representation as another service publishes it (characteristics the RFC lets
+/// default omitted) reads into a usable schema.
+#[test]
+fn schema_json_with_defaults_reads() {
+    let s: Schema = serde_json::from_value(json!({
+        "id": "urn:example:scim:schemas:Device", "name": "Device",
+        "attributes": [{"name": "serial", "type": "string"},
+                       {"name": "ports", "type": "complex", "multiValued": true,
+                        "subAttributes": [{"name": "kind", "type": "string", "canonicalValues": ["usb", "hdmi"]}]}]
+    }))
+    .unwrap();
+    let serial = s.get("SERIAL").unwrap();
+    assert!(!serial.required && !serial.multi_valued && !serial.case_exact);
+    assert_eq!(
+        serde_json::to_value(serial).unwrap()["mutability"],
+        "readWrite"
+    );
+    assert_eq!(
+        s.get("ports")
+            .unwrap()
+            .sub_attribute("KIND")
+            .unwrap()
+            .canonical_values
+            .as_deref()
+            .unwrap()
+            .len(),
+        2
+    );
+}
