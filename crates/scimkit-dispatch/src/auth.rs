@@ -16,6 +16,9 @@ pub struct Principal {
     /// The compatibility profile for this caller's requests (e.g. [`Profile::entra_id`] for a
     /// tenant provisioned by Entra ID); `None` uses the dispatcher's default.
     pub profile: Option<Profile>,
+    /// The id of the `User` resource the caller is, which `/Me` (RFC 7644 §3.11) stands for;
+    /// `None` (as for an identity provider's token) makes `/Me` answer 501.
+    pub me: Option<String>,
 }
 
 impl Principal {
@@ -24,6 +27,7 @@ impl Principal {
         Principal {
             tenant,
             profile: None,
+            me: None,
         }
     }
 }

@@ -357,7 +357,8 @@ enum Route<'p> {
     Schemas(Option<String>),
     Bulk,
     RootSearch,
-    Me,
+    /// `/Me` with this many further segments.
+    Me(usize),
     Type(ResourceSchema<'p>),
     TypeSearch(ResourceSchema<'p>),
     Resource(ResourceSchema<'p>, String),
@@ -532,7 +533,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             }
             [s] if is(s, "Bulk") => Route::Bulk,
             [s] if is(s, ".search") => Route::RootSearch,
-            [s, ..] if is(s, "Me") => Route::Me,
+            [s, rest @ ..] if is(s, "Me") => Route::Me(rest.len()),
             [t] => reg
                 .resource_type_by_endpoint(t)
                 .map_or(Route::NotFound, Route::Type),
@@ -561,7 +562,18 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         };
         let pairs = query_pairs(parts.uri.query());
         let method = &parts.method;
-        let route = self.route(parts.uri.path());
+        let route = match self.route(parts.uri.path()) {
+            // `/Me` is an alias of the caller's own User (RFC 7644 §3.11), when it has one.
+            Route::Me(rest) => match (&ctx.principal.me, self.inner.registry.resource_type("User"))
+            {
+                (Some(id), Some(users)) if rest == 0 && method != Method::POST => {
+                    Route::Resource(users, id.clone())
+                }
+                (Some(_), Some(_)) if rest > 0 => Route::NotFound,
+                _ => Route::Me(rest),
+            },
+            other => other,
+        };
         let allow = |methods: &'static str| -> Result<Response<Bytes>, ScimError> {
             let mut r = error_response(&ScimError::new(
                 405,
@@ -580,10 +592,10 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 "No SCIM endpoint at {}",
                 parts.uri.path()
             ))),
-            Route::Me => Err(ScimError::new(
+            Route::Me(_) => Err(ScimError::new(
                 501,
                 None,
-                "The /Me endpoint is not supported by this service provider",
+                "/Me is not available for this caller (it is not a user of this service provider)",
             )),
             Route::ServiceProviderConfig | Route::ResourceTypes(_) | Route::Schemas(_)
                 if method != Method::GET =>

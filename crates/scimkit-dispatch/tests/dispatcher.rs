@@ -831,3 +831,57 @@ fn bearer_tokens_can_change_while_serving() {
     tokens.revoke(TOKEN);
     assert_eq!(call(&d, "GET", "/Users", None, &[]).status, 401);
 }
+
+/// Callers that are users: `/Me` stands for their own User resource.
+struct SelfService(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl scimkit_dispatch::Authenticator for SelfService {
+    fn authenticate(
+        &self,
+        _request: &http::request::Parts,
+    ) -> impl Future<Output = Result<scimkit_dispatch::Principal, ScimError>> + Send {
+        let mut p = scimkit_dispatch::Principal::new(TenantId::new("a"));
+        p.me = self.0.lock().unwrap().clone();
+        std::future::ready(Ok(p))
+    }
+}
+
+#[test]
+fn me_is_the_callers_user_or_501() {
+    let me = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let d = Dispatcher::new(MemoryStore::new(), SelfService(me.clone()));
+    let call = |method: &str, path: &str, body: Option<Value>| {
+        let mut b = http::Request::builder().method(method).uri(path);
+        if body.is_some() {
+            b = b.header("Content-Type", "application/scim+json");
+        }
+        let bytes = body
+            .map(|v| serde_json::to_vec(&v).unwrap())
+            .unwrap_or_default();
+        let resp = scimkit_dispatch::block_on(d.handle_bytes(b.body(bytes).unwrap()));
+        let status = resp.status().as_u16();
+        let v: Value = if resp.body().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(resp.body()).unwrap()
+        };
+        (status, v)
+    };
+    assert_eq!(call("GET", "/Me", None).0, 501);
+    let (s, u) = call("POST", "/Users", Some(user("self")));
+    assert_eq!(s, 201);
+    let id = u["id"].as_str().unwrap().to_string();
+    *me.lock().unwrap() = Some(id.clone());
+    let (s, v) = call("GET", "/Me", None);
+    assert_eq!(s, 200);
+    assert_eq!(v["id"], id.as_str());
+    let p = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Me Myself"}]});
+    assert_eq!(call("PATCH", "/Me", Some(p)).1["displayName"], "Me Myself");
+    assert_eq!(call("GET", "/Me/extra", None).0, 404);
+    assert_eq!(call("POST", "/Me", Some(user("other"))).0, 501);
+    assert_eq!(
+        call("GET", &format!("/Users/{id}"), None).1["displayName"],
+        "Me Myself"
+    );
+}
