@@ -918,17 +918,20 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         let mut skip = offset;
         for rs in types {
             let proj = Projection::new(rs, params.attributes.as_deref(), &params.excluded)?;
-            let page = self
+            let want = count.saturating_sub(taken);
+            let mut page = self
                 .run_query(
                     ctx,
                     *rs,
                     filter.as_ref(),
                     sort_by.as_ref().map(|s| (s, order)),
                     skip,
-                    count - taken,
+                    want,
                     with_members,
                 )
                 .await?;
+            // A store that returns more than asked does not widen the page.
+            page.resources.truncate(want);
             skip = skip.saturating_sub(page.total);
             total += page.total;
             taken += page.resources.len();
