@@ -7,7 +7,7 @@ use crate::http_util::{
     Precondition,
 };
 use crate::render::{DefaultPlan, Refs, Rendered};
-use crate::store::{Change, Page, Query, Store, StoreError, Stored};
+use crate::store::{Change, Page, Query, Resource, Store, StoreError, Stored};
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
@@ -783,15 +783,14 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         &'a self,
         ctx: &'a Ctx,
         rs: ResourceSchema<'_>,
-        resource: &'a Value,
+        resource: &'a Resource,
         proj: &Projection,
     ) -> Rendered<'a> {
-        if let Some(replaced) = self
-            .inner
-            .hooks
-            .on_read(&ctx.principal, rs.name(), resource)
-        {
-            return Rendered::Owned(self.render_owned(ctx, rs, &replaced, proj));
+        let hooks = &self.inner.hooks;
+        if hooks.rewrites_reads() {
+            if let Some(replaced) = hooks.on_read(&ctx.principal, rs.name(), resource) {
+                return Rendered::Owned(self.render_owned(ctx, rs, &replaced, proj));
+            }
         }
         let plan = self
             .inner
@@ -799,29 +798,23 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             .iter()
             .find(|(n, _)| n == rs.name())
             .and_then(|(_, p)| p.as_ref());
-        match plan {
-            Some(plan) if proj.is_default() => {
-                let location = resource
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .map(|id| self.location(ctx, rs, id));
-                let endpoint = |name: &str| {
-                    self.inner
-                        .registry
-                        .resource_type(name)
-                        .map(|t| t.resource_type().endpoint.trim_matches('/'))
-                };
-                Rendered::Stored {
-                    value: resource,
-                    plan,
-                    location,
-                    refs: Refs {
-                        base: &ctx.base_url,
-                        users: endpoint("User"),
-                        groups: endpoint("Group"),
-                    },
-                }
-            }
+        let endpoint = |name: &str| {
+            self.inner
+                .registry
+                .resource_type(name)
+                .map(|t| t.resource_type().endpoint.trim_matches('/'))
+        };
+        match (plan, endpoint(rs.name())) {
+            (Some(plan), Some(own)) if proj.is_default() => Rendered::Stored {
+                value: resource,
+                plan,
+                endpoint: own,
+                refs: Refs {
+                    base: &ctx.base_url,
+                    users: endpoint("User"),
+                    groups: endpoint("Group"),
+                },
+            },
             _ => Rendered::Owned(self.render_owned(ctx, rs, resource, proj)),
         }
     }
@@ -1021,7 +1014,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         let mut resources: Vec<Stored> = matched.into_iter().skip(offset).take(limit).collect();
         if !with_members {
             for s in &mut resources {
-                if let Some(o) = Arc::make_mut(&mut s.resource).as_object_mut() {
+                if let Some(o) = s.resource.make_mut().as_object_mut() {
                     o.remove("members");
                 }
             }

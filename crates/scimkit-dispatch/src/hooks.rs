@@ -89,10 +89,21 @@ pub trait Hooks: Send + Sync + 'static {
         let _ = (principal, resource_type, resource);
         None
     }
+
+    /// Whether [`Hooks::on_read`] may rewrite anything. Return `false` when it never does (it
+    /// always returns `None`): the dispatcher then serves resources a store holds as JSON text
+    /// without parsing them. The default is `true`, which is always correct.
+    fn rewrites_reads(&self) -> bool {
+        true
+    }
 }
 
 /// No hooks: every write is stored as computed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoHooks;
 
-impl Hooks for NoHooks {}
+impl Hooks for NoHooks {
+    fn rewrites_reads(&self) -> bool {
+        false
+    }
+}

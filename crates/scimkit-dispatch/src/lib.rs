@@ -46,7 +46,7 @@ pub use dispatcher::{Config, Dispatcher, DispatcherBuilder};
 pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::MemoryStore;
-pub use store::{Change, Page, Query, Store, StoreError, Stored, TenantId, Version};
+pub use store::{Change, Page, Query, Resource, Store, StoreError, Stored, TenantId, Version};
 
 use std::future::Future;
 use std::pin::pin;

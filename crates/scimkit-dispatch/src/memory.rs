@@ -1,6 +1,6 @@
 //! [`MemoryStore`]: the embedded, indexed, concurrent in-memory [`Store`].
 
-use crate::store::{Change, Page, Query, Store, StoreError, Stored, TenantId, Version};
+use crate::store::{Change, Page, Query, Resource, Store, StoreError, Stored, TenantId, Version};
 use scimkit_filter::{compare_resources, AttrRef, AttrTest, CompValue, CompareOp, Filter, Matcher};
 use scimkit_schema::{get_ci, remove_ci, ResourceSchema};
 use serde_json::{json, Map, Value};
@@ -162,7 +162,8 @@ impl MemoryStore {
             Entry {
                 seq,
                 version: 1,
-                doc: Arc::new(Value::Object(doc)),
+                display: display_of(is_group, &doc),
+                doc: encode(&doc),
                 keys,
             },
         );
@@ -264,25 +265,26 @@ impl MemoryStore {
         let Some(ty) = td.types.get_mut(&key) else {
             return Err(not_found());
         };
+        let mut replaced = None;
         if let (Some(mut doc), Some(keys)) = (new_doc, new_keys) {
             let Some(entry) = ty.by_id.get_mut(id) else {
                 return Err(not_found());
             };
             let old_keys = std::mem::take(&mut entry.keys);
-            if let Some(meta) = entry.doc.get("meta").cloned() {
+            if let Some(meta) = decode(&entry.doc).remove("meta") {
                 doc.insert("meta".into(), meta);
             }
             doc.insert("id".into(), Value::String(id.to_string()));
-            entry.doc = Arc::new(Value::Object(doc));
             entry.keys = keys.clone();
             ty.unindex(id, &old_keys);
             ty.index(id, &keys);
+            replaced = Some(doc);
         }
         let mut touched = td.apply_members(id, add, &remove);
         touched.retain(|g| g != id);
-        td.bump(&key, id, &now);
+        td.bump(&key, id, &now, replaced);
         for g in touched {
-            td.bump("group", &g, &now);
+            td.bump("group", &g, &now, None);
         }
         td.view(&key, id, true).ok_or_else(not_found)
     }
@@ -337,7 +339,7 @@ impl MemoryStore {
                 if let Some(list) = td.members.get_mut(&g) {
                     list.remove(id);
                 }
-                td.bump("group", &g, &now);
+                td.bump("group", &g, &now, None);
             }
         }
         Ok(())
@@ -389,32 +391,35 @@ impl MemoryStore {
             }
             None => ty.order.iter().collect(),
         };
-        let mut views: HashMap<&str, Arc<Value>> = HashMap::new();
-        if needs_view {
-            for (_, id) in &ids {
-                if let Some(s) = td.view(&key, id, true) {
-                    views.insert(id.as_str(), s.resource);
-                }
-            }
-        }
-        let doc_of = |id: &str| -> Option<&Value> {
+        // Resources are held as JSON text: each candidate is parsed for evaluation and dropped,
+        // so a scan never holds more than one parsed resource (and the sort keys) at a time.
+        let load = |id: &str| -> Option<Resource> {
             if needs_view {
-                views.get(id).map(|v| &**v)
+                td.view(&key, id, true).map(|s| s.resource)
             } else {
-                ty.by_id.get(id).map(|e| &*e.doc)
+                ty.by_id
+                    .get(id)
+                    .map(|e| Resource::from_json(Arc::clone(&e.doc)))
             }
         };
         // An index lookup that answers the whole filter needs no evaluation.
         let exact = candidates.is_some() && q.filter.is_some_and(|f| ty.index_answers(f, &rs));
         if let (Some(m), false) = (&matcher, exact) {
-            ids.retain(|(_, id)| doc_of(id).is_some_and(|d| m.matches(d)));
+            ids.retain(|(_, id)| load(id).is_some_and(|d| m.matches(&d)));
         }
         if let Some((by, order)) = q.sort {
             let null = Value::Null;
+            let keys: HashMap<&str, Value> = ids
+                .iter()
+                .map(|(_, id)| {
+                    let k = load(id).map_or(Value::Null, |d| sort_key(&d, by));
+                    (id.as_str(), k)
+                })
+                .collect();
             ids.sort_by(|(_, a), (_, b)| {
                 compare_resources(
-                    doc_of(a).unwrap_or(&null),
-                    doc_of(b).unwrap_or(&null),
+                    keys.get(a.as_str()).unwrap_or(&null),
+                    keys.get(b.as_str()).unwrap_or(&null),
                     by,
                     order,
                     &rs,
@@ -668,20 +673,21 @@ impl TenantData {
         }
     }
 
-    /// Moves a resource to its next version.
-    fn bump(&mut self, key: &str, id: &str, now: &str) {
+    /// Moves a resource to its next version, with new attributes (and its `id` and `meta`)
+    /// when given.
+    fn bump(&mut self, key: &str, id: &str, now: &str, doc: Option<Map<String, Value>>) {
         let Some(entry) = self.types.get_mut(key).and_then(|t| t.by_id.get_mut(id)) else {
             return;
         };
         entry.version += 1;
         let version = Version(entry.version).etag();
-        if let Some(meta) = Arc::make_mut(&mut entry.doc)
-            .get_mut("meta")
-            .and_then(Value::as_object_mut)
-        {
+        let mut doc = doc.unwrap_or_else(|| decode(&entry.doc));
+        if let Some(meta) = doc.get_mut("meta").and_then(Value::as_object_mut) {
             meta.insert("lastModified".into(), Value::String(now.to_string()));
             meta.insert("version".into(), Value::String(version));
         }
+        entry.display = display_of(key == "group", &doc);
+        entry.doc = encode(&doc);
     }
 
     /// The resource as served: its document plus `members` (groups) or `groups` (others).
@@ -706,7 +712,7 @@ impl TenantData {
                             .types
                             .get("group")
                             .and_then(|t| t.by_id.get(g))
-                            .and_then(|e| e.doc.get("displayName"))
+                            .and_then(|e| e.display.as_deref())
                             .cloned();
                         let mut o = Map::new();
                         o.insert("value".into(), Value::String(g.clone()));
@@ -721,13 +727,17 @@ impl TenantData {
             })
         };
         let resource = match relation {
-            None => Arc::clone(&entry.doc),
+            None => Resource::from_json(Arc::clone(&entry.doc)),
             Some((name, items)) => {
-                let mut doc = (*entry.doc).clone();
-                if let Value::Object(obj) = &mut doc {
-                    obj.insert(name.into(), Value::Array(items));
+                let items = Value::Array(items);
+                match crate::render::with_entry(&entry.doc, name, &items) {
+                    Some(text) => Resource::from_json(Arc::from(text)),
+                    None => {
+                        let mut doc = decode(&entry.doc);
+                        doc.insert(name.into(), items);
+                        Resource::from(Value::Object(doc))
+                    }
                 }
-                Arc::new(doc)
             }
         };
         Some(Stored {
@@ -890,8 +900,50 @@ impl IndexKeys {
 struct Entry {
     seq: u64,
     version: u64,
-    doc: Arc<Value>,
+    /// The resource (with `id` and `meta`) as compact JSON: a third of the memory of a parsed
+    /// `Value`, and served as it is with the default projection.
+    doc: Arc<str>,
     keys: IndexKeys,
+    /// A group's `displayName`, for the computed `groups` of its members.
+    display: Option<Box<Value>>,
+}
+
+/// A resource as the store keeps it.
+fn encode(doc: &Map<String, Value>) -> Arc<str> {
+    Arc::from(serde_json::to_string(doc).unwrap_or_else(|_| "{}".into()))
+}
+
+/// A kept resource, parsed.
+fn decode(doc: &str) -> Map<String, Value> {
+    match serde_json::from_str(doc) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+fn display_of(is_group: bool, doc: &Map<String, Value>) -> Option<Box<Value>> {
+    if is_group {
+        doc.get("displayName").cloned().map(Box::new)
+    } else {
+        None
+    }
+}
+
+/// What sorting by `by` looks at in a resource: the attribute (and its extension object).
+fn sort_key(doc: &Value, by: &scimkit_filter::AttrPath<'_>) -> Value {
+    let Value::Object(obj) = doc else {
+        return Value::Null;
+    };
+    let keep = |k: &str| {
+        k.eq_ignore_ascii_case(&by.name)
+            || by.urn.as_deref().is_some_and(|u| k.eq_ignore_ascii_case(u))
+    };
+    Value::Object(
+        obj.iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
 }
 
 #[derive(Debug)]
