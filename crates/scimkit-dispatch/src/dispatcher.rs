@@ -6,7 +6,7 @@ use crate::http_util::{
     check_content_type, error_response, json_bytes_response, json_response, query_pairs, set_etag,
     Precondition,
 };
-use crate::render::{DefaultPlan, Refs, Rendered};
+use crate::render::{list_body, DefaultPlan, Refs, Rendered};
 use crate::store::{Change, Page, Query, Resource, Store, StoreError, Stored};
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
@@ -664,8 +664,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                     let proj = projection(&rs, &pairs)?;
                     let location = self.location(&ctx, rs, &stored.id);
                     let version = stored.version;
-                    let body = serde_json::to_vec(&self.render(&ctx, rs, &stored.resource, &proj))
-                        .unwrap_or_default();
+                    let body = self.render(&ctx, rs, &stored.resource, &proj).to_json();
                     let mut resp = json_bytes_response(StatusCode::CREATED, body);
                     set_etag(&mut resp, version);
                     if let Ok(h) = HeaderValue::from_str(&location) {
@@ -769,8 +768,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         status: StatusCode,
     ) -> Response<Bytes> {
         let version = stored.version;
-        let body =
-            serde_json::to_vec(&self.render(ctx, rs, &stored.resource, proj)).unwrap_or_default();
+        let body = self.render(ctx, rs, &stored.resource, proj).to_json();
         let mut resp = json_bytes_response(status, body);
         set_etag(&mut resp, version);
         resp
@@ -938,8 +936,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                     .map(move |stored| self.render(ctx, *rs, &stored.resource, proj))
             })
             .collect();
-        let list = ListResponse::new(resources, total as u64, start as u64);
-        let body = serde_json::to_vec(&list).map_err(|e| ScimError::internal(e.to_string()))?;
+        let body = list_body(&resources, total as u64, start as u64);
         Ok(json_bytes_response(StatusCode::OK, body))
     }
 
@@ -1378,6 +1375,8 @@ mod tests {
             assert!(matches!(fast, Rendered::Stored { .. }));
             let slow = d.render_owned(&ctx, rs, &stored.resource, &Projection::default());
             assert_eq!(fast.to_value(), slow);
+            let bytes = fast.to_json();
+            assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), slow);
         }
         let fast = d
             .render(&ctx, users, &u.resource, &Projection::default())

@@ -378,18 +378,21 @@ impl MemoryStore {
         let needs_view = q.filter.is_some_and(mentions_relation)
             || q.sort.is_some_and(|(by, _)| is_relation(&by.name));
         let candidates = q.filter.and_then(|f| ty.candidates(f, &rs));
-        let mut ids: Vec<(u64, &String)> = match &candidates {
+        // (creation order, id, the entry when already looked up)
+        let mut ids: Vec<(u64, &String, Option<&Entry>)> = match &candidates {
             Some(list) => {
                 let mut v: Vec<_> = list
                     .iter()
                     .filter_map(|id| ty.by_id.get_key_value(id.as_str()))
-                    .map(|(k, e)| (e.seq, k))
+                    .map(|(k, e)| (e.seq, k, Some(e)))
                     .collect();
-                v.sort_unstable();
-                v.dedup();
+                if v.len() > 1 {
+                    v.sort_unstable_by_key(|(seq, _, _)| *seq);
+                    v.dedup_by_key(|(seq, _, _)| *seq);
+                }
                 v
             }
-            None => ty.order.iter().collect(),
+            None => ty.order.iter().map(|(seq, id)| (seq, id, None)).collect(),
         };
         // Resources are held as JSON text: each candidate is parsed for evaluation and dropped,
         // so a scan never holds more than one parsed resource (and the sort keys) at a time.
@@ -405,18 +408,18 @@ impl MemoryStore {
         // An index lookup that answers the whole filter needs no evaluation.
         let exact = candidates.is_some() && q.filter.is_some_and(|f| ty.index_answers(f, &rs));
         if let (Some(m), false) = (&matcher, exact) {
-            ids.retain(|(_, id)| load(id).is_some_and(|d| m.matches(&d)));
+            ids.retain(|(_, id, _)| load(id).is_some_and(|d| m.matches(&d)));
         }
         if let Some((by, order)) = q.sort {
             let null = Value::Null;
             let keys: HashMap<&str, Value> = ids
                 .iter()
-                .map(|(_, id)| {
+                .map(|(_, id, _)| {
                     let k = load(id).map_or(Value::Null, |d| sort_key(&d, by));
                     (id.as_str(), k)
                 })
                 .collect();
-            ids.sort_by(|(_, a), (_, b)| {
+            ids.sort_by(|(_, a, _), (_, b, _)| {
                 compare_resources(
                     keys.get(a.as_str()).unwrap_or(&null),
                     keys.get(b.as_str()).unwrap_or(&null),
@@ -431,7 +434,10 @@ impl MemoryStore {
             .into_iter()
             .skip(q.offset)
             .take(limit)
-            .filter_map(|(_, id)| td.view(&key, id, q.with_members))
+            .filter_map(|(_, id, entry)| match entry {
+                Some(e) => Some(td.view_entry(&key, id, e, q.with_members)),
+                None => td.view(&key, id, q.with_members),
+            })
             .collect();
         Ok(Page { total, resources })
     }
@@ -694,6 +700,11 @@ impl TenantData {
     /// A resource without relations is handed out without copying.
     fn view(&self, key: &str, id: &str, with_members: bool) -> Option<Stored> {
         let entry = self.types.get(key)?.by_id.get(id)?;
+        Some(self.view_entry(key, id, entry, with_members))
+    }
+
+    /// [`TenantData::view`] of an entry already looked up.
+    fn view_entry(&self, key: &str, id: &str, entry: &Entry, with_members: bool) -> Stored {
         let relation: Option<(&str, Vec<Value>)> = if key == "group" {
             with_members.then(|| {
                 let items = self
@@ -740,11 +751,11 @@ impl TenantData {
                 }
             }
         };
-        Some(Stored {
+        Stored {
             id: id.to_string(),
             version: Version(entry.version),
             resource,
-        })
+        }
     }
 }
 
@@ -1047,65 +1058,73 @@ impl TypeData {
     fn index_answers(&self, filter: &Filter<'_>, rs: &ResourceSchema<'_>) -> bool {
         match filter {
             Filter::Attr { .. } => {
-                !matches!(filter, Filter::Attr { path, .. } if path.name.eq_ignore_ascii_case("id"))
-                    && self.candidates(filter, rs).is_some()
+                matches!(Self::index_for(filter, rs), Some((idx, _)) if idx != Index::Id)
             }
             Filter::Or(fs) => fs.iter().all(|f| self.index_answers(f, rs)),
             _ => false,
         }
     }
 
+    /// The index that answers an equality test, and the value looked for.
+    fn index_for<'f>(filter: &'f Filter<'_>, rs: &ResourceSchema<'_>) -> Option<(Index, &'f str)> {
+        let Filter::Attr {
+            path,
+            test: AttrTest::Compare(CompareOp::Eq, CompValue::String(value)),
+        } = filter
+        else {
+            return None;
+        };
+        if path.sub_attr.is_some() || !path.urn.as_deref().map_or(true, |u| rs.is_core(u)) {
+            return None;
+        }
+        let facts = rs.attr_facts(&AttrRef {
+            urn: None,
+            name: &path.name,
+            sub_attr: None,
+        })?;
+        let name = path.name.as_ref();
+        let idx = if name.eq_ignore_ascii_case("id") {
+            Index::Id
+        } else if name.eq_ignore_ascii_case("userName") && !facts.case_exact {
+            if !rs.name().eq_ignore_ascii_case("User") {
+                return None;
+            }
+            Index::UserName
+        } else if name.eq_ignore_ascii_case("externalId") && facts.case_exact {
+            Index::ExternalId
+        } else if name.eq_ignore_ascii_case("displayName") && !facts.case_exact {
+            Index::DisplayName
+        } else {
+            return None;
+        };
+        Some((idx, value.as_ref()))
+    }
+
     /// The ids that can match `filter`, from the indexes; `None` when a scan is needed.
     fn candidates(&self, filter: &Filter<'_>, rs: &ResourceSchema<'_>) -> Option<Vec<String>> {
         match filter {
-            Filter::Attr {
-                path,
-                test: AttrTest::Compare(CompareOp::Eq, CompValue::String(value)),
-            } if path.sub_attr.is_none() && path.urn.as_deref().map_or(true, |u| rs.is_core(u)) => {
-                let facts = rs.attr_facts(&AttrRef {
-                    urn: None,
-                    name: &path.name,
-                    sub_attr: None,
-                })?;
-                let name = path.name.as_ref();
-                if name.eq_ignore_ascii_case("id") {
-                    return Some(
-                        self.by_id
-                            .contains_key(value.as_ref())
-                            .then(|| value.to_string())
-                            .into_iter()
-                            .collect(),
-                    );
-                }
-                if name.eq_ignore_ascii_case("userName") && !facts.case_exact {
-                    if rs.name().eq_ignore_ascii_case("User") {
-                        return Some(
-                            self.user_name
-                                .get(&fold(value))
-                                .cloned()
-                                .into_iter()
-                                .collect(),
-                        );
-                    }
-                    return None;
-                }
-                if name.eq_ignore_ascii_case("externalId") && facts.case_exact {
-                    return Some(
-                        self.external_id
-                            .get(value.as_ref())
-                            .cloned()
-                            .unwrap_or_default(),
-                    );
-                }
-                if name.eq_ignore_ascii_case("displayName") && !facts.case_exact {
-                    return Some(
-                        self.display_name
-                            .get(&fold(value))
-                            .cloned()
-                            .unwrap_or_default(),
-                    );
-                }
-                None
+            Filter::Attr { .. } => {
+                let (idx, value) = Self::index_for(filter, rs)?;
+                Some(match idx {
+                    Index::Id => self
+                        .by_id
+                        .contains_key(value)
+                        .then(|| value.to_string())
+                        .into_iter()
+                        .collect(),
+                    Index::UserName => self
+                        .user_name
+                        .get(&fold(value))
+                        .cloned()
+                        .into_iter()
+                        .collect(),
+                    Index::ExternalId => self.external_id.get(value).cloned().unwrap_or_default(),
+                    Index::DisplayName => self
+                        .display_name
+                        .get(&fold(value))
+                        .cloned()
+                        .unwrap_or_default(),
+                })
             }
             Filter::Or(fs) => {
                 let mut all = Vec::new();
@@ -1118,6 +1137,15 @@ impl TypeData {
             _ => None,
         }
     }
+}
+
+/// The indexes of a resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Index {
+    Id,
+    UserName,
+    ExternalId,
+    DisplayName,
 }
 
 /// Random version-4 UUIDs without a dependency: the standard library's randomly keyed hasher

@@ -5,13 +5,10 @@
 
 use crate::store::Resource;
 use scimkit_schema::{AttributeDef, ResourceSchema, Returned};
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::borrow::Cow;
-use std::fmt;
 
 /// What the default projection leaves out of a resource type, when that can be decided per
 /// top-level attribute (no sub-attribute is `returned: never` or `request`).
@@ -133,8 +130,13 @@ impl Serialize for Rendered<'_> {
                 endpoint,
                 refs,
             } => {
-                if let Some(entries) = value.json_text().and_then(top_level) {
-                    return serialize_text(s, &entries, plan, endpoint, refs);
+                if let Some(entries) = value.json_text().and_then(scan) {
+                    let mut out = Vec::new();
+                    if write_text(&mut out, &entries, plan, endpoint, refs).is_some() {
+                        let text = String::from_utf8(out).map_err(serde::ser::Error::custom)?;
+                        let raw = RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+                        return raw.serialize(s);
+                    }
                 }
                 let value = value.value();
                 let Value::Object(obj) = value else {
@@ -183,177 +185,282 @@ impl Serialize for Rendered<'_> {
     }
 }
 
-/// The default projection of a resource held as JSON text: the stored text of each kept
-/// attribute is copied as it is; only `meta` (for `location`), `members` / `groups` (for
-/// `$ref`) and extensions with hidden attributes are parsed.
-fn serialize_text<S: Serializer>(
-    s: S,
-    entries: &[(Cow<'_, str>, &RawValue)],
-    plan: &DefaultPlan,
-    endpoint: &str,
-    refs: &Refs<'_>,
-) -> Result<S::Ok, S::Error> {
-    let location = entries
-        .iter()
-        .find(|(k, _)| k == "id")
-        .and_then(|(_, v)| serde_json::from_str::<Cow<'_, str>>(v.get()).ok())
-        .map(|id| format!("{}/{}/{}", refs.base, endpoint, id));
-    let mut map = s.serialize_map(Some(entries.len()))?;
-    for (k, v) in entries {
-        let k: &str = k;
-        if plan.drops_core(k) {
-            continue;
+/// The top-level entries of a JSON object as `(key, value)` texts, the key without its
+/// quotes; `None` when `text` is not an object or a key has an escape (callers then parse).
+/// The text is trusted to be JSON (it is what a store wrote); this only finds the boundaries.
+pub(crate) fn scan(text: &str) -> Option<Vec<(&str, &str)>> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    let mut out = Vec::with_capacity(16);
+    if b.get(i) == Some(&b'}') {
+        return Some(out);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
         }
-        let text = v.get();
-        match k {
-            "meta" if text.starts_with('{') => match top_level(text) {
-                Some(meta) => {
-                    map.serialize_entry(k, &RawWithKey(&meta, "location", location.as_deref()))?
-                }
-                None => map.serialize_entry(k, v)?,
-            },
-            "members" | "groups" if text.starts_with('[') => {
-                let items: Vec<Value> = serde_json::from_str(text).unwrap_or_default();
-                map.serialize_entry(
-                    k,
-                    &RefList {
-                        items: &items,
-                        default_type: if k == "members" { "User" } else { "Group" },
-                        refs: *refs,
-                    },
-                )?
-            }
-            _ if plan.is_ext(k) && (text == "{}" || plan.drops_in_ext(k)) => {
-                match serde_json::from_str::<Value>(text) {
-                    Ok(Value::Object(ext)) => {
-                        let kept = ext.keys().filter(|a| !plan.drops_ext(k, a)).count();
-                        if kept > 0 {
-                            map.serialize_entry(
-                                k,
-                                &Filtered {
-                                    obj: &ext,
-                                    urn: k,
-                                    plan,
-                                },
-                            )?;
-                        }
-                    }
-                    _ => map.serialize_entry(k, v)?,
-                }
-            }
-            _ => map.serialize_entry(k, v)?,
+        let k_end = string_end(b, i)?;
+        let key = text.get(i + 1..k_end - 1)?;
+        if key.contains('\\') {
+            return None;
+        }
+        i = skip_ws(b, k_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let v_end = value_end(b, i)?;
+        out.push((key, text.get(i..v_end)?));
+        i = skip_ws(b, v_end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return Some(out),
+            _ => return None,
         }
     }
-    map.end()
 }
 
-/// The top-level entries of a JSON object, each value as its text; `None` when `text` is not
-/// a JSON object. Scanning skips over the values without building them.
-pub(crate) fn top_level(text: &str) -> Option<Vec<(Cow<'_, str>, &RawValue)>> {
-    serde_json::from_str::<TopLevel<'_>>(text).ok().map(|t| t.0)
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// The end (exclusive) of the string starting at `b[i] == '"'`.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        let k = b.get(j..)?.iter().position(|&c| c == b'"' || c == b'\\')?;
+        j += k;
+        if b[j] == b'"' {
+            return Some(j + 1);
+        }
+        j += 2;
+    }
+}
+
+/// The end (exclusive) of the value starting at `b[i]`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while !matches!(
+                b.get(j),
+                None | Some(b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+            ) {
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
 }
 
 /// A JSON object's text with one top-level entry set (replacing any stored value of it), the
 /// keys kept in the sorted order `serde_json::Map` writes them in.
 pub(crate) fn with_entry(text: &str, name: &str, value: &Value) -> Option<String> {
-    let entries = top_level(text)?;
+    let entries = scan(text)?;
     let value = serde_json::to_string(value).ok()?;
+    let name_json = serde_json::to_string(name).ok()?;
     let mut out = String::with_capacity(text.len() + value.len() + name.len() + 4);
     out.push('{');
-    let put = |out: &mut String, k: &str, v: &str| {
-        if out.len() > 1 {
-            out.push(',');
-        }
-        out.push_str(&serde_json::to_string(k).unwrap_or_default());
-        out.push(':');
-        out.push_str(v);
-    };
     let mut done = false;
-    for (k, v) in &entries {
+    for (k, v) in entries {
         if k == name {
             continue;
         }
-        if !done && k.as_ref() > name {
-            put(&mut out, name, &value);
+        if !done && k > name {
+            push_entry(&mut out, &name_json, &value);
             done = true;
         }
-        put(&mut out, k, v.get());
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(k);
+        out.push_str("\":");
+        out.push_str(v);
     }
     if !done {
-        put(&mut out, name, &value);
+        push_entry(&mut out, &name_json, &value);
     }
     out.push('}');
     Some(out)
 }
 
-struct TopLevel<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+fn push_entry(out: &mut String, key_json: &str, value: &str) {
+    if out.len() > 1 {
+        out.push(',');
+    }
+    out.push_str(key_json);
+    out.push(':');
+    out.push_str(value);
+}
 
-impl<'de> Deserialize<'de> for TopLevel<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = TopLevel<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(16);
-                while let Some(Key(k)) = m.next_key()? {
-                    let v: &'de RawValue = m.next_value()?;
-                    out.push((k, v));
+impl Rendered<'_> {
+    /// Appends the rendered resource's JSON to `out`. A resource held as text is copied
+    /// attribute by attribute; only `meta` (for `location`), `members` / `groups` (for `$ref`)
+    /// and extensions with hidden attributes are parsed.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        if let Rendered::Stored {
+            value,
+            plan,
+            endpoint,
+            refs,
+        } = self
+        {
+            if let Some(entries) = value.json_text().and_then(scan) {
+                let start = out.len();
+                if write_text(out, &entries, plan, endpoint, refs).is_some() {
+                    return;
                 }
-                Ok(TopLevel(out))
+                out.truncate(start);
             }
         }
-        d.deserialize_map(V)
+        let _ = serde_json::to_writer(&mut *out, self);
+    }
+
+    /// The rendered resource's JSON.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1024);
+        self.write_json(&mut out);
+        out
     }
 }
 
-/// An object key, borrowed from the text unless it has escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
+/// A `ListResponse` body (as `scimkit_schema::ListResponse::new` serialises) of rendered
+/// resources, each written with [`Rendered::write_json`].
+pub(crate) fn list_body(resources: &[Rendered<'_>], total: u64, start: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160 + 1024 * resources.len());
+    out.extend_from_slice(b"{\"schemas\":[");
+    let _ = serde_json::to_writer(&mut out, scimkit_schema::LIST_RESPONSE_SCHEMA);
+    out.extend_from_slice(
+        format!(
+            "],\"totalResults\":{total},\"startIndex\":{start},\"itemsPerPage\":{},\"Resources\":[",
+            resources.len()
+        )
+        .as_bytes(),
+    );
+    for (i, r) in resources.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        d.deserialize_str(V)
+        r.write_json(&mut out);
     }
+    out.extend_from_slice(b"]}");
+    out
 }
 
-/// [`WithKey`] over an object held as text.
-struct RawWithKey<'a>(
-    &'a [(Cow<'a, str>, &'a RawValue)],
-    &'static str,
-    Option<&'a str>,
-);
-
-impl Serialize for RawWithKey<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        for (k, v) in self.0 {
-            if k != self.1 || self.2.is_none() {
-                map.serialize_entry(k, v)?;
+fn write_text(
+    out: &mut Vec<u8>,
+    entries: &[(&str, &str)],
+    plan: &DefaultPlan,
+    endpoint: &str,
+    refs: &Refs<'_>,
+) -> Option<()> {
+    let location = match entries.iter().find(|(k, _)| *k == "id") {
+        Some((_, v)) => match serde_json::from_str::<Value>(v) {
+            Ok(Value::String(id)) => Some(format!("{}/{}/{}", refs.base, endpoint, id)),
+            _ => None,
+        },
+        None => None,
+    };
+    out.push(b'{');
+    let mut first = true;
+    let mut key = |out: &mut Vec<u8>, k: &str| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.push(b'"');
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    for &(k, v) in entries {
+        if plan.drops_core(k) {
+            continue;
+        }
+        match k {
+            "meta" if v.starts_with('{') => {
+                let meta = scan(v);
+                match (meta, &location) {
+                    (_, None) => {
+                        key(out, k);
+                        out.extend_from_slice(v.as_bytes());
+                    }
+                    (Some(meta), Some(loc)) if !meta.iter().any(|(m, _)| *m == "location") => {
+                        key(out, k);
+                        let body = v.trim_end();
+                        out.extend_from_slice(body.get(..body.len() - 1)?.as_bytes());
+                        if !meta.is_empty() {
+                            out.push(b',');
+                        }
+                        out.extend_from_slice(b"\"location\":");
+                        serde_json::to_writer(&mut *out, loc).ok()?;
+                        out.push(b'}');
+                    }
+                    _ => return None,
+                }
+            }
+            "members" | "groups" if v.starts_with('[') => {
+                let items: Vec<Value> = serde_json::from_str(v).ok()?;
+                key(out, k);
+                let list = RefList {
+                    items: &items,
+                    default_type: if k == "members" { "User" } else { "Group" },
+                    refs: *refs,
+                };
+                serde_json::to_writer(&mut *out, &list).ok()?;
+            }
+            _ if plan.is_ext(k)
+                && v.starts_with('{')
+                && (plan.drops_in_ext(k) || scan(v).is_some_and(|e| e.is_empty())) =>
+            {
+                let ext: Map<String, Value> = serde_json::from_str(v).ok()?;
+                if ext.keys().any(|a| !plan.drops_ext(k, a)) {
+                    key(out, k);
+                    let f = Filtered {
+                        obj: &ext,
+                        urn: k,
+                        plan,
+                    };
+                    serde_json::to_writer(&mut *out, &f).ok()?;
+                }
+            }
+            _ => {
+                key(out, k);
+                out.extend_from_slice(v.as_bytes());
             }
         }
-        if let Some(extra) = self.2 {
-            map.serialize_entry(self.1, extra)?;
-        }
-        map.end()
     }
+    out.push(b'}');
+    Some(())
 }
 
 /// An object with one key set (replacing any stored value of it).
@@ -416,5 +523,54 @@ impl Serialize for Filtered<'_> {
             }
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn scan_finds_top_level_entries() {
+        let text =
+            r#" { "a" : 1 , "b":{"x":[1,{"y":"}]\"{"}]},"c":"q\"}","d":[],"e":null,"f":-1.5e3 } "#;
+        let e = scan(text).unwrap();
+        let keys: Vec<&str> = e.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["a", "b", "c", "d", "e", "f"]);
+        assert_eq!(e[1].1, r#"{"x":[1,{"y":"}]\"{"}]}"#);
+        assert_eq!(e[2].1, r#""q\"}""#);
+        assert_eq!(e[5].1, "-1.5e3");
+        assert_eq!(scan("{}").unwrap().len(), 0);
+        assert!(scan("[1]").is_none());
+        assert!(scan(r#"{"p\u0061ss":1}"#).is_none());
+        assert!(scan(r#"{"a":1"#).is_none());
+    }
+
+    #[test]
+    fn with_entry_keeps_the_sorted_order() {
+        let v = json!({"a": 1, "id": "x", "meta": {"v": 1}, "z": [1]});
+        let text = serde_json::to_string(&v).unwrap();
+        let got = with_entry(&text, "groups", &json!([{"value": "g"}])).unwrap();
+        let mut want = v.clone();
+        want["groups"] = json!([{"value": "g"}]);
+        assert_eq!(got, serde_json::to_string(&want).unwrap());
+        let replaced = with_entry(&got, "groups", &json!([])).unwrap();
+        want["groups"] = json!([]);
+        assert_eq!(replaced, serde_json::to_string(&want).unwrap());
+        assert_eq!(with_entry("{}", "a", &json!(1)).unwrap(), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn list_body_is_a_list_response() {
+        let items = vec![
+            Rendered::Owned(json!({"id": "1"})),
+            Rendered::Owned(json!({"id": "2"})),
+        ];
+        let want =
+            scimkit_schema::ListResponse::new(vec![json!({"id": "1"}), json!({"id": "2"})], 7, 3);
+        assert_eq!(list_body(&items, 7, 3), serde_json::to_vec(&want).unwrap());
+        let empty = scimkit_schema::ListResponse::<Value>::new(vec![], 0, 1);
+        assert_eq!(list_body(&[], 0, 1), serde_json::to_vec(&empty).unwrap());
     }
 }
