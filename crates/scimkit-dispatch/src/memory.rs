@@ -138,14 +138,14 @@ impl MemoryStore {
                 is_group && self.inner.unique_group_display_name,
             )?;
         let members = td.resolve_members(members)?;
-        let id = self.inner.ids.next();
+        let id: Id = Arc::from(self.inner.ids.next());
         let now = now();
         let ty = td
             .types
             .entry(key.clone())
             .or_insert_with(|| TypeData::new(resource_type));
         let canonical = ty.name.clone();
-        doc.insert("id".into(), Value::String(id.clone()));
+        doc.insert("id".into(), Value::String(id.to_string()));
         doc.insert(
             "meta".into(),
             json!({
@@ -156,19 +156,18 @@ impl MemoryStore {
             }),
         );
         ty.index(&id, &keys);
-        let seq = ty.order.push(id.clone());
+        let seq = ty.order.push(Arc::clone(&id));
         ty.by_id.insert(
-            id.clone(),
+            Arc::clone(&id),
             Entry {
                 seq,
                 version: 1,
                 display: display_of(is_group, &doc),
                 doc: encode(&doc),
-                keys,
             },
         );
         if is_group {
-            td.members.insert(id.clone(), MemberList::default());
+            td.members.insert(id.to_string(), MemberList::default());
             td.apply_members(&id, members, &[]);
         }
         td.view(&key, &id, true)
@@ -267,17 +266,18 @@ impl MemoryStore {
         };
         let mut replaced = None;
         if let (Some(mut doc), Some(keys)) = (new_doc, new_keys) {
-            let Some(entry) = ty.by_id.get_mut(id) else {
+            let Some((id_key, entry)) = ty.by_id.get_key_value(id) else {
                 return Err(not_found());
             };
-            let old_keys = std::mem::take(&mut entry.keys);
-            if let Some(meta) = decode(&entry.doc).remove("meta") {
+            let id_key = Arc::clone(id_key);
+            let mut old = decode(&entry.doc);
+            let old_keys = IndexKeys::of(&key, &old);
+            if let Some(meta) = old.remove("meta") {
                 doc.insert("meta".into(), meta);
             }
             doc.insert("id".into(), Value::String(id.to_string()));
-            entry.keys = keys.clone();
             ty.unindex(id, &old_keys);
-            ty.index(id, &keys);
+            ty.index(&id_key, &keys);
             replaced = Some(doc);
         }
         let mut touched = td.apply_members(id, add, &remove);
@@ -313,10 +313,10 @@ impl MemoryStore {
             return Err(not_found());
         };
         ty.order.remove(entry.seq);
-        ty.unindex(id, &entry.keys);
+        ty.unindex(id, &IndexKeys::of(&key, &decode(&entry.doc)));
         if let Some(moved) = ty.order.compact_if_sparse() {
             for (id, seq) in moved {
-                if let Some(e) = ty.by_id.get_mut(&id) {
+                if let Some(e) = ty.by_id.get_mut(&*id) {
                     e.seq = seq;
                 }
             }
@@ -379,11 +379,11 @@ impl MemoryStore {
             || q.sort.is_some_and(|(by, _)| is_relation(&by.name));
         let candidates = q.filter.and_then(|f| ty.candidates(f, &rs));
         // (creation order, id, the entry when already looked up)
-        let mut ids: Vec<(u64, &String, Option<&Entry>)> = match &candidates {
+        let mut ids: Vec<(u64, &Id, Option<&Entry>)> = match &candidates {
             Some(list) => {
                 let mut v: Vec<_> = list
                     .iter()
-                    .filter_map(|id| ty.by_id.get_key_value(id.as_str()))
+                    .filter_map(|id| ty.by_id.get_key_value(&**id))
                     .map(|(k, e)| (e.seq, k, Some(e)))
                     .collect();
                 if v.len() > 1 {
@@ -416,13 +416,14 @@ impl MemoryStore {
                 .iter()
                 .map(|(_, id, _)| {
                     let k = load(id).map_or(Value::Null, |d| sort_key(&d, by));
-                    (id.as_str(), k)
+                    let id: &str = id;
+                    (id, k)
                 })
                 .collect();
             ids.sort_by(|(_, a, _), (_, b, _)| {
                 compare_resources(
-                    keys.get(a.as_str()).unwrap_or(&null),
-                    keys.get(b.as_str()).unwrap_or(&null),
+                    keys.get::<str>(a).unwrap_or(&null),
+                    keys.get::<str>(b).unwrap_or(&null),
                     by,
                     order,
                     &rs,
@@ -624,7 +625,7 @@ impl TenantData {
                     .find(|k| {
                         self.types
                             .get(*k)
-                            .is_some_and(|t| t.by_id.contains_key(&id))
+                            .is_some_and(|t| t.by_id.contains_key(id.as_str()))
                     })
                     .ok_or_else(|| {
                         StoreError::InvalidValue(format!(
@@ -722,7 +723,7 @@ impl TenantData {
                         let display = self
                             .types
                             .get("group")
-                            .and_then(|t| t.by_id.get(g))
+                            .and_then(|t| t.by_id.get(g.as_str()))
                             .and_then(|e| e.display.as_deref())
                             .cloned();
                         let mut o = Map::new();
@@ -764,7 +765,7 @@ impl TenantData {
 #[derive(Debug, Default)]
 struct Order {
     /// Ids by slot; `None` where a resource was deleted.
-    slots: Vec<Option<String>>,
+    slots: Vec<Option<Id>>,
     /// Fenwick tree of live counts: `tree[i - 1]` covers slots `(i - lowbit(i), i]` (1-based).
     tree: Vec<u32>,
     live: usize,
@@ -786,7 +787,7 @@ impl Order {
     }
 
     /// Appends an id; returns its slot.
-    fn push(&mut self, id: String) -> u64 {
+    fn push(&mut self, id: Id) -> u64 {
         let i = self.slots.len() + 1;
         let covered = self.prefix(i - 1) - self.prefix(i - Self::lowbit(i));
         self.slots.push(Some(id));
@@ -830,13 +831,13 @@ impl Order {
     }
 
     /// Live ids from rank `offset` on.
-    fn iter_from(&self, offset: usize) -> impl Iterator<Item = &String> {
+    fn iter_from(&self, offset: usize) -> impl Iterator<Item = &Id> {
         let start = self.nth(offset).unwrap_or(self.slots.len());
         self.slots[start..].iter().flatten()
     }
 
     /// Live (slot, id) pairs in order.
-    fn iter(&self) -> impl Iterator<Item = (u64, &String)> {
+    fn iter(&self) -> impl Iterator<Item = (u64, &Id)> {
         self.slots
             .iter()
             .enumerate()
@@ -844,11 +845,11 @@ impl Order {
     }
 
     /// Drops deleted slots once they outnumber live ones; returns the new slot of every id.
-    fn compact_if_sparse(&mut self) -> Option<Vec<(String, u64)>> {
+    fn compact_if_sparse(&mut self) -> Option<Vec<(Id, u64)>> {
         if self.slots.len() < 64 || self.live * 2 >= self.slots.len() {
             return None;
         }
-        let ids: Vec<String> = self.slots.drain(..).flatten().collect();
+        let ids: Vec<Id> = self.slots.drain(..).flatten().collect();
         self.tree.clear();
         self.live = 0;
         Some(
@@ -907,14 +908,17 @@ impl IndexKeys {
     }
 }
 
+/// A resource id, shared by the table, the creation order and the indexes.
+type Id = Arc<str>;
+
 #[derive(Debug)]
 struct Entry {
     seq: u64,
     version: u64,
     /// The resource (with `id` and `meta`) as compact JSON: a third of the memory of a parsed
-    /// `Value`, and served as it is with the default projection.
+    /// `Value`, and served as it is with the default projection. The index keys are read
+    /// from it again when it changes.
     doc: Arc<str>,
-    keys: IndexKeys,
     /// A group's `displayName`, for the computed `groups` of its members.
     display: Option<Box<Value>>,
 }
@@ -961,15 +965,15 @@ fn sort_key(doc: &Value, by: &scimkit_filter::AttrPath<'_>) -> Value {
 struct TypeData {
     /// The resource type's name as first written.
     name: String,
-    by_id: HashMap<String, Entry>,
+    by_id: HashMap<Id, Entry>,
     /// Creation order: the stable default order of lists.
     order: Order,
     /// folded userName → id (unique).
-    user_name: HashMap<String, String>,
+    user_name: HashMap<String, Id>,
     /// externalId (case-exact) → ids.
-    external_id: HashMap<String, Vec<String>>,
+    external_id: HashMap<String, Vec<Id>>,
     /// folded displayName → ids.
-    display_name: HashMap<String, Vec<String>>,
+    display_name: HashMap<String, Vec<Id>>,
 }
 
 impl TypeData {
@@ -990,7 +994,7 @@ impl TypeData {
         own: Option<&str>,
         unique_display: bool,
     ) -> Result<(), StoreError> {
-        let other = |id: &String| Some(id.as_str()) != own;
+        let other = |id: &Id| Some(&**id) != own;
         if let Some(u) = &keys.user_name {
             if self.user_name.get(u).is_some_and(other) {
                 return Err(StoreError::Uniqueness(
@@ -1014,27 +1018,27 @@ impl TypeData {
         Ok(())
     }
 
-    fn index(&mut self, id: &str, keys: &IndexKeys) {
+    fn index(&mut self, id: &Id, keys: &IndexKeys) {
         if let Some(u) = &keys.user_name {
-            self.user_name.insert(u.clone(), id.to_string());
+            self.user_name.insert(u.clone(), Arc::clone(id));
         }
         if let Some(e) = &keys.external_id {
             self.external_id
                 .entry(e.clone())
                 .or_default()
-                .push(id.to_string());
+                .push(Arc::clone(id));
         }
         if let Some(d) = &keys.display_name {
             self.display_name
                 .entry(d.clone())
                 .or_default()
-                .push(id.to_string());
+                .push(Arc::clone(id));
         }
     }
 
     fn unindex(&mut self, id: &str, keys: &IndexKeys) {
         if let Some(u) = &keys.user_name {
-            if self.user_name.get(u).is_some_and(|i| i == id) {
+            if self.user_name.get(u).is_some_and(|i| &**i == id) {
                 self.user_name.remove(u);
             }
         }
@@ -1044,7 +1048,7 @@ impl TypeData {
         ] {
             if let Some(k) = k {
                 if let Some(ids) = map.get_mut(k) {
-                    ids.retain(|i| i != id);
+                    ids.retain(|i| &**i != id);
                     if ids.is_empty() {
                         map.remove(k);
                     }
@@ -1101,15 +1105,15 @@ impl TypeData {
     }
 
     /// The ids that can match `filter`, from the indexes; `None` when a scan is needed.
-    fn candidates(&self, filter: &Filter<'_>, rs: &ResourceSchema<'_>) -> Option<Vec<String>> {
+    fn candidates(&self, filter: &Filter<'_>, rs: &ResourceSchema<'_>) -> Option<Vec<Id>> {
         match filter {
             Filter::Attr { .. } => {
                 let (idx, value) = Self::index_for(filter, rs)?;
                 Some(match idx {
                     Index::Id => self
                         .by_id
-                        .contains_key(value)
-                        .then(|| value.to_string())
+                        .get_key_value(value)
+                        .map(|(k, _)| Arc::clone(k))
                         .into_iter()
                         .collect(),
                     Index::UserName => self
@@ -1199,7 +1203,7 @@ mod tests {
         for round in 0..5u64 {
             for i in 0..300 {
                 let id = format!("{round}-{i}");
-                slots.insert(id.clone(), o.push(id.clone()));
+                slots.insert(id.clone(), o.push(Arc::from(id.as_str())));
                 model.push(id);
             }
             // Delete a pseudo-random two thirds.
@@ -1215,7 +1219,7 @@ mod tests {
                 model.retain(|m| m != id);
                 if let Some(moved) = o.compact_if_sparse() {
                     for (id, s) in moved {
-                        slots.insert(id, s);
+                        slots.insert(id.to_string(), s);
                     }
                 }
             }
@@ -1226,8 +1230,8 @@ mod tests {
                 model.len().saturating_sub(1),
                 model.len(),
             ] {
-                let got: Vec<&String> = o.iter_from(k).collect();
-                let want: Vec<&String> = model.iter().skip(k).collect();
+                let got: Vec<&str> = o.iter_from(k).map(|s| &**s).collect();
+                let want: Vec<&str> = model.iter().skip(k).map(String::as_str).collect();
                 assert_eq!(got, want, "rank {k} after round {round}");
             }
             assert_eq!(o.iter().count(), model.len());
