@@ -660,8 +660,8 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 }
                 Method::POST => {
                     let raw = parse_json(&body)?;
-                    let stored = self.create(&ctx, rs, raw, false).await?;
                     let proj = projection(&rs, &pairs)?;
+                    let stored = self.create(&ctx, rs, raw, false).await?;
                     let location = self.location(&ctx, rs, &stored.id);
                     let version = stored.version;
                     let body = self.render(&ctx, rs, &stored.resource, &proj).to_json();

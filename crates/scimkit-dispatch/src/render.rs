@@ -235,13 +235,34 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 fn string_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     loop {
-        let k = b.get(j..)?.iter().position(|&c| c == b'"' || c == b'\\')?;
-        j += k;
-        if b[j] == b'"' {
-            return Some(j + 1);
+        j = skip_while_none(b, j, |w| has_byte(w, b'"') | has_byte(w, b'\\'));
+        match b.get(j)? {
+            b'"' => return Some(j + 1),
+            b'\\' => j += 2,
+            _ => j += 1,
         }
-        j += 2;
     }
+}
+
+/// Skips 8 bytes at a time while `hit` finds none of the bytes it looks for in the word.
+fn skip_while_none(b: &[u8], mut j: usize, hit: impl Fn(u64) -> u64) -> usize {
+    while let Some(chunk) = b.get(j..j + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        if hit(u64::from_le_bytes(w)) != 0 {
+            break;
+        }
+        j += 8;
+    }
+    j
+}
+
+/// Nonzero when some byte of `w` is `c` (the classic zero-byte test on `w ^ c…c`).
+fn has_byte(w: u64, c: u8) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (LO * u64::from(c));
+    x.wrapping_sub(LO) & !x & HI
 }
 
 /// The end (exclusive) of the value starting at `b[i]`.
@@ -252,6 +273,15 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
             let mut depth = 0usize;
             let mut j = i;
             loop {
+                if depth > 0 {
+                    j = skip_while_none(b, j, |w| {
+                        has_byte(w, b'"')
+                            | has_byte(w, b'{')
+                            | has_byte(w, b'}')
+                            | has_byte(w, b'[')
+                            | has_byte(w, b']')
+                    });
+                }
                 match b.get(j)? {
                     b'"' => {
                         j = string_end(b, j)?;
@@ -545,6 +575,32 @@ mod tests {
         assert!(scan("[1]").is_none());
         assert!(scan(r#"{"p\u0061ss":1}"#).is_none());
         assert!(scan(r#"{"a":1"#).is_none());
+    }
+
+    #[test]
+    fn scan_agrees_with_the_parser() {
+        let mut long = String::new();
+        for i in 0..40 {
+            long.push_str(["a", "\"", "\\", "é", "}", "]", "{[", "\u{1}", "xyzxyzxy"][i % 9]);
+            let v = json!({
+                "s": long.clone(),
+                long.clone(): [long.clone(), {"k": long.clone(), "n": [1, [2, {"x": null}]]}],
+                "t": true, "z": {"deep": {"deeper": [long.clone(), -0.5, 1e300]}}
+            });
+            let text = serde_json::to_string(&v).unwrap();
+            match scan(&text) {
+                Some(entries) => {
+                    let obj = v.as_object().unwrap();
+                    assert_eq!(entries.len(), obj.len());
+                    for (k, t) in entries {
+                        let parsed: Value = serde_json::from_str(t).unwrap();
+                        assert_eq!(obj.get(k), Some(&parsed), "{k}");
+                    }
+                }
+                // Only a key with an escape makes the scanner give up.
+                None => assert!(long.contains(['"', '\\', '\u{1}'])),
+            }
+        }
     }
 
     #[test]
