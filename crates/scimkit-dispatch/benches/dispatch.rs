@@ -1,7 +1,8 @@
 //! In-process dispatcher benchmarks with 100,000 users in a `MemoryStore`: GET by id,
 //! `filter=userName eq`, POST, PATCH (Entra ID shape) and a list page of 100.
 //!
-//! `cargo bench -p scimkit-dispatch --bench dispatch`
+//! `cargo bench -p scimkit-dispatch --bench dispatch`; `SCIMKIT_BENCH_USERS=1000000` loads
+//! another number of users (the group is then named `dispatch_{n}_users`).
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use bytes::Bytes;
@@ -10,7 +11,13 @@ use scimkit_dispatch::{block_on, BearerTokens, Dispatcher, MemoryStore, TenantId
 use serde_json::json;
 use std::hint::black_box;
 
-const USERS: usize = 100_000;
+/// How many users to load: `SCIMKIT_BENCH_USERS`, 100,000 by default.
+fn users() -> usize {
+    std::env::var("SCIMKIT_BENCH_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
 const TOKEN: &str = "bench-token";
 
 type Scim = Dispatcher<MemoryStore, BearerTokens>;
@@ -42,12 +49,12 @@ fn user(i: usize) -> Vec<u8> {
     .unwrap()
 }
 
-fn setup() -> (Scim, Vec<String>) {
+fn setup(users: usize) -> (Scim, Vec<String>) {
     let tokens = BearerTokens::new();
     tokens.insert(TOKEN, TenantId::new("bench"));
     let scim = Dispatcher::new(MemoryStore::new(), tokens);
-    let mut ids = Vec::with_capacity(USERS);
-    for i in 0..USERS {
+    let mut ids = Vec::with_capacity(users);
+    for i in 0..users {
         let resp = block_on(scim.handle_bytes(req("POST", "/Users", Some(&user(i)))));
         assert_eq!(resp.status(), 201);
         let v: serde_json::Value = serde_json::from_slice(resp.body()).unwrap();
@@ -57,26 +64,31 @@ fn setup() -> (Scim, Vec<String>) {
 }
 
 fn benches(c: &mut Criterion) {
-    let (scim, ids) = setup();
-    let mut g = c.benchmark_group("dispatch_100k_users");
+    let users = users();
+    let (scim, ids) = setup(users);
+    let name = match users {
+        100_000 => "dispatch_100k_users".to_string(),
+        n => format!("dispatch_{n}_users"),
+    };
+    let mut g = c.benchmark_group(name);
     let mut n = 0usize;
     g.bench_function("get_by_id", |b| {
         b.iter(|| {
-            n = (n + 7919) % USERS;
+            n = (n + 7919) % users;
             let r = block_on(scim.handle_bytes(req("GET", &format!("/Users/{}", ids[n]), None)));
             black_box(r)
         })
     });
     g.bench_function("filter_userName_eq", |b| {
         b.iter(|| {
-            n = (n + 7919) % USERS;
+            n = (n + 7919) % users;
             let uri = format!("/Users?filter=userName%20eq%20%22USER{n}@example.com%22");
             let r = block_on(scim.handle_bytes(req("GET", &uri, None)));
             debug_assert!(r.body().len() > 200);
             black_box(r)
         })
     });
-    let mut next = USERS;
+    let mut next = users;
     g.bench_function("post_user", |b| {
         b.iter(|| {
             next += 1;
@@ -96,7 +108,7 @@ fn benches(c: &mut Criterion) {
     .unwrap();
     g.bench_function("patch_entra_shape", |b| {
         b.iter(|| {
-            n = (n + 7919) % USERS;
+            n = (n + 7919) % users;
             let r = block_on(scim.handle_bytes(req(
                 "PATCH",
                 &format!("/Users/{}", ids[n]),
@@ -107,7 +119,7 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("list_page_of_100", |b| {
         b.iter(|| {
-            n = (n + 7919) % (USERS - 100);
+            n = (n + 7919) % (users.saturating_sub(100).max(1));
             let uri = format!("/Users?startIndex={}&count=100", n + 1);
             let r = block_on(scim.handle_bytes(req("GET", &uri, None)));
             black_box(r)

@@ -911,6 +911,65 @@ impl IndexKeys {
 /// A resource id, shared by the table, the creation order and the indexes.
 type Id = Arc<str>;
 
+/// The ids under one key of a non-unique index: nearly always one, kept without a `Vec`.
+#[derive(Debug, Clone)]
+enum Ids {
+    One(Id),
+    Many(Vec<Id>),
+}
+
+impl Default for Ids {
+    fn default() -> Self {
+        Ids::Many(Vec::new())
+    }
+}
+
+impl Ids {
+    fn as_slice(&self) -> &[Id] {
+        match self {
+            Ids::One(id) => std::slice::from_ref(id),
+            Ids::Many(v) => v,
+        }
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, Id> {
+        self.as_slice().iter()
+    }
+
+    fn to_vec(&self) -> Vec<Id> {
+        self.as_slice().to_vec()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    fn push(&mut self, id: Id) {
+        *self = match std::mem::take(self) {
+            Ids::Many(v) if v.is_empty() => Ids::One(id),
+            Ids::One(first) => Ids::Many(vec![first, id]),
+            Ids::Many(mut v) => {
+                v.push(id);
+                Ids::Many(v)
+            }
+        };
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Id) -> bool) {
+        *self = match std::mem::take(self) {
+            Ids::One(id) if keep(&id) => Ids::One(id),
+            Ids::One(_) => Ids::default(),
+            Ids::Many(mut v) => {
+                v.retain(|i| keep(i));
+                match <[Id; 1]>::try_from(v) {
+                    Ok([one]) => Ids::One(one),
+                    Err(v) => Ids::Many(v),
+                }
+            }
+        };
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     seq: u64,
@@ -969,11 +1028,11 @@ struct TypeData {
     /// Creation order: the stable default order of lists.
     order: Order,
     /// folded userName → id (unique).
-    user_name: HashMap<String, Id>,
+    user_name: HashMap<Box<str>, Id>,
     /// externalId (case-exact) → ids.
-    external_id: HashMap<String, Vec<Id>>,
+    external_id: HashMap<Box<str>, Ids>,
     /// folded displayName → ids.
-    display_name: HashMap<String, Vec<Id>>,
+    display_name: HashMap<Box<str>, Ids>,
 }
 
 impl TypeData {
@@ -996,7 +1055,7 @@ impl TypeData {
     ) -> Result<(), StoreError> {
         let other = |id: &Id| Some(&**id) != own;
         if let Some(u) = &keys.user_name {
-            if self.user_name.get(u).is_some_and(other) {
+            if self.user_name.get(u.as_str()).is_some_and(other) {
                 return Err(StoreError::Uniqueness(
                     "userName is already in use in this tenant".into(),
                 ));
@@ -1006,7 +1065,7 @@ impl TypeData {
             if let Some(d) = &keys.display_name {
                 if self
                     .display_name
-                    .get(d)
+                    .get(d.as_str())
                     .is_some_and(|ids| ids.iter().any(other))
                 {
                     return Err(StoreError::Uniqueness(
@@ -1020,17 +1079,17 @@ impl TypeData {
 
     fn index(&mut self, id: &Id, keys: &IndexKeys) {
         if let Some(u) = &keys.user_name {
-            self.user_name.insert(u.clone(), Arc::clone(id));
+            self.user_name.insert(Box::from(u.as_str()), Arc::clone(id));
         }
         if let Some(e) = &keys.external_id {
             self.external_id
-                .entry(e.clone())
+                .entry(Box::from(e.as_str()))
                 .or_default()
                 .push(Arc::clone(id));
         }
         if let Some(d) = &keys.display_name {
             self.display_name
-                .entry(d.clone())
+                .entry(Box::from(d.as_str()))
                 .or_default()
                 .push(Arc::clone(id));
         }
@@ -1038,8 +1097,8 @@ impl TypeData {
 
     fn unindex(&mut self, id: &str, keys: &IndexKeys) {
         if let Some(u) = &keys.user_name {
-            if self.user_name.get(u).is_some_and(|i| &**i == id) {
-                self.user_name.remove(u);
+            if self.user_name.get(u.as_str()).is_some_and(|i| &**i == id) {
+                self.user_name.remove(u.as_str());
             }
         }
         for (map, k) in [
@@ -1047,10 +1106,10 @@ impl TypeData {
             (&mut self.display_name, &keys.display_name),
         ] {
             if let Some(k) = k {
-                if let Some(ids) = map.get_mut(k) {
+                if let Some(ids) = map.get_mut(k.as_str()) {
                     ids.retain(|i| &**i != id);
                     if ids.is_empty() {
-                        map.remove(k);
+                        map.remove(k.as_str());
                     }
                 }
             }
@@ -1118,15 +1177,19 @@ impl TypeData {
                         .collect(),
                     Index::UserName => self
                         .user_name
-                        .get(&fold(value))
+                        .get(fold(value).as_str())
                         .cloned()
                         .into_iter()
                         .collect(),
-                    Index::ExternalId => self.external_id.get(value).cloned().unwrap_or_default(),
+                    Index::ExternalId => self
+                        .external_id
+                        .get(value)
+                        .map(Ids::to_vec)
+                        .unwrap_or_default(),
                     Index::DisplayName => self
                         .display_name
-                        .get(&fold(value))
-                        .cloned()
+                        .get(fold(value).as_str())
+                        .map(Ids::to_vec)
                         .unwrap_or_default(),
                 })
             }
