@@ -415,9 +415,12 @@ fn write_text(
     refs: &Refs<'_>,
 ) -> Option<()> {
     let location = match entries.iter().find(|(k, _)| *k == "id") {
-        Some((_, v)) => match serde_json::from_str::<Value>(v) {
-            Ok(Value::String(id)) => Some(format!("{}/{}/{}", refs.base, endpoint, id)),
-            _ => None,
+        Some((_, v)) => match v.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            Some(id) if !id.contains('\\') => Some(format!("{}/{}/{}", refs.base, endpoint, id)),
+            _ => match serde_json::from_str::<Value>(v) {
+                Ok(Value::String(id)) => Some(format!("{}/{}/{}", refs.base, endpoint, id)),
+                _ => None,
+            },
         },
         None => None,
     };
@@ -437,27 +440,30 @@ fn write_text(
             continue;
         }
         match k {
-            "meta" if v.starts_with('{') => {
-                let meta = scan(v);
-                match (meta, &location) {
-                    (_, None) => {
-                        key(out, k);
-                        out.extend_from_slice(v.as_bytes());
-                    }
-                    (Some(meta), Some(loc)) if !meta.iter().any(|(m, _)| *m == "location") => {
-                        key(out, k);
-                        let body = v.trim_end();
-                        out.extend_from_slice(body.get(..body.len() - 1)?.as_bytes());
-                        if !meta.is_empty() {
-                            out.push(b',');
-                        }
-                        out.extend_from_slice(b"\"location\":");
-                        serde_json::to_writer(&mut *out, loc).ok()?;
-                        out.push(b'}');
-                    }
-                    _ => return None,
+            "meta" if v.starts_with('{') => match &location {
+                None => {
+                    key(out, k);
+                    out.extend_from_slice(v.as_bytes());
                 }
-            }
+                Some(loc) => {
+                    // A stored `location` is replaced: leave that to the parsing path.
+                    if v.contains("\"location\"") && scan(v)?.iter().any(|(m, _)| *m == "location")
+                    {
+                        return None;
+                    }
+                    key(out, k);
+                    let body = v.trim_end();
+                    let inner = body.get(1..body.len() - 1)?;
+                    out.push(b'{');
+                    out.extend_from_slice(inner.as_bytes());
+                    if !inner.trim().is_empty() {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(b"\"location\":");
+                    serde_json::to_writer(&mut *out, loc).ok()?;
+                    out.push(b'}');
+                }
+            },
             "members" | "groups" if v.starts_with('[') => {
                 let items: Vec<Value> = serde_json::from_str(v).ok()?;
                 key(out, k);
@@ -615,6 +621,54 @@ mod tests {
         want["groups"] = json!([]);
         assert_eq!(replaced, serde_json::to_string(&want).unwrap());
         assert_eq!(with_entry("{}", "a", &json!(1)).unwrap(), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn text_rendering_sets_location_and_refs() {
+        let plan = DefaultPlan::default();
+        let refs = Refs {
+            base: "https://h/scim",
+            users: Some("Users"),
+            groups: Some("Groups"),
+        };
+        for (doc, want_meta) in [
+            (
+                json!({"id": "a\"b", "meta": {}}),
+                json!({"location": "https://h/scim/Users/a\"b"}),
+            ),
+            (
+                json!({"id": "x", "meta": {"location": "old", "version": "W/\"1\""}}),
+                json!({"location": "https://h/scim/Users/x", "version": "W/\"1\""}),
+            ),
+            (
+                json!({"id": "y", "meta": {"note": "\"location\""}}),
+                json!({"note": "\"location\"", "location": "https://h/scim/Users/y"}),
+            ),
+        ] {
+            let text = serde_json::to_string(&doc).unwrap();
+            let resource = Resource::from_json(text.into());
+            let r = Rendered::Stored {
+                value: &resource,
+                plan: &plan,
+                endpoint: "Users",
+                refs,
+            };
+            let got: Value = serde_json::from_slice(&r.to_json()).unwrap();
+            assert_eq!(got["meta"], want_meta, "{doc}");
+            assert_eq!(got["id"], doc["id"]);
+        }
+        let g =
+            serde_json::to_string(&json!({"id": "g", "members": [{"value": "u", "type": "User"}]}))
+                .unwrap();
+        let resource = Resource::from_json(g.into());
+        let r = Rendered::Stored {
+            value: &resource,
+            plan: &plan,
+            endpoint: "Groups",
+            refs,
+        };
+        let got: Value = serde_json::from_slice(&r.to_json()).unwrap();
+        assert_eq!(got["members"][0]["$ref"], "https://h/scim/Users/u");
     }
 
     #[test]
