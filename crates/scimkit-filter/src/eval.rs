@@ -212,8 +212,15 @@ enum Scope<'v> {
     Element(&'v Value),
 }
 
-/// Looks a key up in a JSON object without regard to letter case (RFC 7643 §2.1).
-pub(crate) fn get_ci<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+/// Looks a key up in a JSON object without regard to letter case (RFC 7643 §2.1); an exact
+/// match is tried first.
+///
+/// ```
+/// let user = serde_json::json!({"userName": "bjensen"});
+/// let object = user.as_object().unwrap();
+/// assert_eq!(scimkit_filter::get_ci(object, "USERNAME"), Some(&"bjensen".into()));
+/// ```
+pub fn get_ci<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
     if let Some(v) = object.get(name) {
         return Some(v);
     }

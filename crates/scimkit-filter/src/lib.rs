@@ -22,7 +22,7 @@ mod sort;
 
 pub use ast::{AttrPath, AttrTest, CompValue, CompareOp, Filter, PatchPath, ValuePath};
 pub use error::{EvalError, Expected, ParseError};
-pub use eval::{element_matches, matches, Matcher};
+pub use eval::{element_matches, get_ci, matches, Matcher};
 pub use facts::{AttrFacts, AttrRef, AttrType, AttributeFacts, DefaultFacts};
 pub use parse::{parse, parse_attr_path, parse_path, Limits, ParseOptions};
 pub use sort::{compare_resources, compare_values, sort_value, SortOrder};

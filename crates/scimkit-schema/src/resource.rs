@@ -4,16 +4,7 @@ use crate::registry::ResourceSchema;
 use crate::schema::AttributeDef;
 use serde_json::{Map, Value};
 
-/// Looks a key up without regard to letter case (RFC 7643 §2.1); an exact match is tried first.
-pub fn get_ci<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    if let Some(v) = object.get(name) {
-        return Some(v);
-    }
-    object
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
+pub use scimkit_filter::get_ci;
 
 /// The key spelled as stored, for a name compared without regard to letter case.
 pub fn key_ci<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v str> {
