@@ -30,22 +30,26 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod admin;
 mod auth;
 mod bulk;
 mod dispatcher;
 mod hooks;
 mod http_util;
 mod memory;
+mod provisioning;
 mod render;
 mod store;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+pub use admin::AdminApi;
 pub use auth::{bearer_token, token_digest, AllowAll, Authenticator, BearerTokens, Principal};
 pub use dispatcher::{Config, Dispatcher, DispatcherBuilder};
 pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::MemoryStore;
+pub use provisioning::{Provisioning, ProvisioningError};
 pub use store::{Change, Page, Query, Store, StoreError, Stored, TenantId, Version};
 
 use std::future::Future;
