@@ -404,7 +404,9 @@ impl MemoryStore {
                 ty.by_id.get(id).map(|e| &*e.doc)
             }
         };
-        if let Some(m) = &matcher {
+        // An index lookup that answers the whole filter needs no evaluation.
+        let exact = candidates.is_some() && q.filter.is_some_and(|f| ty.index_answers(f, &rs));
+        if let (Some(m), false) = (&matcher, exact) {
             ids.retain(|(_, id)| doc_of(id).is_some_and(|d| m.matches(d)));
         }
         if let Some((by, order)) = q.sort {
@@ -985,6 +987,19 @@ impl TypeData {
                     }
                 }
             }
+        }
+    }
+
+    /// Whether the indexes answer `filter` exactly (equality on indexed attributes, alone or
+    /// in `or`), so that the candidates need no evaluation.
+    fn index_answers(&self, filter: &Filter<'_>, rs: &ResourceSchema<'_>) -> bool {
+        match filter {
+            Filter::Attr { .. } => {
+                !matches!(filter, Filter::Attr { path, .. } if path.name.eq_ignore_ascii_case("id"))
+                    && self.candidates(filter, rs).is_some()
+            }
+            Filter::Or(fs) => fs.iter().all(|f| self.index_answers(f, rs)),
+            _ => false,
         }
     }
 
