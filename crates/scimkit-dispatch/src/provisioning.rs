@@ -59,9 +59,9 @@ use crate::hooks::{Hooks, Write, WriteKind};
 use crate::store::TenantId;
 use chrono::{DateTime, Utc};
 use scimkit_policy::{
-    decide, scim_view, Account, AdminError, AuditEntry, AuditRecord, Decision, Effect, IdpDialect,
-    JoinedVia, Operation, PolicyTemplate, ProvisioningToken, RegistrationMode, RuleSet, TemplateId,
-    Tenant, TokenDigest, Verdict, Warning,
+    decide, disabled_error, scim_view, Account, AdminError, AuditEntry, AuditRecord, Decision,
+    Effect, IdpDialect, JoinedVia, Operation, PolicyTemplate, ProvisioningToken, RegistrationMode,
+    RuleSet, TemplateId, Tenant, TokenDigest, Verdict, Warning,
 };
 use scimkit_schema::{Profile, ScimError};
 use serde_json::Value;
@@ -133,11 +133,20 @@ struct TenantState {
     pending: Vec<Pending>,
 }
 
+/// A token the tenant accepts.
+#[derive(Debug, Clone)]
+struct TokenEntry {
+    tenant: String,
+    /// Chosen by the operator ([`Provisioning::enable_provisioning_with_token`]) rather than
+    /// issued by the tenant, so the tenant's own digest does not know it.
+    operator: bool,
+}
+
 #[derive(Debug, Default)]
 struct State {
     tenants: HashMap<String, TenantState>,
-    /// Current token digests → tenant id.
-    tokens: HashMap<TokenDigest, String>,
+    /// Current token digests → tenant.
+    tokens: HashMap<TokenDigest, TokenEntry>,
     /// The last token of a tenant whose provisioning was disabled → tenant id, so that token
     /// gets "provisioning is disabled" rather than "invalid token".
     disabled: HashMap<TokenDigest, String>,
@@ -360,9 +369,47 @@ impl Provisioning {
         let token = t.tenant.enable_provisioning(entropy, now)?;
         disabled.retain(|_, id| id != tenant);
         if let Some(d) = t.tenant.token_digest() {
-            tokens.insert(*d, tenant.to_owned());
+            tokens.insert(
+                *d,
+                TokenEntry {
+                    tenant: tenant.to_owned(),
+                    operator: false,
+                },
+            );
         }
         Ok(token)
+    }
+
+    /// Turns provisioning on with a token the operator chose (e.g. from the command line or a
+    /// secret store) instead of a generated one; only its digest is kept. Disable, rotate and
+    /// revoke treat it like a generated token. Choose a long random token.
+    pub fn enable_provisioning_with_token(
+        &self,
+        tenant: &str,
+        token: &str,
+    ) -> Result<(), ProvisioningError> {
+        let entropy = self.entropy()?;
+        let now = self.now();
+        let mut state = self.lock();
+        let State {
+            tenants,
+            tokens,
+            disabled,
+        } = &mut *state;
+        let t = tenants
+            .get_mut(tenant)
+            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
+        // The tenant's own (generated) token is never shown, so only the operator's works.
+        t.tenant.enable_provisioning(entropy, now)?;
+        disabled.retain(|_, id| id != tenant);
+        tokens.insert(
+            TokenDigest::of(token.trim()),
+            TokenEntry {
+                tenant: tenant.to_owned(),
+                operator: true,
+            },
+        );
+        Ok(())
     }
 
     /// Turns provisioning off: every SCIM request of the tenant is refused until it is enabled
@@ -378,10 +425,13 @@ impl Provisioning {
         let t = tenants
             .get_mut(tenant)
             .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        if let Some(d) = t.tenant.token_digest() {
-            tokens.remove(d);
-            disabled.insert(*d, tenant.to_owned());
-        }
+        tokens.retain(|d, e| {
+            let keep = e.tenant != tenant;
+            if !keep {
+                disabled.insert(*d, tenant.to_owned());
+            }
+            keep
+        });
         t.tenant.disable_provisioning(now);
         Ok(())
     }
@@ -397,13 +447,16 @@ impl Provisioning {
         let t = tenants
             .get_mut(tenant)
             .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        let old = t.tenant.token_digest().copied();
         let token = t.tenant.rotate_token(entropy, now)?;
-        if let Some(d) = old {
-            tokens.remove(&d);
-        }
+        tokens.retain(|_, e| e.tenant != tenant);
         if let Some(d) = t.tenant.token_digest() {
-            tokens.insert(*d, tenant.to_owned());
+            tokens.insert(
+                *d,
+                TokenEntry {
+                    tenant: tenant.to_owned(),
+                    operator: false,
+                },
+            );
         }
         Ok(token)
     }
@@ -419,9 +472,7 @@ impl Provisioning {
         let t = tenants
             .get_mut(tenant)
             .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        if let Some(d) = t.tenant.token_digest() {
-            tokens.remove(d);
-        }
+        tokens.retain(|_, e| e.tenant != tenant);
         t.tenant.revoke_token(now);
         Ok(())
     }
@@ -629,18 +680,31 @@ impl Provisioning {
     // ----- the hooks' work, synchronous -----
 
     fn authenticate_token(&self, token: &str) -> Result<Principal, ScimError> {
+        let invalid = || ScimError::unauthorized("invalid or revoked SCIM token");
         let digest = TokenDigest::of(token);
         let state = self.lock();
-        let tenant_id = state
-            .tokens
-            .get(&digest)
-            .or_else(|| state.disabled.get(&digest))
-            .ok_or_else(|| ScimError::unauthorized("invalid or revoked SCIM token"))?;
-        let t = state
-            .tenants
-            .get(tenant_id)
-            .ok_or_else(|| ScimError::unauthorized("invalid or revoked SCIM token"))?;
-        t.tenant.authenticate(token)?;
+        let Some(entry) = state.tokens.get(&digest) else {
+            // The last token of a tenant whose provisioning is off: say so; anything else: 401.
+            let t = state
+                .disabled
+                .get(&digest)
+                .and_then(|id| state.tenants.get(id))
+                .filter(|t| !t.tenant.settings().provisioning_enabled)
+                .ok_or_else(invalid)?;
+            return Err(disabled_error(t.tenant.rules().when_disabled));
+        };
+        let tenant_id = &entry.tenant;
+        let t = state.tenants.get(tenant_id).ok_or_else(invalid)?;
+        if entry.operator {
+            if !t.tenant.settings().provisioning_enabled {
+                return Err(disabled_error(t.tenant.rules().when_disabled));
+            }
+            if !digest.matches(token) {
+                return Err(invalid());
+            }
+        } else {
+            t.tenant.authenticate(token)?;
+        }
         Ok(Principal {
             tenant: TenantId::new(tenant_id),
             profile: profile_of(t.tenant.settings().dialect),
