@@ -43,7 +43,7 @@ use subtle::ConstantTimeEq;
 /// The largest admin request body accepted.
 const MAX_BODY: usize = 64 * 1024;
 
-/// The tenant admin API (see the [module documentation](self) for the routes).
+/// The tenant admin API (see the [module documentation](crate::admin) for the routes).
 ///
 /// ```
 /// use scimkit_dispatch::{block_on, AdminApi, Provisioning};

@@ -10,6 +10,8 @@
 //! - [`Store`] is the async, tenant-scoped, versioned storage interface; [`MemoryStore`] the
 //!   indexed in-memory implementation.
 //! - [`Hooks`] is where a provisioning policy decides on each write before it is stored.
+//! - [`Provisioning`] is `scimkit-policy` wired in (tenants, accounts, tokens: the [`Hooks`] and
+//!   the [`Authenticator`]); [`AdminApi`] is the tenant admin API over it, as JSON over HTTP.
 //!
 //! ```
 //! use scimkit_dispatch::{BearerTokens, Dispatcher, MemoryStore, TenantId};
@@ -30,14 +32,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod admin;
+pub mod admin;
 mod auth;
 mod bulk;
 mod dispatcher;
 mod hooks;
 mod http_util;
 mod memory;
-mod provisioning;
+pub mod provisioning;
 mod render;
 mod store;
 #[cfg(feature = "tower")]

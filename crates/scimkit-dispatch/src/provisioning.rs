@@ -156,7 +156,7 @@ type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 type Entropy = Arc<dyn Fn() -> Result<[u8; 32], String> + Send + Sync>;
 
 /// Tenants' provisioning policy and accounts, in memory: the [`Hooks`] and the
-/// [`Authenticator`] of a dispatcher (see the [module documentation](self)).
+/// [`Authenticator`] of a dispatcher (see the [module documentation](crate::provisioning)).
 ///
 /// Cheap to clone; clones share the state, so the admin API ([`AdminApi`](crate::AdminApi))
 /// and the dispatcher see the same tenants.
