@@ -201,12 +201,16 @@ fn is_user(resource_type: &str) -> bool {
     resource_type.eq_ignore_ascii_case("User")
 }
 
-/// `resource` without the server's `id` and `meta`, to compare what was proposed with what the
-/// store returned.
+/// `resource` without what the store maintains (`id`, `meta`, a User's computed `groups`), to
+/// compare what was proposed with what the store returned.
 fn content(resource: &Value) -> Value {
     let mut v = resource.clone();
     if let Value::Object(map) = &mut v {
-        map.retain(|k, _| !k.eq_ignore_ascii_case("id") && !k.eq_ignore_ascii_case("meta"));
+        map.retain(|k, _| {
+            !["id", "meta", "groups"]
+                .iter()
+                .any(|s| k.eq_ignore_ascii_case(s))
+        });
     }
     v
 }
