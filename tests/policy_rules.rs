@@ -161,6 +161,18 @@ fn active_sets_scim_active_only_and_admin_suspension_is_invisible_to_the_idp() {
 
         let r = env.scim(idp, "PATCH", &path, Some(&idp.set_active(false)));
         assert_eq!(r.status, 200, "{idp:?} {r:?}");
+        // The audit entry: raw as received, normalised, outcome per attribute.
+        let audit = env.audit(idp);
+        let entry = &audit.last().unwrap()["record"];
+        assert_eq!(entry["kind"], "patch");
+        assert_eq!(entry["raw"], idp.set_active(false));
+        assert_eq!(entry["normalized"]["Operations"][0]["op"], "replace");
+        assert_eq!(entry["attributes"][0]["path"], "active");
+        assert_eq!(entry["attributes"][0]["outcome"], "apply");
+        assert_eq!(
+            entry["effects"],
+            json!([{"effect": "setScimActive", "active": false}])
+        );
         let a = env.account(idp, "ada@example.com");
         assert_eq!(
             (
@@ -580,4 +592,33 @@ fn admin_api_requires_its_token_and_groups_pass_through() {
             .all(|e| e["record"]["actor"] != "scim"),
         "groups are not audited"
     );
+}
+
+/// `/Bulk` operations go through the same policy, one decision per operation.
+#[test]
+fn bulk_operations_go_through_the_policy() {
+    for idp in BOTH {
+        let env = Env::new();
+        let bulk = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            "Operations": [
+                {"method": "POST", "path": "/Users", "bulkId": "ada",
+                 "data": idp.create("ada@example.com", "Ada", "Lovelace")},
+                {"method": "PATCH", "path": "/Users/bulkId:ada",
+                 "data": patch(json!([{"op": "replace", "path": "userName", "value": "other@example.com"}]))},
+                {"method": "PATCH", "path": "/Users/bulkId:ada", "data": idp.set_active(false)}
+            ]
+        });
+        let r = env.scim(idp, "POST", "/Bulk", Some(&bulk));
+        assert_eq!(r.status, 200, "{r:?}");
+        let ops = r.body["Operations"].as_array().unwrap();
+        assert_eq!(ops[0]["status"], "201", "{ops:?}");
+        assert_eq!(ops[1]["status"], "400");
+        assert_eq!(ops[1]["response"]["scimType"], "mutability");
+        assert_eq!(ops[2]["status"], "200");
+        let a = env.account(idp, "ada@example.com");
+        assert_eq!(a["registeredName"], "Ada Lovelace");
+        assert_eq!(a["scimActive"], false);
+        assert_eq!(env.users(idp)[0]["userName"], "ada@example.com");
+    }
 }

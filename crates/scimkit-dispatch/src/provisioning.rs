@@ -63,7 +63,7 @@ use scimkit_policy::{
     Effect, IdpDialect, JoinedVia, Operation, PolicyTemplate, ProvisioningToken, RegistrationMode,
     RuleSet, TemplateId, Tenant, TokenDigest, Verdict, Warning,
 };
-use scimkit_schema::{Profile, ScimError};
+use scimkit_schema::{PatchOp, Profile, ScimError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::{ready, Future};
@@ -749,6 +749,16 @@ impl Provisioning {
         let account_before = account_key.as_ref().and_then(|k| t.accounts.get(k));
         let empty = Value::Null;
         let before = write.before.unwrap_or(&empty);
+        // For the audit log: a POST or PUT body as validated and normalised under the
+        // tenant's profile; a PATCH's operations with canonical op names.
+        let normalized: Option<Value> = match write.kind {
+            WriteKind::Create | WriteKind::Replace => proposed.clone(),
+            WriteKind::Patch => write
+                .raw
+                .and_then(|r| serde_json::from_value::<PatchOp>(r.clone()).ok())
+                .and_then(|p| serde_json::to_value(p).ok()),
+            WriteKind::Delete => None,
+        };
         let mut op = match (write.kind, proposed.as_ref()) {
             (WriteKind::Create, Some(p)) => Operation::create(p),
             (WriteKind::Replace, Some(p)) => Operation::replace(before, p),
@@ -757,6 +767,9 @@ impl Provisioning {
         };
         if let Some(raw) = write.raw {
             op = op.with_raw(raw);
+        }
+        if let Some(n) = &normalized {
+            op = op.with_normalized(n);
         }
         let decision: Decision = decide(&rules, t.tenant.settings(), account_before, &op);
         let subject = account_before.map(|a| a.email.clone()).or_else(|| {
