@@ -949,3 +949,93 @@ impl Hooks for Provisioning {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block_on;
+
+    fn auth(p: &Provisioning, token: &str) -> Result<Principal, ScimError> {
+        let req = http::Request::get("/Users")
+            .header("Authorization", format!("Bearer {token}"))
+            .body(())
+            .unwrap();
+        block_on(p.authenticate(&req.into_parts().0))
+    }
+
+    fn counter_entropy() -> impl Fn() -> Result<[u8; 32], String> + Send + Sync {
+        let n = std::sync::atomic::AtomicU8::new(0);
+        move || {
+            let mut b = [0u8; 32];
+            b[0] = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            b[1] = 0xa5;
+            Ok(b)
+        }
+    }
+
+    #[test]
+    fn operator_tokens_follow_disable_rotate_and_revoke() {
+        let p = Provisioning::new().with_entropy(counter_entropy());
+        p.create_tenant("a", IdpDialect::EntraId).unwrap();
+        p.create_tenant("b", IdpDialect::Generic).unwrap();
+        p.enable_provisioning_with_token("a", "operator-token")
+            .unwrap();
+        let b = p.enable_provisioning("b").unwrap();
+        let pa = auth(&p, "operator-token").unwrap();
+        assert_eq!(pa.tenant.as_str(), "a");
+        assert_eq!(pa.profile, Some(Profile::entra_id()));
+        assert_eq!(auth(&p, b.expose()).unwrap().profile, None);
+
+        p.disable_provisioning("a").unwrap();
+        let e = auth(&p, "operator-token").unwrap_err();
+        assert_eq!(e.status(), 403);
+        assert!(e.detail().contains("disabled"));
+        assert!(auth(&p, b.expose()).is_ok(), "other tenants unaffected");
+        let fresh = p.enable_provisioning("a").unwrap();
+        assert_eq!(auth(&p, "operator-token").unwrap_err().status(), 401);
+        assert!(auth(&p, fresh.expose()).is_ok());
+
+        let rotated = p.rotate_token("a").unwrap();
+        assert_eq!(auth(&p, fresh.expose()).unwrap_err().status(), 401);
+        assert!(auth(&p, rotated.expose()).is_ok());
+        p.revoke_token("a").unwrap();
+        assert_eq!(auth(&p, rotated.expose()).unwrap_err().status(), 401);
+        assert!(matches!(
+            p.enable_provisioning("a"),
+            Err(ProvisioningError::Admin(AdminError::AlreadyEnabled))
+        ));
+        assert_eq!(auth(&p, "").unwrap_err().status(), 401);
+        let dump = format!("{p:?}");
+        assert!(!dump.contains("operator-token") && !dump.contains(b.expose()));
+    }
+
+    #[test]
+    fn bad_input_changes_nothing() {
+        let p = Provisioning::new();
+        for id in ["", "a/b", "ü", &"x".repeat(65)] {
+            assert!(matches!(
+                p.create_tenant(id, IdpDialect::Generic),
+                Err(ProvisioningError::InvalidTenantId(_))
+            ));
+        }
+        assert!(p.tenant_ids().is_empty());
+        p.create_tenant("t", IdpDialect::Okta).unwrap();
+        assert!(p.create_tenant("t", IdpDialect::Okta).is_err());
+        for email in ["", "no-at", "a@", "@b", "a b@c.d", "a@b@c"] {
+            assert!(p.add_account("t", email, "x", JoinedVia::Invite).is_err());
+        }
+        assert!(p.accounts("t").unwrap().is_empty());
+        p.add_account("t", "Ada@Example.com", "Ada", JoinedVia::Manual)
+            .unwrap();
+        assert!(p
+            .add_account("t", "ada@example.com", "Ada", JoinedVia::Manual)
+            .is_err());
+        assert!(p.suspend("t", "nobody@example.com").is_err());
+        assert!(p.suspend("nope", "ada@example.com").is_err());
+        assert!(matches!(
+            p.forget_account("t", "ada@example.com"),
+            Err(ProvisioningError::StillAMember(_))
+        ));
+        assert_eq!(p.accounts("t").unwrap().len(), 1);
+    }
+}
