@@ -31,14 +31,14 @@
 //! and returns a ready future.
 //!
 //! ```
-//! use scimkit_dispatch::{block_on, Dispatcher, MemoryStore, Provisioning};
+//! use scimkit_dispatch::{block_on, MemoryStore, Provisioning};
 //! use scimkit_policy::IdpDialect;
 //! use serde_json::json;
 //!
 //! let prov = Provisioning::new();
 //! prov.create_tenant("acme", IdpDialect::Okta).unwrap();
 //! let token = prov.enable_provisioning("acme").unwrap();
-//! let scim = Dispatcher::builder(MemoryStore::new(), prov.clone()).hooks(prov.clone()).build();
+//! let scim = prov.dispatcher(MemoryStore::new()).build();
 //! block_on(async {
 //!     let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
 //!         "userName": "ada@example.com", "displayName": "Ada Lovelace", "active": true});
@@ -55,7 +55,9 @@
 //! ```
 
 use crate::auth::{bearer_token, Authenticator, Principal};
+use crate::dispatcher::{Dispatcher, DispatcherBuilder};
 use crate::hooks::{Hooks, Write, WriteKind};
+use crate::store::Store;
 use crate::store::TenantId;
 use chrono::{DateTime, Utc};
 use scimkit_policy::{
@@ -270,6 +272,15 @@ impl Provisioning {
     ) -> Self {
         self.entropy = Arc::new(entropy);
         self
+    }
+
+    /// A dispatcher builder over `store` with this provisioning state as both the authenticator
+    /// and the hooks: `prov.dispatcher(MemoryStore::new()).config(config).build()`.
+    pub fn dispatcher<S: Store>(
+        &self,
+        store: S,
+    ) -> DispatcherBuilder<S, Provisioning, Provisioning> {
+        Dispatcher::builder(store, self.clone()).hooks(self.clone())
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
