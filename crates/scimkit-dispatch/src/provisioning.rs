@@ -1,6 +1,6 @@
 //! `scimkit-policy` wired into the dispatcher: [`Provisioning`] holds every tenant's
 //! [`Tenant`] (settings, templates, token digest, audit log) and its [`Account`]s in memory, and
-//! is both the [`Hooks`] and the [`Authenticator`] of a [`Dispatcher`](crate::Dispatcher).
+//! is both the [`Hooks`] and the [`Authenticator`] of a [`Dispatcher`].
 //!
 //! - **Authentication**: a bearer token is looked up by its SHA-256 digest and confirmed with
 //!   [`Tenant::authenticate`] (constant time). While a tenant's provisioning is disabled, its last
