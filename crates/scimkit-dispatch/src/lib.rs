@@ -10,6 +10,8 @@
 //! - [`Store`] is the async, tenant-scoped, versioned storage interface; [`MemoryStore`] the
 //!   indexed in-memory implementation.
 //! - [`Hooks`] is where a provisioning policy decides on each write before it is stored.
+//! - [`Provisioning`] is `scimkit-policy` wired in (tenants, accounts, tokens: the [`Hooks`] and
+//!   the [`Authenticator`]); [`AdminApi`] is the tenant admin API over it, as JSON over HTTP.
 //!
 //! ```
 //! use scimkit_dispatch::{BearerTokens, Dispatcher, MemoryStore, TenantId};
@@ -30,22 +32,26 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod admin;
 mod auth;
 mod bulk;
 mod dispatcher;
 mod hooks;
 mod http_util;
 mod memory;
+pub mod provisioning;
 mod render;
 mod store;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+pub use admin::AdminApi;
 pub use auth::{bearer_token, token_digest, AllowAll, Authenticator, BearerTokens, Principal};
 pub use dispatcher::{Config, Dispatcher, DispatcherBuilder};
 pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::MemoryStore;
+pub use provisioning::{Provisioning, ProvisioningError};
 pub use store::{Change, Page, Query, Resource, Store, StoreError, Stored, TenantId, Version};
 
 use std::future::Future;

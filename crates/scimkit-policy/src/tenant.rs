@@ -449,6 +449,13 @@ impl Tenant {
 
     // ----- audit log -----
 
+    /// Appends a record to the audit log: for a dispatcher that calls the free [`decide`] before
+    /// its store write and records the decision ([`AuditRecord::from_decision`]) only once it
+    /// knows the outcome, so a write that failed in the store is not logged as applied.
+    pub fn record(&mut self, record: AuditRecord, now: DateTime<Utc>) {
+        self.log(record, now);
+    }
+
     /// The audit entries kept in memory, oldest first.
     pub fn audit_log(&self) -> impl Iterator<Item = &AuditEntry> {
         self.audit.iter()

@@ -1,0 +1,474 @@
+//! The tenant administrator's API over [`Provisioning`]: JSON over HTTP, framework-agnostic
+//! like the dispatcher (`http::Request` in, `http::Response<Bytes>` out), protected by one admin
+//! bearer token (only its SHA-256 digest is kept; compared in constant time).
+//!
+//! Routes, below the configured base path (e.g. `/admin`); `{t}` is a tenant id, `{email}` an
+//! account's email, `{domain}` a verified domain:
+//!
+//! | method and path | what |
+//! |---|---|
+//! | `GET /tenants`, `POST /tenants` `{"id", "idp"?}` | list, create a tenant |
+//! | `GET /tenants/{t}` | settings, templates, domains, provisioning state, warnings |
+//! | `POST /tenants/{t}/provisioning/enable` | turn on; returns `scimBaseUrl` and a new `token` (shown once) |
+//! | `POST /tenants/{t}/provisioning/disable` | turn off (every SCIM request refused) |
+//! | `POST /tenants/{t}/provisioning/rotate` | a new token; the old one stops working |
+//! | `POST /tenants/{t}/provisioning/revoke` | no token (401) until rotated |
+//! | `GET`/`POST /tenants/{t}/templates` `{"name"}` | list, create policy templates |
+//! | `PUT /tenants/{t}/templates/default` `{"template": id}` | set the default for new users |
+//! | `GET`/`POST /tenants/{t}/domains` `{"domain", "mode"}` | list, add verified domains |
+//! | `PUT`/`DELETE /tenants/{t}/domains/{domain}` `{"mode"}` | set the mode, remove |
+//! | `GET`/`POST /tenants/{t}/accounts` `{"email", "name", "joinedVia"?}` | list; add an account that joined outside SCIM |
+//! | `GET /tenants/{t}/accounts/{email}` | one account, every field |
+//! | `POST /tenants/{t}/accounts/{email}/suspend`, `/unsuspend` | local suspension |
+//! | `GET /tenants/{t}/warnings` | configuration lint |
+//! | `GET /tenants/{t}/audit?since=N` | audit log entries after sequence number N |
+//!
+//! Modes are `addAutomatically`, `inviteOnly`, `doNotAdd`; `idp` is `generic`, `entraId` or
+//! `okta`; `joinedVia` is `domainAutoAdd`, `invite` (default) or `manual`. Errors are
+//! `{"status": n, "error": "…"}`. See `docs/admin-api.md`.
+
+use crate::auth::bearer_token;
+use crate::http_util::percent_decode;
+use crate::provisioning::{Provisioning, ProvisioningError};
+use bytes::Bytes;
+use http::{header, Method, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt, Limited};
+use scimkit_policy::{AdminError, IdpDialect, JoinedVia, RegistrationMode, TemplateId};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The largest admin request body accepted.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The tenant admin API (see the [module documentation](crate::admin) for the routes).
+///
+/// ```
+/// use scimkit_dispatch::{block_on, AdminApi, Provisioning};
+///
+/// let prov = Provisioning::new();
+/// let admin = AdminApi::new(prov.clone(), "admin-secret", "https://scim.example.com/scim/v2")
+///     .with_base_path("/admin");
+/// let resp = block_on(admin.handle_bytes(
+///     http::Request::post("/admin/tenants")
+///         .header("Authorization", "Bearer admin-secret")
+///         .body(r#"{"id": "acme", "idp": "okta"}"#)
+///         .unwrap(),
+/// ));
+/// assert_eq!(resp.status(), 201);
+/// assert_eq!(prov.tenant_ids(), ["acme"]);
+/// ```
+#[derive(Clone)]
+pub struct AdminApi {
+    provisioning: Provisioning,
+    token_digest: [u8; 32],
+    scim_base_url: String,
+    base_path: String,
+}
+
+impl std::fmt::Debug for AdminApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminApi")
+            .field("scim_base_url", &self.scim_base_url)
+            .field("base_path", &self.base_path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An admin API error: status and message.
+struct Fail(StatusCode, String);
+
+impl Fail {
+    fn bad(msg: impl Into<String>) -> Self {
+        Fail(StatusCode::BAD_REQUEST, msg.into())
+    }
+    fn not_found() -> Self {
+        Fail(StatusCode::NOT_FOUND, "no such admin endpoint".into())
+    }
+}
+
+impl From<ProvisioningError> for Fail {
+    fn from(e: ProvisioningError) -> Self {
+        let status = match &e {
+            ProvisioningError::UnknownTenant(_) | ProvisioningError::UnknownAccount(_) => {
+                StatusCode::NOT_FOUND
+            }
+            ProvisioningError::TenantExists(_)
+            | ProvisioningError::AccountExists(_)
+            | ProvisioningError::StillAMember(_) => StatusCode::CONFLICT,
+            ProvisioningError::InvalidTenantId(_) | ProvisioningError::InvalidEmail(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            ProvisioningError::Entropy(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ProvisioningError::Admin(a) => match a {
+                AdminError::UnknownTemplate(_) | AdminError::UnknownDomain(_) => {
+                    StatusCode::NOT_FOUND
+                }
+                AdminError::DuplicateTemplate(_)
+                | AdminError::DuplicateDomain(_)
+                | AdminError::AlreadyEnabled
+                | AdminError::NotEnabled
+                | AdminError::NotAMember(_) => StatusCode::CONFLICT,
+                AdminError::EmptyTemplateName | AdminError::InvalidDomain(_) => {
+                    StatusCode::BAD_REQUEST
+                }
+                AdminError::WeakEntropy => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        };
+        Fail(status, e.to_string())
+    }
+}
+
+fn respond(status: StatusCode, body: &Value) -> Response<Bytes> {
+    let mut resp = Response::new(Bytes::from(serde_json::to_vec(body).unwrap_or_default()));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    resp
+}
+
+fn fail_response(f: Fail) -> Response<Bytes> {
+    let mut resp = respond(f.0, &json!({"status": f.0.as_u16(), "error": f.1}));
+    if f.0 == StatusCode::UNAUTHORIZED {
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"scimkit-admin\""),
+        );
+    }
+    resp
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Fail> {
+    serde_json::from_slice(body).map_err(|e| Fail::bad(format!("invalid JSON body: {e}")))
+}
+
+fn parse_enum<T: for<'de> Deserialize<'de>>(what: &str, value: &str) -> Result<T, Fail> {
+    serde_json::from_value(Value::from(value))
+        .map_err(|_| Fail::bad(format!("unknown {what} {value:?}")))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTenant {
+    id: String,
+    #[serde(default)]
+    idp: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTemplate {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefaultTemplate {
+    template: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDomain {
+    domain: String,
+    mode: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainMode {
+    mode: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewAccount {
+    email: String,
+    name: String,
+    #[serde(default)]
+    joined_via: Option<String>,
+}
+
+impl AdminApi {
+    /// An admin API over `provisioning`, accepting `Authorization: Bearer <admin_token>`, that
+    /// tells administrators `scim_base_url` as the SCIM endpoint to configure in their IdP.
+    /// Only the token's SHA-256 digest is kept.
+    pub fn new(
+        provisioning: Provisioning,
+        admin_token: &str,
+        scim_base_url: impl Into<String>,
+    ) -> Self {
+        AdminApi {
+            provisioning,
+            token_digest: Sha256::digest(admin_token.as_bytes()).into(),
+            scim_base_url: scim_base_url.into(),
+            base_path: String::new(),
+        }
+    }
+
+    /// Serves the routes below `base_path` (e.g. `/admin`); requests outside it get 404.
+    pub fn with_base_path(mut self, base_path: impl Into<String>) -> Self {
+        self.base_path = base_path.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The provisioning state this API administers.
+    pub fn provisioning(&self) -> &Provisioning {
+        &self.provisioning
+    }
+
+    /// Handles one request, reading the body up to 64 KiB (413 beyond). Never panics on input.
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<Bytes>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (parts, body) = request.into_parts();
+        match Limited::new(body, MAX_BODY).collect().await {
+            Ok(c) => self.handle_parts(&parts, &c.to_bytes()),
+            Err(_) => fail_response(Fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body could not be read or is larger than {MAX_BODY} bytes"),
+            )),
+        }
+    }
+
+    /// Handles a request whose body is already in memory.
+    pub async fn handle_bytes<T: Into<Bytes>>(&self, request: Request<T>) -> Response<Bytes> {
+        let (parts, body) = request.into_parts();
+        self.handle_parts(&parts, &body.into())
+    }
+
+    /// Handles a request synchronously (every admin operation is in memory).
+    pub fn handle_parts(&self, parts: &http::request::Parts, body: &[u8]) -> Response<Bytes> {
+        if body.len() > MAX_BODY {
+            return fail_response(Fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {MAX_BODY} bytes"),
+            ));
+        }
+        let authorized = bearer_token(parts).is_some_and(|t| {
+            let d: [u8; 32] = Sha256::digest(t.as_bytes()).into();
+            bool::from(d.ct_eq(&self.token_digest))
+        });
+        if !authorized {
+            return fail_response(Fail(
+                StatusCode::UNAUTHORIZED,
+                "Authorization: Bearer <admin token> is required".into(),
+            ));
+        }
+        match self.route(parts, body) {
+            Ok((status, v)) => respond(status, &v),
+            Err(f) => fail_response(f),
+        }
+    }
+
+    fn route(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+    ) -> Result<(StatusCode, Value), Fail> {
+        let path = parts.uri.path();
+        let rest = if self.base_path.is_empty() {
+            path
+        } else {
+            match path.get(..self.base_path.len()) {
+                Some(b) if b.eq_ignore_ascii_case(&self.base_path) => &path[self.base_path.len()..],
+                _ => return Err(Fail::not_found()),
+            }
+        };
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return Err(Fail::not_found());
+        }
+        let segs: Vec<String> = rest
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| percent_decode(s, false))
+            .collect();
+        let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        let p = &self.provisioning;
+        let ok = |v: Value| Ok((StatusCode::OK, v));
+        let m = &parts.method;
+        match segs.as_slice() {
+            ["tenants"] if m == Method::GET => ok(json!({ "tenants": p.tenant_ids() })),
+            ["tenants"] if m == Method::POST => {
+                let req: NewTenant = parse(body)?;
+                let dialect: IdpDialect = match &req.idp {
+                    Some(s) => parse_enum("idp", s)?,
+                    None => IdpDialect::Generic,
+                };
+                p.create_tenant(&req.id, dialect)?;
+                Ok((StatusCode::CREATED, self.tenant_json(&req.id)?))
+            }
+            ["tenants", t] if m == Method::GET => ok(self.tenant_json(t)?),
+            ["tenants", t, "provisioning", action] if m == Method::POST => match *action {
+                "enable" => {
+                    let token = p.enable_provisioning(t)?;
+                    ok(self.token_json(t, token.expose()))
+                }
+                "rotate" => {
+                    let token = p.rotate_token(t)?;
+                    ok(self.token_json(t, token.expose()))
+                }
+                "disable" => {
+                    p.disable_provisioning(t)?;
+                    ok(self.tenant_json(t)?)
+                }
+                "revoke" => {
+                    p.revoke_token(t)?;
+                    ok(self.tenant_json(t)?)
+                }
+                _ => Err(Fail::not_found()),
+            },
+            ["tenants", t, "templates"] if m == Method::GET => {
+                ok(json!({ "templates": to_json(&p.templates(t)?) }))
+            }
+            ["tenants", t, "templates"] if m == Method::POST => {
+                let req: NewTemplate = parse(body)?;
+                let id = p.create_template(t, &req.name)?;
+                Ok((
+                    StatusCode::CREATED,
+                    json!({"id": id.0, "name": req.name.trim()}),
+                ))
+            }
+            ["tenants", t, "templates", "default"] if m == Method::PUT => {
+                let req: DefaultTemplate = parse(body)?;
+                p.set_default_template(t, TemplateId(req.template))?;
+                ok(self.tenant_json(t)?)
+            }
+            ["tenants", t, "domains"] if m == Method::GET => {
+                let tenant = self.tenant(t)?;
+                ok(json!({ "domains": to_json(&tenant.settings().verified_domains) }))
+            }
+            ["tenants", t, "domains"] if m == Method::POST => {
+                let req: NewDomain = parse(body)?;
+                let mode: RegistrationMode = parse_enum("mode", &req.mode)?;
+                p.add_domain(t, &req.domain, mode)?;
+                Ok((StatusCode::CREATED, self.tenant_json(t)?))
+            }
+            ["tenants", t, "domains", d] if m == Method::PUT => {
+                let req: DomainMode = parse(body)?;
+                let mode: RegistrationMode = parse_enum("mode", &req.mode)?;
+                p.set_domain_mode(t, d, mode)?;
+                ok(self.tenant_json(t)?)
+            }
+            ["tenants", t, "domains", d] if m == Method::DELETE => {
+                p.remove_domain(t, d)?;
+                ok(self.tenant_json(t)?)
+            }
+            ["tenants", t, "accounts"] if m == Method::GET => {
+                let accounts: Vec<Value> = p
+                    .accounts(t)?
+                    .iter()
+                    .map(|a| self.account_json(t, a))
+                    .collect();
+                ok(json!({ "accounts": accounts }))
+            }
+            ["tenants", t, "accounts"] if m == Method::POST => {
+                let req: NewAccount = parse(body)?;
+                let via: JoinedVia = match &req.joined_via {
+                    Some(s) => parse_enum("joinedVia", s)?,
+                    None => JoinedVia::Invite,
+                };
+                if via == JoinedVia::Scim {
+                    return Err(Fail::bad(
+                        "accounts joined via SCIM are created by the identity provider",
+                    ));
+                }
+                let a = p.add_account(t, &req.email, &req.name, via)?;
+                Ok((StatusCode::CREATED, self.account_json(t, &a)))
+            }
+            ["tenants", t, "accounts", email] if m == Method::GET => {
+                self.tenant(t)?;
+                let a = p
+                    .account(t, email)
+                    .ok_or_else(|| ProvisioningError::UnknownAccount((*email).to_owned()))?;
+                ok(self.account_json(t, &a))
+            }
+            ["tenants", t, "accounts", email, action] if m == Method::POST => {
+                let a = match *action {
+                    "suspend" => p.suspend(t, email)?,
+                    "unsuspend" => p.unsuspend(t, email)?,
+                    _ => return Err(Fail::not_found()),
+                };
+                ok(self.account_json(t, &a))
+            }
+            ["tenants", t, "warnings"] if m == Method::GET => {
+                ok(json!({ "warnings": to_json(&p.warnings(t)?) }))
+            }
+            ["tenants", t, "audit"] if m == Method::GET => {
+                let since = match crate::http_util::query_pairs(parts.uri.query())
+                    .into_iter()
+                    .find(|(k, _)| k == "since")
+                {
+                    Some((_, v)) => v
+                        .parse::<u64>()
+                        .map_err(|_| Fail::bad(format!("since={v} is not a sequence number")))?,
+                    None => 0,
+                };
+                ok(json!({ "entries": to_json(&p.audit_log(t, since)?) }))
+            }
+            _ => Err(Fail(
+                StatusCode::NOT_FOUND,
+                format!("no admin endpoint {} {path}", parts.method),
+            )),
+        }
+    }
+
+    fn tenant(&self, id: &str) -> Result<scimkit_policy::Tenant, Fail> {
+        self.provisioning
+            .tenant(id)
+            .ok_or_else(|| ProvisioningError::UnknownTenant(id.to_owned()).into())
+    }
+
+    fn token_json(&self, tenant: &str, token: &str) -> Value {
+        json!({
+            "tenant": tenant,
+            "scimBaseUrl": self.scim_base_url,
+            "token": token,
+            "note": "the token is shown only once; only its SHA-256 digest is kept",
+        })
+    }
+
+    fn tenant_json(&self, id: &str) -> Result<Value, Fail> {
+        let t = self.tenant(id)?;
+        let s = t.settings();
+        Ok(json!({
+            "id": t.id(),
+            "idp": to_json(&s.dialect),
+            "provisioningEnabled": s.provisioning_enabled,
+            "hasToken": t.token_digest().is_some(),
+            "scimBaseUrl": self.scim_base_url,
+            "defaultTemplate": s.default_template.0,
+            "templates": to_json(&t.templates()),
+            "verifiedDomains": to_json(&s.verified_domains),
+            "rules": to_json(t.rules()),
+            "warnings": to_json(&t.warnings()),
+        }))
+    }
+
+    fn account_json(&self, tenant: &str, a: &scimkit_policy::Account) -> Value {
+        let mut v = a.to_admin_json();
+        if let Value::Object(map) = &mut v {
+            map.insert(
+                "scimId".into(),
+                self.provisioning
+                    .user_id_of(tenant, &a.email)
+                    .map_or(Value::Null, Value::from),
+            );
+        }
+        v
+    }
+}
