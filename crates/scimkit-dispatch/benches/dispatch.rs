@@ -22,6 +22,10 @@ const TOKEN: &str = "bench-token";
 
 type Scim = Dispatcher<MemoryStore, BearerTokens>;
 
+#[path = "support/user.rs"]
+mod support_user;
+use support_user::user;
+
 fn req(method: &str, uri: &str, body: Option<&[u8]>) -> http::Request<Bytes> {
     let mut b = http::Request::builder()
         .method(method)
@@ -32,21 +36,6 @@ fn req(method: &str, uri: &str, body: Option<&[u8]>) -> http::Request<Bytes> {
     }
     b.body(Bytes::copy_from_slice(body.unwrap_or_default()))
         .unwrap()
-}
-
-fn user(i: usize) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
-                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        "userName": format!("user{i}@example.com"),
-        "externalId": format!("ext-{i}"),
-        "active": true,
-        "displayName": format!("User Number {i}"),
-        "name": {"givenName": "User", "familyName": format!("Number{i}"), "formatted": format!("User Number{i}")},
-        "emails": [{"value": format!("user{i}@example.com"), "type": "work", "primary": true}],
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Sales", "employeeNumber": format!("{i}")}
-    }))
-    .unwrap()
 }
 
 fn setup(users: usize) -> (Scim, Vec<String>) {

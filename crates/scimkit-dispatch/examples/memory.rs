@@ -6,7 +6,6 @@
 
 use bytes::Bytes;
 use scimkit_dispatch::{block_on, BearerTokens, Dispatcher, MemoryStore, TenantId};
-use serde_json::json;
 use std::time::Instant;
 
 fn rss_kib() -> u64 {
@@ -18,6 +17,10 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+#[path = "../benches/support/user.rs"]
+mod support_user;
+use support_user::user;
+
 fn req(method: &str, uri: &str, body: Option<Vec<u8>>) -> http::Request<Bytes> {
     http::Request::builder()
         .method(method)
@@ -26,21 +29,6 @@ fn req(method: &str, uri: &str, body: Option<Vec<u8>>) -> http::Request<Bytes> {
         .header("Content-Type", "application/scim+json")
         .body(Bytes::from(body.unwrap_or_default()))
         .unwrap()
-}
-
-fn user(i: usize) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
-                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        "userName": format!("user{i}@example.com"),
-        "externalId": format!("ext-{i}"),
-        "active": true,
-        "displayName": format!("User Number {i}"),
-        "name": {"givenName": "User", "familyName": format!("Number{i}"), "formatted": format!("User Number{i}")},
-        "emails": [{"value": format!("user{i}@example.com"), "type": "work", "primary": true}],
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Sales", "employeeNumber": format!("{i}")}
-    }))
-    .unwrap()
 }
 
 fn main() {

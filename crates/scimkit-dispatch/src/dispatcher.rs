@@ -1043,11 +1043,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             .store
             .create(&ctx.principal.tenant, rs.name(), proposed)
             .await?;
-        self.inner
-            .hooks
-            .after_write(&write, Some(&stored.resource))
-            .await;
-        Ok(stored)
+        Ok(self.stored(&write, stored).await)
     }
 
     async fn get_existing(
@@ -1068,6 +1064,15 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
     }
 
     /// Whether to try again after a version conflict.
+    /// A successful store write: the hooks see it, then it is answered.
+    async fn stored(&self, write: &Write<'_>, stored: Stored) -> Stored {
+        self.inner
+            .hooks
+            .after_write(write, Some(&stored.resource))
+            .await;
+        stored
+    }
+
     fn retry(&self, err: &StoreError, if_match: &Precondition, attempt: usize) -> bool {
         matches!(err, StoreError::VersionMismatch { .. })
             && !if_match.is_given()
@@ -1124,13 +1129,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 )
                 .await
             {
-                Ok(stored) => {
-                    self.inner
-                        .hooks
-                        .after_write(&write, Some(&stored.resource))
-                        .await;
-                    return Ok(stored);
-                }
+                Ok(stored) => return Ok(self.stored(&write, stored).await),
                 Err(e) if self.retry(&e, if_match, attempt) => continue,
                 Err(e) => return Err(Self::write_error(e, if_match)),
             }
@@ -1194,13 +1193,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 .update(&ctx.principal.tenant, rs.name(), id, change, expected)
                 .await
             {
-                Ok(stored) => {
-                    self.inner
-                        .hooks
-                        .after_write(&write, Some(&stored.resource))
-                        .await;
-                    return Ok(stored);
-                }
+                Ok(stored) => return Ok(self.stored(&write, stored).await),
                 Err(e) if self.retry(&e, if_match, attempt) => continue,
                 Err(e) => return Err(Self::write_error(e, if_match)),
             }

@@ -370,6 +370,28 @@ impl Provisioning {
         &self,
         tenant: &str,
     ) -> Result<ProvisioningToken, ProvisioningError> {
+        self.enable(tenant, None)
+    }
+
+    /// Turns provisioning on with a token the operator chose (e.g. from the command line or a
+    /// secret store) instead of a generated one; only its digest is kept. Disable, rotate and
+    /// revoke treat it like a generated token. Choose a long random token.
+    pub fn enable_provisioning_with_token(
+        &self,
+        tenant: &str,
+        token: &str,
+    ) -> Result<(), ProvisioningError> {
+        self.enable(tenant, Some(token)).map(drop)
+    }
+
+    /// Enables provisioning and registers the token that opens the tenant's SCIM endpoint: the
+    /// operator's when given (the tenant's own generated token is then never shown, so only the
+    /// operator's works), else the generated one.
+    fn enable(
+        &self,
+        tenant: &str,
+        operator_token: Option<&str>,
+    ) -> Result<ProvisioningToken, ProvisioningError> {
         let entropy = self.entropy()?;
         let now = self.now();
         let mut state = self.lock();
@@ -383,48 +405,20 @@ impl Provisioning {
             .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
         let token = t.tenant.enable_provisioning(entropy, now)?;
         disabled.retain(|_, id| id != tenant);
-        if let Some(d) = t.tenant.token_digest() {
+        let digest = match operator_token {
+            Some(chosen) => Some(TokenDigest::of(chosen.trim())),
+            None => t.tenant.token_digest().copied(),
+        };
+        if let Some(digest) = digest {
             tokens.insert(
-                *d,
+                digest,
                 TokenEntry {
                     tenant: tenant.to_owned(),
-                    operator: false,
+                    operator: operator_token.is_some(),
                 },
             );
         }
         Ok(token)
-    }
-
-    /// Turns provisioning on with a token the operator chose (e.g. from the command line or a
-    /// secret store) instead of a generated one; only its digest is kept. Disable, rotate and
-    /// revoke treat it like a generated token. Choose a long random token.
-    pub fn enable_provisioning_with_token(
-        &self,
-        tenant: &str,
-        token: &str,
-    ) -> Result<(), ProvisioningError> {
-        let entropy = self.entropy()?;
-        let now = self.now();
-        let mut state = self.lock();
-        let State {
-            tenants,
-            tokens,
-            disabled,
-        } = &mut *state;
-        let t = tenants
-            .get_mut(tenant)
-            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        // The tenant's own (generated) token is never shown, so only the operator's works.
-        t.tenant.enable_provisioning(entropy, now)?;
-        disabled.retain(|_, id| id != tenant);
-        tokens.insert(
-            TokenDigest::of(token.trim()),
-            TokenEntry {
-                tenant: tenant.to_owned(),
-                operator: true,
-            },
-        );
-        Ok(())
     }
 
     /// Turns provisioning off: every SCIM request of the tenant is refused until it is enabled
