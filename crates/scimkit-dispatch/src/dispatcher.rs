@@ -8,6 +8,7 @@ use crate::http_util::{
 };
 use crate::render::{list_body, DefaultPlan, Refs, Rendered};
 use crate::store::{Change, Page, Query, Resource, Store, StoreError, Stored};
+use crate::{identifiers, read_filter};
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
@@ -827,36 +828,57 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         proj: &Projection,
     ) -> Value {
         let mut out = rs.project(resource, proj);
-        if let Value::Object(obj) = &mut out {
-            let location = obj
-                .get("id")
-                .and_then(Value::as_str)
-                .map(|id| self.location(ctx, rs, id));
-            if let (Some(location), Some(Value::Object(meta))) = (location, obj.get_mut("meta")) {
-                meta.insert("location".into(), Value::String(location));
-            }
-            for (attr, default_type) in [("members", "User"), ("groups", "Group")] {
-                if let Some(Value::Array(items)) = obj.get_mut(attr) {
-                    for item in items.iter_mut().filter_map(Value::as_object_mut) {
-                        let Some(value) = item.get("value").and_then(Value::as_str) else {
-                            continue;
-                        };
-                        let ty = match attr {
-                            "members" => item
-                                .get("type")
-                                .and_then(Value::as_str)
-                                .unwrap_or(default_type),
-                            _ => default_type,
-                        };
-                        if let Some(t) = self.inner.registry.resource_type(ty) {
-                            let r = self.location(ctx, t, value);
-                            item.insert("$ref".into(), Value::String(r));
-                        }
+        self.add_links(ctx, rs, &mut out);
+        out
+    }
+
+    /// Adds what a read shows beyond the stored document: `meta.location` and the `$ref` of
+    /// members and groups.
+    pub(crate) fn add_links(&self, ctx: &Ctx, rs: ResourceSchema<'_>, out: &mut Value) {
+        let Value::Object(obj) = out else {
+            return;
+        };
+        let location = obj
+            .get("id")
+            .and_then(Value::as_str)
+            .map(|id| self.location(ctx, rs, id));
+        if let (Some(location), Some(Value::Object(meta))) = (location, obj.get_mut("meta")) {
+            meta.insert("location".into(), Value::String(location));
+        }
+        for (attr, default_type) in [("members", "User"), ("groups", "Group")] {
+            if let Some(Value::Array(items)) = obj.get_mut(attr) {
+                for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                    let Some(value) = item.get("value").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    let ty = match attr {
+                        "members" => item
+                            .get("type")
+                            .and_then(Value::as_str)
+                            .unwrap_or(default_type),
+                        _ => default_type,
+                    };
+                    if let Some(t) = self.inner.registry.resource_type(ty) {
+                        let r = self.location(ctx, t, value);
+                        item.insert("$ref".into(), Value::String(r));
                     }
                 }
             }
         }
-        out
+    }
+
+    /// A stored resource as a read shows it (the read hook, the links), for filters that name
+    /// what only a read adds.
+    fn read_view(&self, ctx: &Ctx, rs: ResourceSchema<'_>, resource: &Resource) -> Value {
+        let hooks = &self.inner.hooks;
+        let mut view = match hooks.rewrites_reads() {
+            true => hooks
+                .on_read(&ctx.principal, rs.name(), resource)
+                .unwrap_or_else(|| resource.value().clone()),
+            false => resource.value().clone(),
+        };
+        self.add_links(ctx, rs, &mut view);
+        view
     }
 
     async fn list(
@@ -901,6 +923,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         for rs in types {
             if let Some(f) = &filter {
                 Matcher::new(f, rs)?;
+                read_filter::check_readable(rs, f)?;
             }
         }
         let mut total = 0usize;
@@ -955,7 +978,8 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
     ) -> Result<Page, ScimError> {
         let store = &self.inner.store;
         let tenant = &ctx.principal.tenant;
-        let native_filter = filter.map_or(true, |f| store.answers(rs.name(), f));
+        let on_read_view = filter.is_some_and(read_filter::names_read_only_addition);
+        let native_filter = filter.map_or(true, |f| !on_read_view && store.answers(rs.name(), f));
         let native_sort = sort.map_or(true, |(by, _)| store.sorts_by(rs.name(), by));
         if native_filter && native_sort {
             let q = Query {
@@ -974,7 +998,9 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             Some(Filter::And(parts)) => {
                 let mut answered: Vec<Filter<'_>> = parts
                     .iter()
-                    .filter(|p| store.answers(rs.name(), p))
+                    .filter(|p| {
+                        !read_filter::names_read_only_addition(p) && store.answers(rs.name(), p)
+                    })
                     .cloned()
                     .collect();
                 match answered.len() {
@@ -999,7 +1025,10 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 let m = Matcher::new(f, &rs)?;
                 page.resources
                     .into_iter()
-                    .filter(|s| m.matches(&s.resource))
+                    .filter(|s| match on_read_view {
+                        true => m.matches(&self.read_view(ctx, rs, &s.resource)),
+                        false => m.matches(&s.resource),
+                    })
                     .collect()
             }
             _ => page.resources,
@@ -1028,6 +1057,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         bulk: bool,
     ) -> Result<Stored, ScimError> {
         let proposed = rs.validate_create(raw.clone(), &ctx.profile)?;
+        identifiers::check(rs, None, &proposed)?;
         let write = Write {
             principal: &ctx.principal,
             resource_type: rs.name(),
@@ -1107,6 +1137,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             attempt += 1;
             let existing = self.get_existing(ctx, rs, id, if_match).await?;
             let proposed = rs.validate_replace(&existing.resource, raw.clone(), &ctx.profile)?;
+            identifiers::check(rs, Some(&existing.resource), &proposed)?;
             let write = Write {
                 principal: &ctx.principal,
                 resource_type: rs.name(),
@@ -1163,6 +1194,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             attempt += 1;
             let existing = self.get_existing(ctx, rs, id, if_match).await?;
             let outcome = rs.patch(&existing.resource, &patch, &ctx.profile)?;
+            identifiers::check(rs, Some(&existing.resource), &outcome.resource)?;
             let write = Write {
                 principal: &ctx.principal,
                 resource_type: rs.name(),

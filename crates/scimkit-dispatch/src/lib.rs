@@ -38,8 +38,10 @@ mod bulk;
 mod dispatcher;
 mod hooks;
 mod http_util;
+mod identifiers;
 mod memory;
 pub mod provisioning;
+mod read_filter;
 mod render;
 mod store;
 #[cfg(feature = "tower")]

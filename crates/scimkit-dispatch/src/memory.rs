@@ -540,12 +540,9 @@ fn type_key(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
+/// The index key of a case-insensitive value: the same fold the filter evaluator compares by.
 fn fold(s: &str) -> String {
-    if s.is_ascii() {
-        s.to_ascii_lowercase()
-    } else {
-        s.to_lowercase()
-    }
+    scimkit_filter::fold(s).into_owned()
 }
 
 fn now() -> String {

@@ -521,7 +521,7 @@ pub(crate) fn compare_numbers(a: &serde_json::Number, b: &serde_json::Number) ->
     a.as_f64()?.partial_cmp(&b.as_f64()?)
 }
 
-/// Compares strings, lower-casing both unless `case_exact`.
+/// Compares strings, by their [`fold`](crate::fold) keys unless `case_exact`.
 pub(crate) fn compare_str(a: &str, b: &str, case_exact: bool) -> Ordering {
     if case_exact {
         return a.cmp(b);
@@ -531,9 +531,7 @@ pub(crate) fn compare_str(a: &str, b: &str, case_exact: bool) -> Ordering {
         let y = b.bytes().map(|c| c.to_ascii_lowercase());
         return x.cmp(y);
     }
-    let x = a.chars().flat_map(char::to_lowercase);
-    let y = b.chars().flat_map(char::to_lowercase);
-    x.cmp(y)
+    crate::fold(a).cmp(&crate::fold(b))
 }
 
 /// `co`, `sw` or `ew`.
@@ -556,11 +554,10 @@ fn substring(haystack: &str, needle: &str, op: CompareOp, case_exact: bool) -> b
             _ => n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n)),
         };
     }
-    let h = haystack.to_lowercase();
-    let n = needle.to_lowercase();
+    let (h, n) = (crate::fold(haystack), crate::fold(needle));
     match op {
-        CompareOp::Sw => h.starts_with(&n),
-        CompareOp::Ew => h.ends_with(&n),
-        _ => h.contains(&n),
+        CompareOp::Sw => h.starts_with(n.as_ref()),
+        CompareOp::Ew => h.ends_with(n.as_ref()),
+        _ => h.contains(n.as_ref()),
     }
 }

@@ -17,6 +17,7 @@ mod display;
 mod error;
 mod eval;
 mod facts;
+mod fold;
 mod parse;
 mod sort;
 
@@ -24,5 +25,6 @@ pub use ast::{AttrPath, AttrTest, CompValue, CompareOp, Filter, PatchPath, Value
 pub use error::{EvalError, Expected, ParseError};
 pub use eval::{element_matches, get_ci, matches, Matcher};
 pub use facts::{AttrFacts, AttrRef, AttrType, AttributeFacts, DefaultFacts};
+pub use fold::{check_identifier, eq_folded, fold, IdentifierError};
 pub use parse::{parse, parse_attr_path, parse_path, Limits, ParseOptions};
 pub use sort::{compare_resources, compare_values, sort_value, SortOrder};
