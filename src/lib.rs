@@ -16,3 +16,8 @@ pub use scimkit_dispatch as dispatch;
 pub use scimkit_filter as filter;
 pub use scimkit_policy as policy;
 pub use scimkit_schema as schema;
+
+/// The code blocks of docs/embedding.md, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/embedding.md")]
+pub struct EmbeddingGuide;
