@@ -21,3 +21,10 @@ pub use scimkit_schema as schema;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/embedding.md")]
 pub struct EmbeddingGuide;
+
+/// The examples of the crates' READMEs (their crates.io pages), compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../crates/scimkit-filter/README.md")]
+#[doc = include_str!("../crates/scimkit-schema/README.md")]
+#[doc = include_str!("../crates/scimkit-dispatch/README.md")]
+pub struct CrateReadmes;
