@@ -1,0 +1,297 @@
+//! The write pipeline: validate, decide (hooks), store, with retries on version conflicts.
+
+use super::{Ctx, Dispatcher};
+use crate::auth::Authenticator;
+use crate::hooks::{Hooks, Write, WriteKind};
+use crate::http_util::Precondition;
+use crate::identifiers;
+use crate::store::{Change, Store, StoreError, Stored};
+use scimkit_schema::{get_ci, PatchOp, ResourceSchema, ScimError};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
+    /// POST: validate, decide, store.
+    pub(crate) async fn create(
+        &self,
+        ctx: &Ctx,
+        rs: ResourceSchema<'_>,
+        raw: Value,
+        bulk: bool,
+    ) -> Result<Stored, ScimError> {
+        let proposed = rs.validate_create(raw.clone(), &ctx.profile)?;
+        identifiers::check(rs, None, &proposed)?;
+        let write = Write {
+            principal: &ctx.principal,
+            resource_type: rs.name(),
+            kind: WriteKind::Create,
+            id: None,
+            before: None,
+            raw: Some(&raw),
+            bulk,
+        };
+        let proposed = self.inner.hooks.before_write(&write, proposed).await?;
+        let stored = self
+            .inner
+            .store
+            .create(&ctx.principal.tenant, rs.name(), proposed)
+            .await?;
+        Ok(self.stored(&write, stored).await)
+    }
+
+    pub(crate) async fn get_existing(
+        &self,
+        ctx: &Ctx,
+        rs: ResourceSchema<'_>,
+        id: &str,
+        if_match: &Precondition,
+    ) -> Result<Stored, ScimError> {
+        let stored = self
+            .inner
+            .store
+            .get(&ctx.principal.tenant, rs.name(), id)
+            .await?
+            .ok_or_else(|| not_found(&rs, id))?;
+        if_match.check(stored.version)?;
+        Ok(stored)
+    }
+
+    /// Whether to try again after a version conflict.
+    /// A successful store write: the hooks see it, then it is answered.
+    pub(crate) async fn stored(&self, write: &Write<'_>, stored: Stored) -> Stored {
+        self.inner
+            .hooks
+            .after_write(write, Some(&stored.resource))
+            .await;
+        stored
+    }
+
+    pub(crate) fn retry(&self, err: &StoreError, if_match: &Precondition, attempt: usize) -> bool {
+        matches!(err, StoreError::VersionMismatch { .. })
+            && !if_match.is_given()
+            && attempt < self.inner.config.max_write_retries
+    }
+
+    /// The error for a failed write: a version conflict the client did not ask about (no
+    /// `If-Match`) that persisted through every retry is a 409, not a 412.
+    pub(crate) fn write_error(err: StoreError, if_match: &Precondition) -> ScimError {
+        match err {
+            StoreError::VersionMismatch { .. } if !if_match.is_given() => ScimError::new(
+                409,
+                None,
+                "The resource was changed by other requests meanwhile; retry the request",
+            ),
+            e => e.into(),
+        }
+    }
+
+    /// PUT: validate against the stored resource, decide, store if unchanged in between.
+    pub(crate) async fn replace(
+        &self,
+        ctx: &Ctx,
+        rs: ResourceSchema<'_>,
+        id: &str,
+        raw: Value,
+        if_match: &Precondition,
+        bulk: bool,
+    ) -> Result<Stored, ScimError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let existing = self.get_existing(ctx, rs, id, if_match).await?;
+            let proposed = rs.validate_replace(&existing.resource, raw.clone(), &ctx.profile)?;
+            identifiers::check(rs, Some(&existing.resource), &proposed)?;
+            let write = Write {
+                principal: &ctx.principal,
+                resource_type: rs.name(),
+                kind: WriteKind::Replace,
+                id: Some(id),
+                before: Some(&existing.resource),
+                raw: Some(&raw),
+                bulk,
+            };
+            let proposed = self.inner.hooks.before_write(&write, proposed).await?;
+            match self
+                .inner
+                .store
+                .replace(
+                    &ctx.principal.tenant,
+                    rs.name(),
+                    id,
+                    proposed,
+                    Some(existing.version),
+                )
+                .await
+            {
+                Ok(stored) => return Ok(self.stored(&write, stored).await),
+                Err(e) if self.retry(&e, if_match, attempt) => continue,
+                Err(e) => return Err(Self::write_error(e, if_match)),
+            }
+        }
+    }
+
+    /// PATCH: apply with the schema crate to the stored resource, decide, then store the
+    /// difference — attributes (if any changed, conditional on the version read) and member
+    /// deltas (unconditional unless `If-Match` was given, so concurrent member changes never
+    /// overwrite each other).
+    pub(crate) async fn patch(
+        &self,
+        ctx: &Ctx,
+        rs: ResourceSchema<'_>,
+        id: &str,
+        raw: Value,
+        if_match: &Precondition,
+        bulk: bool,
+    ) -> Result<Stored, ScimError> {
+        let patch: PatchOp = serde_json::from_value(raw.clone())
+            .map_err(|e| ScimError::invalid_syntax(format!("Not a PatchOp message: {e}")))?;
+        patch.check_schemas()?;
+        if patch.operations.is_empty() {
+            return Err(ScimError::invalid_value(
+                "A PATCH request needs at least one operation",
+            ));
+        }
+        let is_group = rs.name().eq_ignore_ascii_case("Group");
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let existing = self.get_existing(ctx, rs, id, if_match).await?;
+            let outcome = rs.patch(&existing.resource, &patch, &ctx.profile)?;
+            identifiers::check(rs, Some(&existing.resource), &outcome.resource)?;
+            let write = Write {
+                principal: &ctx.principal,
+                resource_type: rs.name(),
+                kind: WriteKind::Patch,
+                id: Some(id),
+                before: Some(&existing.resource),
+                raw: Some(&raw),
+                bulk,
+            };
+            let proposed = self
+                .inner
+                .hooks
+                .before_write(&write, outcome.resource)
+                .await?;
+            let change = diff(is_group, &existing.resource, proposed);
+            if change.is_empty() {
+                self.inner
+                    .hooks
+                    .after_write(&write, Some(&existing.resource))
+                    .await;
+                return Ok(existing);
+            }
+            let expected =
+                (change.attributes.is_some() || if_match.is_given()).then_some(existing.version);
+            match self
+                .inner
+                .store
+                .update(&ctx.principal.tenant, rs.name(), id, change, expected)
+                .await
+            {
+                Ok(stored) => return Ok(self.stored(&write, stored).await),
+                Err(e) if self.retry(&e, if_match, attempt) => continue,
+                Err(e) => return Err(Self::write_error(e, if_match)),
+            }
+        }
+    }
+
+    /// DELETE.
+    pub(crate) async fn delete(
+        &self,
+        ctx: &Ctx,
+        rs: ResourceSchema<'_>,
+        id: &str,
+        if_match: &Precondition,
+        bulk: bool,
+    ) -> Result<(), ScimError> {
+        let existing = self.get_existing(ctx, rs, id, if_match).await?;
+        let write = Write {
+            principal: &ctx.principal,
+            resource_type: rs.name(),
+            kind: WriteKind::Delete,
+            id: Some(id),
+            before: Some(&existing.resource),
+            raw: None,
+            bulk,
+        };
+        self.inner.hooks.before_delete(&write).await?;
+        let expected = if_match.is_given().then_some(existing.version);
+        self.inner
+            .store
+            .delete(&ctx.principal.tenant, rs.name(), id, expected)
+            .await?;
+        self.inner.hooks.after_write(&write, None).await;
+        Ok(())
+    }
+}
+
+pub(crate) fn not_found(rs: &ResourceSchema<'_>, id: &str) -> ScimError {
+    ScimError::not_found(format!("{} {id} not found", rs.name()))
+}
+
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, ScimError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ScimError::invalid_syntax("The request body is empty"));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ScimError::invalid_syntax(format!("The request body is not JSON: {e}")))
+}
+
+pub(crate) const SERVER_KEYS: [&str; 4] = ["id", "meta", "members", "groups"];
+
+pub(crate) fn attributes_of(v: &Value) -> Map<String, Value> {
+    let mut m = v.as_object().cloned().unwrap_or_default();
+    m.retain(|k, _| !SERVER_KEYS.iter().any(|s| s.eq_ignore_ascii_case(k)));
+    m
+}
+
+pub(crate) fn member_ids(v: &Value) -> Vec<(String, &Value)> {
+    v.as_object()
+        .and_then(|o| get_ci(o, "members"))
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|m| {
+                    let id = match m {
+                        Value::Object(o) => get_ci(o, "value")?.as_str()?,
+                        Value::String(s) => s.as_str(),
+                        _ => return None,
+                    };
+                    Some((id.to_string(), m))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The store change that turns `before` into `after`.
+pub(crate) fn diff(is_group: bool, before: &Value, after: Value) -> Change {
+    let old = attributes_of(before);
+    let new = attributes_of(&after);
+    let attributes = (old != new).then_some(Value::Object(new));
+    let (add_members, remove_members) = if is_group {
+        let old_m = member_ids(before);
+        let new_m = member_ids(&after);
+        let old_ids: HashSet<&str> = old_m.iter().map(|(id, _)| id.as_str()).collect();
+        let new_ids: HashSet<&str> = new_m.iter().map(|(id, _)| id.as_str()).collect();
+        let add = new_m
+            .iter()
+            .filter(|(id, _)| !old_ids.contains(id.as_str()))
+            .map(|(_, v)| (*v).clone())
+            .collect();
+        let remove = old_m
+            .iter()
+            .filter(|(id, _)| !new_ids.contains(id.as_str()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        (add, remove)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Change {
+        attributes,
+        add_members,
+        remove_members,
+    }
+}
