@@ -64,7 +64,7 @@ impl Server {
         if !self.quiet {
             tracing::info!(
                 request_id = %id,
-                tenant = tenant.as_deref().unwrap_or("-"),
+                tenant = %tenant.as_deref().unwrap_or("-"),
                 "{method} {path} {} {:.1}ms",
                 resp.status().as_u16(),
                 started.elapsed().as_secs_f64() * 1e3

@@ -1,9 +1,7 @@
 //! The command line: flags and environment variables into [`Options`].
 
 use crate::error::ConfigError;
-use crate::options::{
-    parse_idp, Options, RulePreset, TenantOptions, DEFAULT_TENANT,
-};
+use crate::options::{parse_idp, Options, RulePreset, TenantOptions, DEFAULT_TENANT};
 use crate::secret::Secret;
 use std::time::Duration;
 
@@ -63,7 +61,9 @@ pub fn parse_args(
             "--base-url" => options.base_url = Some(base_url(&value()?)?),
             "--token" => {
                 let token = Secret::resolve(&value()?, "--token", env)?;
-                options.tenants.push(TenantOptions::new(DEFAULT_TENANT, token));
+                options
+                    .tenants
+                    .push(TenantOptions::new(DEFAULT_TENANT, token));
             }
             "--tenant" => {
                 let v = value()?;

@@ -46,12 +46,13 @@ impl Running {
 /// # Errors
 /// [`ConfigError::Listen`] when the address cannot be bound; [`Server::new`]'s errors.
 pub async fn start(options: &Options) -> Result<Running, ConfigError> {
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|source| ConfigError::Listen {
-            addr: options.listen,
-            source,
-        })?;
+    let listener =
+        TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| ConfigError::Listen {
+                addr: options.listen,
+                source,
+            })?;
     let addr = listener
         .local_addr()
         .map_err(|source| ConfigError::Listen {

@@ -93,7 +93,9 @@ impl Secret {
     pub fn display_for_startup(&self) -> String {
         match &self.origin {
             SecretOrigin::Generated => format!("Authorization: Bearer {}", self.value),
-            SecretOrigin::Argument => format!("token {} (from the command line)", self.fingerprint()),
+            SecretOrigin::Argument => {
+                format!("token {} (from the command line)", self.fingerprint())
+            }
             SecretOrigin::Environment(var) => {
                 format!("token {} (from ${var})", self.fingerprint())
             }

@@ -98,9 +98,14 @@ impl Server {
             "admin API: {public}{ADMIN_PATH} ({})",
             admin_token.display_for_startup()
         ));
-        let mut config = Config::default();
-        config.base_path = BASE_PATH.into();
-        config.base_url = Some(base_url.clone());
+        // Field by field, not a struct literal: `Config` is to become `#[non_exhaustive]`.
+        #[allow(clippy::field_reassign_with_default)]
+        let config = {
+            let mut config = Config::default();
+            config.base_path = BASE_PATH.into();
+            config.base_url = Some(base_url.clone());
+            config
+        };
         let scim = Dispatcher::builder(MemoryStore::new(), TenantRecorder(provisioning.clone()))
             .hooks(provisioning.clone())
             .config(config)

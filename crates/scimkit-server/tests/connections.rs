@@ -81,7 +81,11 @@ async fn idle_slow_header_and_slow_body_connections_are_closed_and_others_served
 
     let started = Instant::now();
     let idle_raw = read_until_closed(&mut idle, PATIENCE).await;
-    assert_eq!(idle_raw.as_deref(), Some(&b""[..]), "the idle connection stays open");
+    assert_eq!(
+        idle_raw.as_deref(),
+        Some(&b""[..]),
+        "the idle connection stays open"
+    );
 
     let mut raw = Vec::new();
     let closed = tokio::time::timeout(PATIENCE, async {

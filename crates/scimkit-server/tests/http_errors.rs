@@ -88,7 +88,13 @@ async fn links_name_the_listen_address_not_the_host_header() {
     let expected = format!("http://{addr}/scim/v2/Users/{id}");
     assert_eq!(reply.header("location"), Some(expected.as_str()));
     assert_eq!(reply.json()["meta"]["location"], expected);
-    let raw = request("GET", &format!("/scim/v2/Users/{id}"), "evil.example", TOKEN, None);
+    let raw = request(
+        "GET",
+        &format!("/scim/v2/Users/{id}"),
+        "evil.example",
+        TOKEN,
+        None,
+    );
     let reply = exchange(addr, &raw).await;
     assert_eq!(reply.json()["meta"]["location"], expected);
     assert!(!reply.body.contains("evil.example"));

@@ -66,11 +66,21 @@ pub fn parse(raw: &[u8]) -> Reply {
 pub async fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(raw).await.unwrap();
-    parse(&read_until_closed(&mut stream, Duration::from_secs(10)).await.unwrap())
+    parse(
+        &read_until_closed(&mut stream, Duration::from_secs(10))
+            .await
+            .unwrap(),
+    )
 }
 
 /// A request with `Connection: close`, the bearer token and optional JSON body.
-pub fn request(method: &str, target: &str, host: &str, token: &str, body: Option<&Value>) -> Vec<u8> {
+pub fn request(
+    method: &str,
+    target: &str,
+    host: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> Vec<u8> {
     let payload = body.map(|b| b.to_string()).unwrap_or_default();
     let mut out = format!(
         "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
