@@ -35,7 +35,8 @@ impl Server {
         let started = Instant::now();
         let id = request_id(req.headers());
         let method = req.method().clone();
-        let path = req.uri().path().to_string();
+        let path = loggable(req.uri().path());
+        let admin_tenant = admin_tenant(req.uri().path()).map(str::to_string);
         let ((mut resp, timed_out), tenant) = with_tenant_slot(async {
             if let Err(e) = check_head(&req, &self.request_limits) {
                 return (error_response(&e), false);
@@ -64,7 +65,7 @@ impl Server {
         if !self.quiet {
             tracing::info!(
                 request_id = %id,
-                tenant = %tenant.as_deref().unwrap_or("-"),
+                tenant = %tenant.or(admin_tenant).as_deref().unwrap_or("-"),
                 "{method} {path} {} {:.1}ms",
                 resp.status().as_u16(),
                 started.elapsed().as_secs_f64() * 1e3
@@ -91,6 +92,27 @@ impl Server {
         }
         resp
     }
+}
+
+/// The longest path a log line shows.
+const LOGGED_PATH_CHARS: usize = 200;
+
+/// The path as logged: at most [`LOGGED_PATH_CHARS`] characters, so that a long request target
+/// cannot inflate the log.
+fn loggable(path: &str) -> String {
+    match path.char_indices().nth(LOGGED_PATH_CHARS) {
+        Some((cut, _)) => format!("{}…({} bytes)", &path[..cut], path.len()),
+        None => path.to_string(),
+    }
+}
+
+/// The tenant an admin API path is about (`/admin/tenants/{tenant}/…`).
+fn admin_tenant(path: &str) -> Option<&str> {
+    path.strip_prefix(ADMIN_PATH)?
+        .strip_prefix("/tenants/")?
+        .split('/')
+        .next()
+        .filter(|t| !t.is_empty())
 }
 
 /// The request line and header block against the limits: 414 and 431 as SCIM errors.
@@ -188,5 +210,22 @@ impl http_body::Body for DeadlineBody {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_fields() {
+        assert_eq!(admin_tenant("/admin/tenants/acme/audit"), Some("acme"));
+        assert_eq!(admin_tenant("/admin/tenants/acme"), Some("acme"));
+        assert_eq!(admin_tenant("/admin/tenants"), None);
+        assert_eq!(admin_tenant("/scim/v2/Users"), None);
+        assert_eq!(loggable("/scim/v2/Users"), "/scim/v2/Users");
+        let long = loggable(&"é".repeat(10_000));
+        assert!(long.chars().count() < LOGGED_PATH_CHARS + 20, "{long}");
+        assert!(long.ends_with("(20000 bytes)"));
     }
 }

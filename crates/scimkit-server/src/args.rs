@@ -207,3 +207,61 @@ fn duration(option: &str, v: &str) -> Result<Duration, ConfigError> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::secret::SecretOrigin;
+
+    fn parse(args: &[&str], env: &dyn Fn(&str) -> Option<String>) -> Result<Options, ConfigError> {
+        parse_args(args.iter().map(|s| s.to_string()), env)
+    }
+
+    #[test]
+    fn tokens_from_the_environment_and_precedence_of_the_admin_token() {
+        let env = |k: &str| match k {
+            "ACME" => Some("acme-token".to_string()),
+            ADMIN_TOKEN_ENV => Some("admin-from-env".to_string()),
+            _ => None,
+        };
+        let o = parse(&["--tenant", "acme=env:ACME"], &env).unwrap();
+        assert_eq!(o.tenants[0].token.expose(), "acme-token");
+        assert_eq!(o.admin_token.as_ref().unwrap().expose(), "admin-from-env");
+        assert_eq!(
+            o.admin_token.unwrap().origin(),
+            &SecretOrigin::Environment(ADMIN_TOKEN_ENV.into())
+        );
+        let o = parse(&["--admin-token", "flag-wins"], &env).unwrap();
+        assert_eq!(o.admin_token.unwrap().expose(), "flag-wins");
+        // Tokens are compared as registered (trimmed): these two are the same.
+        let err = parse(&["--tenant", "a=tok", "--tenant", "b=env:B"], &|_| {
+            Some(" tok ".into())
+        })
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::DuplicateToken { .. }), "{err}");
+    }
+
+    #[test]
+    fn durations_and_counts() {
+        let o = parse(
+            &[
+                "--idle-timeout",
+                "500ms",
+                "--header-timeout",
+                "3s",
+                "--body-timeout",
+                "7",
+            ],
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(o.connections.idle_timeout, Duration::from_millis(500));
+        assert_eq!(o.connections.header_timeout, Duration::from_secs(3));
+        assert_eq!(o.connections.body_timeout, Duration::from_secs(7));
+        for bad in ["0", "-1", "1h", "", "ms"] {
+            assert!(parse(&["--body-timeout", bad], &|_| None).is_err(), "{bad}");
+        }
+        assert!(parse(&["--max-connections", "0"], &|_| None).is_err());
+    }
+}
