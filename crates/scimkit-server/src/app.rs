@@ -21,17 +21,18 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 impl Server {
-    /// The axum application. `body_timeout` bounds the reading of each request body (408
-    /// after it, and the connection is closed).
-    pub fn app(&self, body_timeout: Duration) -> Router {
+    /// The axum application. [`ConnectionLimits::body_timeout`](crate::ConnectionLimits)
+    /// bounds the reading of each request body (408 after it, and the connection is closed).
+    pub fn app(&self) -> Router {
         let server = self.clone();
         Router::new().fallback(move |req: Request| {
             let server = server.clone();
-            async move { server.handle(req, body_timeout).await }
+            async move { server.handle(req).await }
         })
     }
 
-    async fn handle(&self, req: Request, body_timeout: Duration) -> Response<Body> {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        let body_timeout = self.body_timeout;
         let started = Instant::now();
         let id = request_id(req.headers());
         let method = req.method().clone();

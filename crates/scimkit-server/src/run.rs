@@ -61,7 +61,7 @@ pub async fn start(options: &Options) -> Result<Running, ConfigError> {
         })?;
     let server = Server::new(options, addr)?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = server.app(options.connections.body_timeout);
+    let app = server.app();
     let task = tokio::spawn(serve(
         listener,
         app,
@@ -140,7 +140,7 @@ async fn run(options: Options) -> ExitCode {
         tracing::warn!("tenant {tenant}: {}", warning.message);
     }
     println!("SIGTERM or Ctrl-C stops the server.");
-    let app = server.app(options.connections.body_timeout);
+    let app = server.app();
     match serve(
         listener,
         app,

@@ -8,6 +8,7 @@ use crate::secret::{Secret, SecretOrigin};
 use scimkit_dispatch::{AdminApi, Config, Dispatcher, MemoryStore, Provisioning};
 use scimkit_policy::IdpDialect;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The dispatcher the server runs: tokens and policy from [`Provisioning`], the tenant of each
 /// request noted for its log line.
@@ -27,6 +28,7 @@ pub struct Server {
     pub(crate) provisioning: Provisioning,
     pub(crate) base_url: String,
     pub(crate) request_limits: RequestLimits,
+    pub(crate) body_timeout: Duration,
     pub(crate) quiet: bool,
     startup: Vec<String>,
 }
@@ -116,6 +118,7 @@ impl Server {
             provisioning,
             base_url,
             request_limits: options.request_limits,
+            body_timeout: options.connections.body_timeout,
             quiet: options.quiet,
             startup,
         })
