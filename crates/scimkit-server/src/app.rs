@@ -107,13 +107,18 @@ fn loggable(path: &str) -> String {
     }
 }
 
-/// The tenant an admin API path is about (`/admin/tenants/{tenant}/…`).
+/// The tenant an admin API path is about (`/admin/tenants/{tenant}/…`), when it looks like a
+/// tenant id (at most 64 of letters, digits, `.`, `_`, `-`).
 fn admin_tenant(path: &str) -> Option<&str> {
     path.strip_prefix(ADMIN_PATH)?
         .strip_prefix("/tenants/")?
         .split('/')
         .next()
-        .filter(|t| !t.is_empty())
+        .filter(|t| {
+            (1..=64).contains(&t.len())
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
 }
 
 /// The request line and header block against the limits: 414 and 431 as SCIM errors.
@@ -224,6 +229,10 @@ mod tests {
         assert_eq!(admin_tenant("/admin/tenants/acme"), Some("acme"));
         assert_eq!(admin_tenant("/admin/tenants"), None);
         assert_eq!(admin_tenant("/scim/v2/Users"), None);
+        assert_eq!(
+            admin_tenant(&format!("/admin/tenants/{}", "a".repeat(65))),
+            None
+        );
         assert_eq!(loggable("/scim/v2/Users"), "/scim/v2/Users");
         let long = loggable(&"é".repeat(10_000));
         assert!(long.chars().count() < LOGGED_PATH_CHARS + 20, "{long}");

@@ -84,20 +84,30 @@ pub fn parse_args(
                 options.admin_token = Some(Secret::resolve(&spec, "--admin-token-file", env)?);
             }
             "--max-connections" => {
-                let n = count("--max-connections", &value()?)?;
+                let n = count("--max-connections", &value()?, MAX_CONNECTIONS)?;
                 options.connections = options.connections.with_max_connections(n);
             }
             "--idle-timeout" => options.connections.idle_timeout = duration(&arg, &value()?)?,
             "--header-timeout" => options.connections.header_timeout = duration(&arg, &value()?)?,
             "--body-timeout" => options.connections.body_timeout = duration(&arg, &value()?)?,
             "--max-uri-bytes" => {
-                options.request_limits.max_uri_bytes = count("--max-uri-bytes", &value()?)?;
+                options.request_limits.max_uri_bytes =
+                    count("--max-uri-bytes", &value()?, MAX_LIMIT_BYTES)?;
             }
             "--max-header-bytes" => {
-                options.request_limits.max_header_bytes = count("--max-header-bytes", &value()?)?;
+                options.request_limits.max_header_bytes =
+                    count("--max-header-bytes", &value()?, MAX_LIMIT_BYTES)?;
             }
             "--quiet" => options.quiet = true,
-            other => return Err(ConfigError::UnknownArgument(other.to_string())),
+            // Not echoed unless it looks like a flag: a stray value may be a token.
+            other if other.starts_with('-') => {
+                return Err(ConfigError::UnknownArgument(other.to_string()))
+            }
+            _ => {
+                return Err(ConfigError::UnknownArgument(
+                    "(a value without its option)".into(),
+                ))
+            }
         }
     }
     if options.admin_token.is_none() && env(ADMIN_TOKEN_ENV).is_some() {
@@ -179,17 +189,25 @@ fn base_url(v: &str) -> Result<String, ConfigError> {
     }
 }
 
-fn count(option: &str, v: &str) -> Result<usize, ConfigError> {
+/// The largest `--max-connections`.
+const MAX_CONNECTIONS: usize = 1 << 20;
+/// The largest `--max-uri-bytes` and `--max-header-bytes` (1 MiB).
+const MAX_LIMIT_BYTES: usize = 1 << 20;
+/// The longest timeout (a day).
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A whole number from 1 to `max`.
+fn count(option: &str, v: &str, max: usize) -> Result<usize, ConfigError> {
     match v.parse::<usize>() {
-        Ok(n) if n > 0 => Ok(n),
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(ConfigError::invalid(
             option,
-            format!("{v:?} is not a positive whole number"),
+            format!("{v:?} is not a whole number from 1 to {max}"),
         )),
     }
 }
 
-/// `30`, `30s` or `500ms`; positive.
+/// `30`, `30s` or `500ms`; positive, at most a day.
 fn duration(option: &str, v: &str) -> Result<Duration, ConfigError> {
     let parsed = if let Some(ms) = v.strip_suffix("ms") {
         ms.parse().ok().map(Duration::from_millis)
@@ -200,12 +218,14 @@ fn duration(option: &str, v: &str) -> Result<Duration, ConfigError> {
             .ok()
             .map(Duration::from_secs)
     };
-    parsed.filter(|d| !d.is_zero()).ok_or_else(|| {
-        ConfigError::invalid(
-            option,
-            format!("{v:?} is not a positive duration (30, 30s, 500ms)"),
-        )
-    })
+    parsed
+        .filter(|d| !d.is_zero() && *d <= MAX_DURATION)
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                option,
+                format!("{v:?} is not a duration from 1ms to 86400s (30, 30s, 500ms)"),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -259,9 +279,15 @@ mod tests {
         assert_eq!(o.connections.idle_timeout, Duration::from_millis(500));
         assert_eq!(o.connections.header_timeout, Duration::from_secs(3));
         assert_eq!(o.connections.body_timeout, Duration::from_secs(7));
-        for bad in ["0", "-1", "1h", "", "ms"] {
+        for bad in ["0", "-1", "1h", "", "ms", "86401", "18446744073709551615"] {
             assert!(parse(&["--body-timeout", bad], &|_| None).is_err(), "{bad}");
         }
         assert!(parse(&["--max-connections", "0"], &|_| None).is_err());
+        let stray = parse(&["stray-secret-value"], &|_| None).unwrap_err();
+        assert!(!stray.to_string().contains("stray-secret-value"), "{stray}");
+        let huge = usize::MAX.to_string();
+        for option in ["--max-connections", "--max-uri-bytes", "--max-header-bytes"] {
+            assert!(parse(&[option, &huge], &|_| None).is_err(), "{option}");
+        }
     }
 }

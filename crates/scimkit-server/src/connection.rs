@@ -24,6 +24,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower_service::Service;
 
+/// The longest header-read backstop given to hyper (which adds it to the current instant).
+const BACKSTOP_CAP: Duration = Duration::from_secs(2 * 24 * 60 * 60);
+
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets
 /// in-flight requests finish for up to [`ConnectionLimits::shutdown_grace`] and returns.
 ///
@@ -37,12 +40,19 @@ pub async fn serve(
     request_limits: RequestLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let slots = Arc::new(Semaphore::new(
+        limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let (stop, stopped) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.idle_timeout + limits.header_timeout)
+        .header_read_timeout(
+            limits
+                .idle_timeout
+                .saturating_add(limits.header_timeout)
+                .min(BACKSTOP_CAP),
+        )
         .max_buf_size(request_limits.parser_buffer_bytes())
         .max_headers(request_limits.parser_max_headers());
     let http = Arc::new(http);

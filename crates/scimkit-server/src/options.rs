@@ -305,11 +305,14 @@ impl RequestLimits {
     /// The HTTP parser's read buffer: room for a request head at both limits, twice over.
     /// Heads beyond it get the parser's own bare 431/414 (see the crate docs).
     pub fn parser_buffer_bytes(&self) -> usize {
-        (2 * (self.max_uri_bytes + self.max_header_bytes)).max(16 << 10)
+        self.max_uri_bytes
+            .saturating_add(self.max_header_bytes)
+            .saturating_mul(2)
+            .max(16 << 10)
     }
 
     /// The HTTP parser's header-count limit: above [`max_headers`](RequestLimits::max_headers).
     pub fn parser_max_headers(&self) -> usize {
-        2 * self.max_headers
+        self.max_headers.saturating_mul(2).min(10_000)
     }
 }
