@@ -3,7 +3,7 @@
 //! the response back.
 //!
 //! ```sh
-//! cargo run --release --example actix_server -- 127.0.0.1:8082 s3cret
+//! cargo run --release -p scimkit-example-actix --example actix_server -- 127.0.0.1:8082 s3cret
 //! curl -H 'Authorization: Bearer s3cret' http://127.0.0.1:8082/scim/v2/Users
 //! ```
 

@@ -1,10 +1,8 @@
-//! Over real HTTP: the axum example's router (`examples/server.rs`) on an ephemeral loopback
-//! port, driven by a minimal HTTP/1.1 client.
+//! Over real HTTP: the reference server (`scimkit-server`, which `examples/server.rs` runs) on
+//! an ephemeral loopback port, driven by a minimal HTTP/1.1 client.
 #![allow(clippy::unwrap_used)]
 
-#[allow(dead_code)]
-#[path = "../examples/server.rs"]
-mod server;
+use scimkit_server as server;
 
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -80,15 +78,18 @@ async fn request(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_server_over_loopback() {
-    let args = ["--token", "tok-default", "--tenant", "acme=tok-acme"];
-    let options = server::parse_args(args.iter().map(|s| s.to_string())).unwrap();
-    let (scim, tenants) = server::build(&options);
-    assert_eq!(tenants.len(), 2);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let serve = tokio::spawn(async move {
-        axum::serve(listener, server::app(scim)).await.unwrap();
-    });
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--token",
+        "tok-default",
+        "--tenant",
+        "acme=tok-acme",
+    ];
+    let options = server::parse_args(args.iter().map(|s| s.to_string()), &|_| None).unwrap();
+    let running = server::start(&options).await.unwrap();
+    assert_eq!(running.server().provisioning().tenant_ids().len(), 2);
+    let addr = running.addr();
     let base = server::BASE_PATH;
 
     let r = request(
@@ -188,12 +189,12 @@ async fn the_example_server_over_loopback() {
     )
     .await;
     assert_eq!(r.status, 404);
-    serve.abort();
+    running.stop().await;
 }
 
-#[test]
-fn server_arguments() {
-    let parse = |a: &[&str]| server::parse_args(a.iter().map(|s| s.to_string()));
+#[tokio::test]
+async fn server_arguments() {
+    let parse = |a: &[&str]| server::parse_args(a.iter().map(|s| s.to_string()), &|_| None);
     let o = parse(&[]).unwrap();
     assert_eq!(o.listen.to_string(), "127.0.0.1:8080");
     assert!(o.tenants.is_empty());
@@ -207,15 +208,22 @@ fn server_arguments() {
     ])
     .unwrap();
     assert_eq!(o.listen.port(), 9000);
-    assert_eq!(
-        o.tenants,
-        [("a".into(), "x".into()), ("b".into(), "y".into())]
-    );
+    let tenants: Vec<(&str, &str)> = o
+        .tenants
+        .iter()
+        .map(|t| (t.id.as_str(), t.token.expose()))
+        .collect();
+    assert_eq!(tenants, [("a", "x"), ("b", "y")]);
     assert!(parse(&["--tenant", "novalue"]).is_err());
     assert!(parse(&["--listen"]).is_err());
     assert!(parse(&["--bogus"]).is_err());
-    // Without tokens, one is generated for the default tenant.
-    let (_, tenants) = server::build(&parse(&[]).unwrap());
-    assert_eq!(tenants[0].0, "default");
-    assert_eq!(tenants[0].1.len(), "scimkit_".len() + 64);
+    // Without tokens, one is generated for the default tenant and printed once.
+    let options = parse(&["--listen", "127.0.0.1:0"]).unwrap();
+    let running = server::start(&options).await.unwrap();
+    let lines = running.server().startup_lines().join("\n");
+    assert!(
+        lines.contains("tenant default (generic, tresorit rules): Authorization: Bearer "),
+        "{lines}"
+    );
+    running.stop().await;
 }

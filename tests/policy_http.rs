@@ -1,11 +1,9 @@
-//! The admin API and the provisioning policy over real HTTP: the axum example's router
-//! (`examples/server.rs`, with `/admin` mounted) on an ephemeral loopback port, following the
-//! curl walk-through of `docs/admin-api.md`.
+//! The admin API and the provisioning policy over real HTTP: the reference server
+//! (`scimkit-server`, which `examples/server.rs` runs, `/admin` mounted) on an ephemeral
+//! loopback port, following the curl walk-through of `docs/admin-api.md`.
 #![allow(clippy::unwrap_used)]
 
-#[allow(dead_code)]
-#[path = "../examples/server.rs"]
-mod server;
+use scimkit_server as server;
 
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -45,20 +43,22 @@ async fn request(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_api_and_policy_over_the_example_server() {
-    let args = ["--token", "tok-default", "--admin-token", "adm1n"];
-    let options = server::parse_args(args.iter().map(|s| s.to_string())).unwrap();
-    assert_eq!(options.admin_token.as_deref(), Some("adm1n"));
-    let (scim, _) = server::build(&options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let base = format!("http://{addr}{}", server::BASE_PATH);
-    let (admin, admin_token) = server::build_admin(&options, &scim, &base);
-    assert_eq!(admin_token, "adm1n");
-    let serve = tokio::spawn(async move {
-        axum::serve(listener, server::app_with_admin(scim, Some(admin)))
-            .await
-            .unwrap();
-    });
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--token",
+        "tok-default",
+        "--admin-token",
+        "adm1n",
+    ];
+    let options = server::parse_args(args.iter().map(|s| s.to_string()), &|_| None).unwrap();
+    assert_eq!(
+        options.admin_token.as_ref().map(server::Secret::expose),
+        Some("adm1n")
+    );
+    let running = server::start(&options).await.unwrap();
+    let addr = running.addr();
+    let base = running.server().base_url().to_string();
     let a = "adm1n";
 
     // The --token tenant runs the policy too.
@@ -158,5 +158,5 @@ async fn admin_api_and_policy_over_the_example_server() {
         request(addr, "GET", &users, "tok-default", None).await.0,
         200
     );
-    serve.abort();
+    running.stop().await;
 }

@@ -1,0 +1,231 @@
+//! Serving connections: the connection cap, the idle and header timeouts, graceful shutdown.
+//!
+//! Each connection is watched: while it waits for the first byte of a request it is *idle*
+//! (closed after [`ConnectionLimits::idle_timeout`]); from that byte until the request reaches
+//! the application it is *reading a head* (closed after
+//! [`ConnectionLimits::header_timeout`]); the application bounds the body
+//! ([`ConnectionLimits::body_timeout`], 408). Hyper's own header-read timer is set to the sum
+//! of the first two as a backstop.
+
+use crate::options::{ConnectionLimits, RequestLimits};
+use axum::body::Body;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tower_service::Service;
+
+/// The longest header-read backstop given to hyper (which adds it to the current instant).
+const BACKSTOP_CAP: Duration = Duration::from_secs(2 * 24 * 60 * 60);
+
+/// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets
+/// in-flight requests finish for up to [`ConnectionLimits::shutdown_grace`] and returns.
+///
+/// # Errors
+/// None today (accept errors such as running out of file descriptors are logged and retried);
+/// the `Result` leaves room for listener set-up failures.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    request_limits: RequestLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(
+        limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
+    let (stop, stopped) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(
+            limits
+                .idle_timeout
+                .saturating_add(limits.header_timeout)
+                .min(BACKSTOP_CAP),
+        )
+        .max_buf_size(request_limits.parser_buffer_bytes())
+        .max_headers(request_limits.parser_max_headers());
+    let http = Arc::new(http);
+    tokio::pin!(shutdown);
+    loop {
+        while connections.try_join_next().is_some() {}
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        connections.spawn(connection(
+            stream,
+            app.clone(),
+            http.clone(),
+            limits,
+            stopped.clone(),
+            permit,
+        ));
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(limits.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            "{} connections still open after the shutdown grace period; closing them",
+            connections.len()
+        );
+        connections.shutdown().await;
+    }
+    Ok(())
+}
+
+/// Serves one connection until it ends, times out, or shutdown lets it finish.
+async fn connection(
+    stream: TcpStream,
+    app: Router,
+    http: Arc<hyper::server::conn::http1::Builder>,
+    limits: ConnectionLimits,
+    mut stopped: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let phase = Arc::new(Mutex::new(Phase::Idle(Instant::now())));
+    let io = TokioIo::new(Watched {
+        inner: stream,
+        phase: phase.clone(),
+    });
+    let service_phase = phase.clone();
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        set(&service_phase, Phase::Busy);
+        let mut app = app.clone();
+        let done = service_phase.clone();
+        async move {
+            let resp = app.call(req.map(Body::new)).await;
+            set(&done, Phase::Idle(Instant::now()));
+            resp
+        }
+    });
+    let conn = http.serve_connection(io, service);
+    tokio::pin!(conn);
+    let tick = (limits.idle_timeout.min(limits.header_timeout) / 4)
+        .clamp(Duration::from_millis(5), Duration::from_secs(1));
+    let mut ticks = tokio::time::interval(tick);
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            _ = ticks.tick() => {
+                if expired(&phase, &limits) {
+                    return; // dropping the connection closes the socket
+                }
+            }
+            changed = stopped.changed(), if !stopping => {
+                stopping = true;
+                if changed.is_ok() {
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
+
+/// Where a connection is in its request cycle.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Waiting for a request's first byte, since then.
+    Idle(Instant),
+    /// Reading a request head, since its first byte.
+    Head(Instant),
+    /// A request is with the application (it bounds the body itself).
+    Busy,
+}
+
+fn set(phase: &Mutex<Phase>, to: Phase) {
+    *phase.lock().unwrap_or_else(PoisonError::into_inner) = to;
+}
+
+fn expired(phase: &Mutex<Phase>, limits: &ConnectionLimits) -> bool {
+    match *phase.lock().unwrap_or_else(PoisonError::into_inner) {
+        Phase::Idle(since) => since.elapsed() >= limits.idle_timeout,
+        Phase::Head(since) => since.elapsed() >= limits.header_timeout,
+        Phase::Busy => false,
+    }
+}
+
+/// A socket that moves its connection from idle to reading a head when bytes arrive.
+struct Watched {
+    inner: TcpStream,
+    phase: Arc<Mutex<Phase>>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            let mut phase = this.phase.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Phase::Idle(_) = *phase {
+                *phase = Phase::Head(Instant::now());
+            }
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}

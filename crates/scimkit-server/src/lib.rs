@@ -1,0 +1,70 @@
+//! The reference scimkit server: a SCIM 2.0 service provider for Entra ID and Okta over
+//! axum + tokio, with the in-memory store, the provisioning policy per tenant and the tenant
+//! admin API under `/admin`.
+//!
+//! ```sh
+//! scimkit-server                                       # 127.0.0.1:8080, a generated token
+//! SCIMKIT_ADMIN_TOKEN=… ACME_TOKEN=… scimkit-server \
+//!     --tenant acme=env:ACME_TOKEN --tenant-idp acme=okta --tenant-rules acme=plain \
+//!     --tenant globex=file:/run/secrets/globex --base-url https://scim.example.com/scim/v2
+//! ```
+//!
+//! (`cargo run --release --example server -- …` in the scimkit repository runs the same.)
+//! `--help` lists every flag ([`USAGE`]).
+//!
+//! In a program or a test:
+//!
+//! ```no_run
+//! use scimkit_server::{Options, Secret, SecretOrigin, TenantOptions};
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let token = Secret::new("a-long-random-token-of-32-characters", SecretOrigin::Argument);
+//! let options = Options::default()
+//!     .with_listen("127.0.0.1:0".parse()?)
+//!     .with_tenant(TenantOptions::new("acme", token));
+//! let running = scimkit_server::start(&options).await?;
+//! println!("SCIM on {}", running.server().base_url());
+//! running.stop().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Hardening
+//! - **Connections** ([`ConnectionLimits`]): idle (60 s), header (10 s) and body (30 s, then
+//!   408) timeouts and a cap on open connections (1024; more wait to be accepted).
+//! - **Request heads** ([`RequestLimits`]): a request target over 8 KiB gets a SCIM 414, a
+//!   header block over 16 KiB or 100 fields a SCIM 431 (`schemas`, `status`, `detail`,
+//!   `application/scim+json`). The HTTP parser's limits sit above these (twice the sum), and
+//!   only heads beyond them, or bytes that are not HTTP at all (400), get hyper's own answer,
+//!   which has an empty body: hyper offers no hook to shape it.
+//! - **Links**: without `--base-url`, `meta.location` and `Location` use the listen address
+//!   (`http://127.0.0.1:8080/scim/v2`); the request's `Host` header is never reflected. Behind
+//!   a proxy, or listening on `0.0.0.0`, set `--base-url`.
+//! - **Secrets**: tokens come from flags, `env:VAR`, `file:PATH`, `SCIMKIT_ADMIN_TOKEN` or
+//!   `--admin-token-file`; start-up prints a SHA-256 fingerprint of each, and a token in full
+//!   only when the server generated it. Logs never contain a token.
+//! - **Start-up errors**: a token shared by two tenants, an invalid tenant id, an unknown flag
+//!   or value: the binary names the problem and exits with status 2.
+//! - **Logs**: one line per request with its request id (`X-Request-Id`, echoed, or
+//!   generated) and tenant; colour only on a terminal. SIGTERM and Ctrl-C stop gracefully.
+#![forbid(unsafe_code)]
+
+mod app;
+mod args;
+mod connection;
+mod error;
+mod options;
+mod request_log;
+mod run;
+mod secret;
+mod server;
+
+pub use args::{parse_args, ADMIN_TOKEN_ENV, USAGE};
+pub use connection::serve;
+pub use error::ConfigError;
+pub use options::{
+    idp_name, parse_idp, ConnectionLimits, Options, RequestLimits, RulePreset, TenantOptions,
+    DEFAULT_TENANT, MIN_TOKEN_LEN,
+};
+pub use request_log::{TenantRecorder, REQUEST_ID_HEADER};
+pub use run::{main_with_args, start, Running};
+pub use secret::{Secret, SecretOrigin};
+pub use server::{Scim, Server, ADMIN_PATH, BASE_PATH};

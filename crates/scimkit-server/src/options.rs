@@ -1,0 +1,318 @@
+//! What the server is configured with: [`Options`] and its parts, with their defaults.
+
+use crate::secret::Secret;
+use scimkit_policy::{IdpDialect, Outcome, RuleSet};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The tenant `--token` configures.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// Operator-chosen tokens shorter than this get a start-up warning.
+pub const MIN_TOKEN_LEN: usize = 32;
+
+/// Everything the server is started with. Build it with [`Options::default`] and the `with_*`
+/// methods, or from the command line with [`parse_args`](crate::parse_args).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Where to listen. Default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// The tenants, in the order given. With none, tenant `default` is created with a
+    /// generated token.
+    pub tenants: Vec<TenantOptions>,
+    /// The public SCIM base URL (behind a proxy or tunnel). Without it the base URL is
+    /// `http://{listen address}/scim/v2`; the request's `Host` header is never used.
+    pub base_url: Option<String>,
+    /// No per-request log line (for load runs).
+    pub quiet: bool,
+    /// The admin API's token; a generated one (printed once) when absent.
+    pub admin_token: Option<Secret>,
+    /// Connection timeouts and the connection cap.
+    pub connections: ConnectionLimits,
+    /// Limits on the request line and header block, answered with SCIM errors.
+    pub request_limits: RequestLimits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            listen: ([127, 0, 0, 1], 8080).into(),
+            tenants: Vec::new(),
+            base_url: None,
+            quiet: false,
+            admin_token: None,
+            connections: ConnectionLimits::default(),
+            request_limits: RequestLimits::default(),
+        }
+    }
+}
+
+impl Options {
+    /// Sets [`listen`](Options::listen).
+    pub fn with_listen(mut self, listen: SocketAddr) -> Self {
+        self.listen = listen;
+        self
+    }
+
+    /// Adds a tenant.
+    pub fn with_tenant(mut self, tenant: TenantOptions) -> Self {
+        self.tenants.push(tenant);
+        self
+    }
+
+    /// Sets [`admin_token`](Options::admin_token).
+    pub fn with_admin_token(mut self, token: Secret) -> Self {
+        self.admin_token = Some(token);
+        self
+    }
+
+    /// Sets [`base_url`](Options::base_url).
+    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Sets [`connections`](Options::connections).
+    pub fn with_connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.connections = limits;
+        self
+    }
+
+    /// Sets [`request_limits`](Options::request_limits).
+    pub fn with_request_limits(mut self, limits: RequestLimits) -> Self {
+        self.request_limits = limits;
+        self
+    }
+
+    /// Warnings about a configuration that works but should not be used as is (short
+    /// operator-chosen tokens).
+    pub fn warnings(&self) -> Vec<String> {
+        let short = |s: &Secret| s.expose().chars().count() < MIN_TOKEN_LEN;
+        let mut out: Vec<String> = self
+            .tenants
+            .iter()
+            .filter(|t| short(&t.token))
+            .map(|t| {
+                format!(
+                    "tenant {}: its token is shorter than {MIN_TOKEN_LEN} characters; \
+                     use a long random token",
+                    t.id
+                )
+            })
+            .collect();
+        if self.admin_token.as_ref().is_some_and(short) {
+            out.push(format!(
+                "the admin token is shorter than {MIN_TOKEN_LEN} characters; use a long random token"
+            ));
+        }
+        if self.base_url.is_none() && self.listen.ip().is_unspecified() {
+            out.push(format!(
+                "listening on {} without --base-url: links will name that address; \
+                 set --base-url to the URL clients use",
+                self.listen
+            ));
+        }
+        out
+    }
+}
+
+/// One tenant: its id, token, identity-provider profile and rule set.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TenantOptions {
+    /// The tenant id (letters, digits, `.`, `_`, `-`; at most 64).
+    pub id: String,
+    /// The token that opens its SCIM endpoint.
+    pub token: Secret,
+    /// The identity provider it connects (request normalisation). Default generic.
+    pub idp: IdpDialect,
+    /// Its provisioning rules. Default [`RulePreset::Product`].
+    pub rules: RulePreset,
+}
+
+impl TenantOptions {
+    /// A generic tenant with the product rules.
+    pub fn new(id: impl Into<String>, token: Secret) -> Self {
+        TenantOptions {
+            id: id.into(),
+            token,
+            idp: IdpDialect::default(),
+            rules: RulePreset::default(),
+        }
+    }
+
+    /// Sets [`idp`](TenantOptions::idp).
+    pub fn with_idp(mut self, idp: IdpDialect) -> Self {
+        self.idp = idp;
+        self
+    }
+
+    /// Sets [`rules`](TenantOptions::rules).
+    pub fn with_rules(mut self, rules: RulePreset) -> Self {
+        self.rules = rules;
+        self
+    }
+}
+
+/// The rule sets a tenant can run, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RulePreset {
+    /// `tresorit`: the seed product's rules ([`RuleSet::tresorit`]): an identifier rename is
+    /// refused (400 `mutability`), names are kept as registered.
+    #[default]
+    Product,
+    /// `plain`: plain SCIM, no product rules: every change, identifier and names included, is
+    /// applied and carried onto the account.
+    Plain,
+}
+
+impl RulePreset {
+    /// The names [`parse`](RulePreset::parse) accepts.
+    pub const NAMES: [&'static str; 2] = ["tresorit", "plain"];
+
+    /// The preset for a name in [`NAMES`](RulePreset::NAMES) (case-insensitive).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "tresorit" => Some(RulePreset::Product),
+            "plain" => Some(RulePreset::Plain),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RulePreset::Product => "tresorit",
+            RulePreset::Plain => "plain",
+        }
+    }
+
+    /// The rule set.
+    pub fn rule_set(self) -> RuleSet {
+        match self {
+            RulePreset::Product => RuleSet::tresorit(),
+            RulePreset::Plain => RuleSet::tresorit()
+                .with_identifier_changes(Outcome::Apply)
+                .with_name_changes(Outcome::Apply)
+                .with_other_changes(Outcome::Apply)
+                .with_attribute("password", Outcome::Apply),
+        }
+    }
+}
+
+/// The identity-provider profile names a tenant accepts, as the policy crate spells them.
+const IDP_CANDIDATES: [&str; 4] = ["generic", "entraId", "okta", "strict"];
+
+/// The profile for a name (`generic`, `entraId`, `okta`, and any other the policy crate
+/// knows), or the list of valid names.
+pub fn parse_idp(name: &str) -> Result<IdpDialect, String> {
+    let parse = |n: &str| serde_json::from_value::<IdpDialect>(n.into()).ok();
+    IDP_CANDIDATES
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(name))
+        .and_then(|c| parse(c))
+        .ok_or_else(|| {
+            let valid: Vec<&str> = IDP_CANDIDATES
+                .iter()
+                .copied()
+                .filter(|c| parse(c).is_some())
+                .collect();
+            format!("unknown IdP profile {name:?}; valid: {}", valid.join(", "))
+        })
+}
+
+/// The name of a profile, as [`parse_idp`] takes it.
+pub fn idp_name(idp: IdpDialect) -> String {
+    serde_json::to_value(idp)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{idp:?}"))
+}
+
+/// Connection timeouts and the connection cap. Defaults: 60 s idle, 10 s header, 30 s body,
+/// 1024 connections, 10 s shutdown grace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionLimits {
+    /// How long a connection may wait for the first byte of a request (a new connection, or a
+    /// kept-alive one between requests) before it is closed.
+    pub idle_timeout: Duration,
+    /// How long a request head may take from its first byte to its last.
+    pub header_timeout: Duration,
+    /// How long a request body may take from the end of the head to its last byte (408).
+    pub body_timeout: Duration,
+    /// The most connections open at once; further ones wait to be accepted.
+    pub max_connections: usize,
+    /// How long in-flight requests may take to finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            idle_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ConnectionLimits {
+    /// Sets the three timeouts.
+    pub fn with_timeouts(mut self, idle: Duration, header: Duration, body: Duration) -> Self {
+        self.idle_timeout = idle;
+        self.header_timeout = header;
+        self.body_timeout = body;
+        self
+    }
+
+    /// Sets [`max_connections`](ConnectionLimits::max_connections).
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+}
+
+/// Limits on the request line and headers, checked before the dispatcher and answered as SCIM
+/// errors (414, 431). The HTTP parser's own limits are set above them (see
+/// [`RequestLimits::parser_buffer_bytes`]), so these are reached first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestLimits {
+    /// The longest request target (path and query), in bytes. Default 8 KiB.
+    pub max_uri_bytes: usize,
+    /// The largest header block (names, values and separators), in bytes. Default 16 KiB.
+    pub max_header_bytes: usize,
+    /// The most header fields. Default 100.
+    pub max_headers: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        RequestLimits {
+            max_uri_bytes: 8 << 10,
+            max_header_bytes: 16 << 10,
+            max_headers: 100,
+        }
+    }
+}
+
+impl RequestLimits {
+    /// The HTTP parser's read buffer: room for a request head at both limits, twice over.
+    /// Heads beyond it get the parser's own bare 431/414 (see the crate docs).
+    pub fn parser_buffer_bytes(&self) -> usize {
+        self.max_uri_bytes
+            .saturating_add(self.max_header_bytes)
+            .saturating_mul(2)
+            .max(16 << 10)
+    }
+
+    /// The HTTP parser's header-count limit: above [`max_headers`](RequestLimits::max_headers).
+    pub fn parser_max_headers(&self) -> usize {
+        self.max_headers.saturating_mul(2).min(10_000)
+    }
+}
