@@ -2,12 +2,13 @@
 //! filters, sub-attributes, extension URNs, multi-valued semantics and `primary` uniqueness.
 //! All operations of a request apply, or none.
 
+use crate::elements::{ElementIndex, PatternSet, Purpose};
 use crate::messages::{PatchOp, PatchOpKind, PatchOperation};
 use crate::profile::{Profile, Unknown};
 use crate::registry::ResourceSchema;
 use crate::resource::{get_ci, get_ci_mut, is_unassigned, key_ci, remove_ci, values_equal};
 use crate::schema::{AttributeDef, Mutability, Schema};
-use crate::validate::{coerce, coerce_single, Source};
+use crate::validate::{check_size, coerce, coerce_single, Source};
 use crate::ScimError;
 use scimkit_filter::{AttrTest, CompValue, CompareOp, Filter, PatchPath, ValuePath};
 use serde_json::{Map, Value};
@@ -138,6 +139,7 @@ fn element_from_filter(
     def: &AttributeDef,
     f: &Filter<'_>,
     p: &Profile,
+    max: usize,
     out: &mut Map<String, Value>,
 ) -> bool {
     match f {
@@ -145,7 +147,7 @@ fn element_from_filter(
             path,
             test: AttrTest::Compare(CompareOp::Eq, v),
         } if path.urn.is_none() && path.sub_attr.is_none() => match def.sub_attribute(&path.name) {
-            Some(sd) => match coerce(sd, comp_to_json(v), p, Source::Client) {
+            Some(sd) => match coerce(sd, comp_to_json(v), p, Source::Client, max) {
                 Ok(Some(v)) => {
                     out.insert(sd.name.clone(), v);
                     true
@@ -154,39 +156,8 @@ fn element_from_filter(
             },
             None => false,
         },
-        Filter::And(fs) => fs.iter().all(|f| element_from_filter(def, f, p, out)),
+        Filter::And(fs) => fs.iter().all(|f| element_from_filter(def, f, p, max, out)),
         _ => false,
-    }
-}
-
-/// Whether `new` adds nothing to `old` (every member of `new` is in `old` with an equal value).
-fn is_duplicate(def: &AttributeDef, new: &Value, old: &Value) -> bool {
-    match (new, old) {
-        (Value::Object(n), Value::Object(o)) => n.iter().all(|(k, v)| match get_ci(o, k) {
-            Some(w) => match def.sub_attribute(k) {
-                Some(sd) => values_equal(sd, v, w),
-                None => v == w,
-            },
-            None => false,
-        }),
-        _ => values_equal(def, new, old),
-    }
-}
-
-/// Whether `new` (ignoring its `primary` flag) is already in the array as `old`.
-fn same_element(def: &AttributeDef, new: &Value, old: &Value) -> bool {
-    match (new, old) {
-        (Value::Object(n), Value::Object(o)) => n
-            .iter()
-            .filter(|(k, _)| !k.eq_ignore_ascii_case("primary"))
-            .all(|(k, v)| match get_ci(o, k) {
-                Some(w) => match def.sub_attribute(k) {
-                    Some(sd) => values_equal(sd, v, w),
-                    None => v == w,
-                },
-                None => false,
-            }),
-        _ => values_equal(def, new, old),
     }
 }
 
@@ -194,10 +165,16 @@ fn is_primary(v: &Value) -> bool {
     v.get("primary") == Some(&Value::Bool(true))
 }
 
-/// Sets `primary: false` on every element but `keep` (RFC 7644 §3.5.2).
+/// Sets `primary: false` on every element but `keep` (RFC 7644 §3.5.2), in one pass.
 fn clear_other_primaries(items: &mut [Value], keep: &[usize]) {
-    for (i, item) in items.iter_mut().enumerate() {
-        if keep.contains(&i) {
+    let mut kept = vec![false; items.len()];
+    for &i in keep {
+        if let Some(k) = kept.get_mut(i) {
+            *k = true;
+        }
+    }
+    for (item, kept) in items.iter_mut().zip(kept) {
+        if kept {
             continue;
         }
         if let Some(o) = item.as_object_mut() {
@@ -260,6 +237,7 @@ impl<'r> ResourceSchema<'r> {
         patch: &PatchOp,
         profile: &Profile,
     ) -> Result<PatchOutcome, ScimError> {
+        self.check_operations(patch)?;
         let mut copy = resource.clone();
         let changed = self.apply(&mut copy, &patch.operations, profile, false)?;
         Ok(PatchOutcome {
@@ -277,7 +255,24 @@ impl<'r> ResourceSchema<'r> {
         patch: &PatchOp,
         profile: &Profile,
     ) -> Result<Vec<String>, ScimError> {
+        self.check_operations(patch)?;
         self.apply(resource, &patch.operations, profile, true)
+    }
+
+    /// A PATCH may hold at most [`Limits::max_patch_operations`](crate::Limits) operations:
+    /// `413`, as Bulk's `maxOperations`.
+    fn check_operations(&self, patch: &PatchOp) -> Result<(), ScimError> {
+        let max = self.registry().limits().max_patch_operations();
+        if patch.operations.len() > max {
+            return Err(ScimError::payload_too_large(format!(
+                "a PATCH request may hold at most {max} operations"
+            )));
+        }
+        Ok(())
+    }
+
+    fn max_values(&self) -> usize {
+        self.registry().limits().max_values()
     }
 
     fn apply(
@@ -644,6 +639,7 @@ impl<'r> ResourceSchema<'r> {
         ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
         let p = ctx.profile;
+        let max = self.max_values();
         let slot = match t.ext {
             Some(e) => e.id.as_str(),
             None => t.def.name.as_str(),
@@ -681,7 +677,7 @@ impl<'r> ResourceSchema<'r> {
                 && t.filter.is_none()
                 && p.ignore_unchanged_read_only
                 && match (value, current_assigned) {
-                    (Some(v), Some(c)) => coerce(t.def, v.clone(), p, Source::Stored)
+                    (Some(v), Some(c)) => coerce(t.def, v.clone(), p, Source::Stored, max)
                         .ok()
                         .flatten()
                         .is_some_and(|n| values_equal(t.def, &n, c)),
@@ -698,9 +694,9 @@ impl<'r> ResourceSchema<'r> {
             None => None,
             Some(v) => {
                 let c = match (t.sub, &t.filter) {
-                    (Some(sd), _) => coerce(sd, v.clone(), p, Source::Client)?,
-                    (None, Some(_)) => coerce_single(t.def, v.clone(), p, Source::Client)?,
-                    (None, None) => coerce(t.def, v.clone(), p, Source::Client)?,
+                    (Some(sd), _) => coerce(sd, v.clone(), p, Source::Client, max)?,
+                    (None, Some(_)) => coerce_single(t.def, v.clone(), p, Source::Client, max)?,
+                    (None, None) => coerce(t.def, v.clone(), p, Source::Client, max)?,
                 };
                 match c {
                     Some(c) => Some(c),
@@ -733,27 +729,31 @@ impl<'r> ResourceSchema<'r> {
 
         // The undo copy is skipped only for a last write that cannot fail once it starts
         // (checks above have passed and the write below has no error path).
+        let current_len = current.and_then(Value::as_array).map_or(0, Vec::len);
         let infallible = ctx.final_target
             && self.extensions().all(|(_, required)| !required)
             && match (kind, &t.filter, t.sub) {
                 (_, None, None) if !t.def.multi_valued => !t.def.is_complex(),
-                // Appending elements none of which is primary (group membership).
+                // Appending elements none of which is primary (group membership), within the
+                // size limit even if none is a duplicate.
                 (PatchOpKind::Add, None, None) => {
                     t.def.mutability == Mutability::ReadWrite
                         && current.is_some_and(Value::is_array)
-                        && new
-                            .as_ref()
-                            .and_then(Value::as_array)
-                            .is_some_and(|a| !a.iter().any(is_primary))
+                        && new.as_ref().and_then(Value::as_array).is_some_and(|a| {
+                            !a.iter().any(is_primary) && current_len.saturating_add(a.len()) <= max
+                        })
                 }
                 // Removing selected elements of an optional attribute (group membership).
                 (PatchOpKind::Remove, Some(_), None) => {
-                    t.def.mutability == Mutability::ReadWrite && !t.def.required
+                    t.def.mutability == Mutability::ReadWrite
+                        && !t.def.required
+                        && p.idempotent_remove
                 }
                 (PatchOpKind::Add | PatchOpKind::Replace, Some(_), Some(sd)) => {
                     matches!(sd.mutability, Mutability::ReadWrite | Mutability::WriteOnly)
                         && !sd.name.eq_ignore_ascii_case("primary")
                         && current.is_some_and(Value::is_array)
+                        && current_len < max
                 }
                 _ => false,
             };
@@ -761,7 +761,7 @@ impl<'r> ResourceSchema<'r> {
             ctx.tx.touch(obj, slot);
         }
         let changed = match kind {
-            PatchOpKind::Remove => self.do_remove(obj, &t)?,
+            PatchOpKind::Remove => self.do_remove(obj, &t, p)?,
             PatchOpKind::Add | PatchOpKind::Replace => {
                 let Some(new) = new else { return Ok(()) };
                 self.do_set(obj, kind, &t, new, p)?
@@ -783,6 +783,8 @@ impl<'r> ResourceSchema<'r> {
         }
     }
 
+    /// Removes the elements a value list names (Entra ID's `Remove members`), in one pass over
+    /// the stored elements (see [`crate::elements`] for what matches).
     fn remove_by_value(
         &self,
         obj: &mut Map<String, Value>,
@@ -790,21 +792,20 @@ impl<'r> ResourceSchema<'r> {
         v: &Value,
         ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
-        let wanted: Vec<Value> = match coerce(t.def, v.clone(), ctx.profile, Source::Client)? {
+        let max = self.max_values();
+        let wanted: Vec<Value> = match coerce(t.def, v.clone(), ctx.profile, Source::Client, max)? {
             Some(Value::Array(a)) => a,
             _ => return Ok(()),
         };
+        let patterns = PatternSet::new(t.def, &wanted, Purpose::Remove)?;
         let slot = t.ext.map_or(t.def.name.as_str(), |e| e.id.as_str());
-        let has_match = Self::container_ref(obj, t.ext)
+        let marks: Vec<bool> = Self::container_ref(obj, t.ext)
             .and_then(|c| get_ci(c, &t.def.name))
             .and_then(Value::as_array)
-            .is_some_and(|items| {
-                items
-                    .iter()
-                    .any(|e| wanted.iter().any(|w| is_duplicate(t.def, w, e)))
-            });
-        if !has_match {
-            return Ok(());
+            .map(|items| items.iter().map(|e| patterns.matches(e)).collect())
+            .unwrap_or_default();
+        if !marks.contains(&true) {
+            return no_match(t.def, ctx.profile);
         }
         if t.def.mutability == Mutability::ReadOnly {
             return Err(ScimError::mutability(format!(
@@ -823,7 +824,7 @@ impl<'r> ResourceSchema<'r> {
         };
         let mut now_empty = false;
         if let Some(Value::Array(items)) = get_ci_mut(c, &t.def.name) {
-            items.retain(|e| !wanted.iter().any(|w| is_duplicate(t.def, w, e)));
+            retain_unmarked(items, &marks);
             now_empty = items.is_empty();
         }
         if now_empty {
@@ -851,13 +852,19 @@ impl<'r> ResourceSchema<'r> {
         &self,
         obj: &mut Map<String, Value>,
         t: &Target<'r, '_>,
+        p: &Profile,
     ) -> Result<bool, ScimError> {
         let def = t.def;
+        // A value filter over an absent attribute matches nothing.
+        let nothing = || match t.filter {
+            Some(_) => no_match(def, p).map(|()| false),
+            None => Ok(false),
+        };
         let Some(c) = Self::container(obj, t.ext, false)? else {
-            return Ok(false);
+            return nothing();
         };
         let Some(cur) = get_ci_mut(c, &def.name) else {
-            return Ok(false);
+            return nothing();
         };
         let removed_whole = match (&t.filter, t.sub) {
             (None, None) => true,
@@ -886,16 +893,16 @@ impl<'r> ResourceSchema<'r> {
                 };
                 let idx = self.matching(items, vp)?;
                 if idx.is_empty() {
+                    no_match(def, p)?;
                     return Ok(false);
                 }
                 match sub {
                     None => {
-                        let mut i = 0;
-                        items.retain(|_| {
-                            let keep = !idx.contains(&i);
-                            i += 1;
-                            keep
-                        });
+                        let mut marks = vec![false; items.len()];
+                        for &i in &idx {
+                            marks[i] = true;
+                        }
+                        retain_unmarked(items, &marks);
                     }
                     Some(sd) => {
                         check_sub_removable(def, sd)?;
@@ -945,6 +952,7 @@ impl<'r> ResourceSchema<'r> {
         p: &Profile,
     ) -> Result<bool, ScimError> {
         let def = t.def;
+        let max = self.max_values();
         let Some(c) = Self::container(obj, t.ext, true)? else {
             return Ok(false);
         };
@@ -986,8 +994,9 @@ impl<'r> ResourceSchema<'r> {
                     };
                     let mut any = false;
                     let mut primaries = Vec::new();
+                    let mut index = ElementIndex::new(def, &new_items, items)?;
                     for n in new_items {
-                        if let Some(pos) = items.iter().position(|e| same_element(def, &n, e)) {
+                        if let Some(pos) = index.find(&n, items) {
                             if is_primary(&n) {
                                 if !is_primary(&items[pos]) {
                                     if let Some(o) = items[pos].as_object_mut() {
@@ -1002,9 +1011,11 @@ impl<'r> ResourceSchema<'r> {
                         if is_primary(&n) {
                             primaries.push(items.len());
                         }
+                        index.insert(items.len(), &n);
                         items.push(n);
                         any = true;
                     }
+                    check_size(def, items.len(), max)?;
                     if !primaries.is_empty() {
                         clear_other_primaries(items, &primaries);
                         check_primaries(def, items)?;
@@ -1027,6 +1038,7 @@ impl<'r> ResourceSchema<'r> {
                         return Ok(false);
                     };
                     if items.is_empty() {
+                        check_size(def, 1, max)?;
                         let mut m = Map::new();
                         m.insert(sd.name.clone(), new);
                         items.push(Value::Object(m));
@@ -1058,7 +1070,7 @@ impl<'r> ResourceSchema<'r> {
                 if idx.is_empty() {
                     let mut element = Map::new();
                     if !p.create_on_no_match
-                        || !element_from_filter(def, &vp.filter, p, &mut element)
+                        || !element_from_filter(def, &vp.filter, p, max, &mut element)
                     {
                         return Err(ScimError::no_target(format!(
                             "no value of {} matches the filter",
@@ -1074,6 +1086,7 @@ impl<'r> ResourceSchema<'r> {
                             merge_complex(def, &mut element, new)?;
                         }
                     }
+                    check_size(def, items.len() + 1, max)?;
                     let primary = is_primary(&element);
                     items.push(element);
                     if primary {
@@ -1249,4 +1262,26 @@ fn merge_complex(def: &AttributeDef, cur: &mut Value, new: Value) -> Result<bool
         }
     }
     Ok(changed)
+}
+
+/// Keeps the elements whose mark is false (one pass).
+fn retain_unmarked(items: &mut Vec<Value>, marks: &[bool]) {
+    let mut i = 0;
+    items.retain(|_| {
+        let keep = !marks.get(i).copied().unwrap_or(false);
+        i += 1;
+        keep
+    });
+}
+
+/// A remove that matches nothing: a no-op where the profile says removes are idempotent,
+/// otherwise `noTarget` (RFC 7644 §3.5.2 table 9).
+fn no_match(def: &AttributeDef, p: &Profile) -> Result<(), ScimError> {
+    if p.idempotent_remove {
+        return Ok(());
+    }
+    Err(ScimError::no_target(format!(
+        "no value of {} matches",
+        def.name
+    )))
 }
