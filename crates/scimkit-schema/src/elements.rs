@@ -147,6 +147,7 @@ impl<'d> Matcher<'d> {
     }
 
     fn hash_fields<'f>(&self, fields: impl Iterator<Item = &'f Field<'f>>) -> u64 {
+        count_work();
         let mut h = self.hasher.build_hasher();
         for f in fields {
             f.index.hash(&mut h);
@@ -156,6 +157,7 @@ impl<'d> Matcher<'d> {
     }
 
     fn hash_one(&self, def: &AttributeDef, v: &Value) -> u64 {
+        count_work();
         let mut h = self.hasher.build_hasher();
         hash_value(Some(def), v, &mut h);
         h.finish()
@@ -163,6 +165,7 @@ impl<'d> Matcher<'d> {
 
     /// The exact comparison the hash stands for.
     fn confirm(&self, pattern: &Value, element: &Value) -> bool {
+        count_work();
         if let (Some(value_def), Value::Object(p), Value::Object(e)) =
             (self.reference, pattern, element)
         {
@@ -420,4 +423,67 @@ fn too_many_shapes(def: &AttributeDef) -> ScimError {
         "the elements given for {} use more than {MAX_SHAPES} different sets of sub-attributes",
         def.name
     ))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Element hashes and exact comparisons made on this thread (tests only).
+    static WORK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn count_work() {
+    #[cfg(test)]
+    WORK.with(|w| w.set(w.get() + 1));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WORK;
+    use crate::{PatchOp, Profile, Registry};
+    use serde_json::{json, Value};
+
+    fn emails(prefix: &str, n: usize) -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"value": format!("{prefix}{i}@example.com"), "type": "work"}))
+            .collect()
+    }
+
+    fn work_of(
+        resource_type: &str,
+        resource: &Value,
+        op: &str,
+        path: &str,
+        value: Vec<Value>,
+    ) -> usize {
+        let registry = Registry::standard();
+        let rs = registry.resource_type(resource_type).unwrap();
+        let patch: PatchOp = serde_json::from_value(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": op, "path": path, "value": value}]
+        }))
+        .unwrap();
+        WORK.with(|w| w.set(0));
+        rs.patch(resource, &patch, &Profile::default()).unwrap();
+        WORK.with(|w| w.get())
+    }
+
+    /// Pairwise comparison (the old engine) makes n × n comparisons here; the index makes a
+    /// few per element.
+    #[test]
+    fn removal_and_deduplication_do_linear_work() {
+        let n = 2_000;
+        let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                          "userName": "b", "emails": emails("user", n)});
+        let remove = work_of("User", &user, "remove", "emails", emails("none", n));
+        assert!(remove <= 3 * n, "remove of {n} non-matching: {remove}");
+        let add = work_of("User", &user, "add", "emails", emails("new", n));
+        assert!(add <= 4 * n, "add of {n} new: {add}");
+        let again = work_of("User", &user, "add", "emails", emails("user", n));
+        assert!(again <= 4 * n, "add of {n} present: {again}");
+        let members: Vec<Value> = (0..n).map(|i| json!({"value": format!("u{i}")})).collect();
+        let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                           "displayName": "g", "members": members.clone()});
+        let gone = work_of("Group", &group, "remove", "members", members);
+        assert!(gone <= 4 * n, "remove of {n} members: {gone}");
+    }
 }
