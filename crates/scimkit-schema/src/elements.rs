@@ -54,20 +54,114 @@ pub(crate) fn reference_value(def: &AttributeDef) -> Option<&AttributeDef> {
 enum Form<'v> {
     /// A reference pattern: its `value`.
     Reference(&'v Value),
-    /// An object: its recognised sub-attributes, in index order, and the set of their indexes.
-    Object(Vec<Field<'v>>, u128),
+    /// An object: the hashes of its recognised sub-attributes and the set of their indexes.
+    Object(FieldHashes),
     /// Anything else (a simple multi-valued attribute's element).
     Scalar(&'v Value),
 }
 
-struct Field<'v> {
-    index: usize,
-    def: &'v AttributeDef,
-    value: &'v Value,
+/// The recognised sub-attributes of one object element, each as (index, hash of index and
+/// value): stored inline for the usual handful, so that keying an element allocates nothing.
+struct FieldHashes {
+    mask: u128,
+    len: usize,
+    inline: [(u8, u64); 16],
+    spill: Vec<(u8, u64)>,
+}
+
+impl FieldHashes {
+    fn new() -> Self {
+        FieldHashes {
+            mask: 0,
+            len: 0,
+            inline: [(0, 0); 16],
+            spill: Vec::new(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &(u8, u64)> {
+        self.inline[..self.len.min(16)].iter().chain(&self.spill)
+    }
+
+    fn push(&mut self, index: u8, hash: u64) {
+        self.mask |= 1u128 << index;
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = (index, hash),
+            None => self.spill.push((index, hash)),
+        }
+        self.len += 1;
+    }
+
+    fn replace(&mut self, index: u8, hash: u64) {
+        let len = self.len.min(16);
+        for f in self.inline[..len].iter_mut().chain(self.spill.iter_mut()) {
+            if f.0 == index {
+                f.1 = hash;
+            }
+        }
+    }
+
+    fn remove(&mut self, index: u8) {
+        if self.mask & (1u128 << index) == 0 {
+            return;
+        }
+        self.mask &= !(1u128 << index);
+        let mut kept = FieldHashes::new();
+        for &(i, h) in self.iter() {
+            if i != index {
+                kept.push(i, h);
+            }
+        }
+        *self = kept;
+    }
+
+    /// The key of the element projected on `shape` (a subset of its mask): the sum of the
+    /// fields' hashes, so that the order of the keys does not matter.
+    fn key(&self, shape: u128) -> u64 {
+        count_work();
+        self.iter()
+            .filter(|(i, _)| shape & (1u128 << i) != 0)
+            .fold(0u64, |acc, (_, h)| acc.wrapping_add(*h))
+    }
 }
 
 /// The shape of scalar elements (no object has it: bit 127 is never a sub-attribute's).
 const SCALAR_SHAPE: u128 = 1 << 127;
+
+/// Element positions by key, in insertion order, with one allocation for all of them.
+#[derive(Default)]
+struct Buckets {
+    /// Key → (first entry, last entry).
+    ends: HashMap<u64, (usize, usize)>,
+    /// (element position, next entry of the same key or `usize::MAX`).
+    entries: Vec<(usize, usize)>,
+}
+
+impl Buckets {
+    fn insert(&mut self, key: u64, position: usize) {
+        let entry = self.entries.len();
+        self.entries.push((position, usize::MAX));
+        match self.ends.get_mut(&key) {
+            Some((_, last)) => {
+                self.entries[*last].1 = entry;
+                *last = entry;
+            }
+            None => {
+                self.ends.insert(key, (entry, entry));
+            }
+        }
+    }
+
+    /// The positions under `key`, first inserted first.
+    fn get(&self, key: u64) -> impl Iterator<Item = usize> + '_ {
+        let mut next = self.ends.get(&key).map_or(usize::MAX, |(first, _)| *first);
+        std::iter::from_fn(move || {
+            let (position, after) = *self.entries.get(next)?;
+            next = after;
+            Some(position)
+        })
+    }
+}
 
 /// Hashes and compares the elements of one multi-valued attribute.
 pub(crate) struct Matcher<'d> {
@@ -87,44 +181,33 @@ impl<'d> Matcher<'d> {
         }
     }
 
-    /// The sub-attributes of an object element, in index order; the first spelling `get_ci`
-    /// would pick wins when a stored element spells one twice.
-    fn fields<'v>(&self, obj: &'v serde_json::Map<String, Value>) -> (Vec<Field<'v>>, u128)
-    where
-        'd: 'v,
-    {
-        let mut fields: Vec<Field<'v>> = Vec::with_capacity(obj.len());
-        let mut mask = 0u128;
+    /// The recognised sub-attributes of an object element; when a stored element spells one
+    /// twice, the spelling `get_ci` would pick (the schema's) wins.
+    fn fields(&self, obj: &serde_json::Map<String, Value>) -> FieldHashes {
+        let mut fields = FieldHashes::new();
         for (k, v) in obj {
             let Some((index, sd)) = self.def.sub_attribute_indexed(k) else {
                 continue;
             };
-            let index = index.min(126);
-            let bit = 1u128 << index;
-            if mask & bit != 0 {
+            // Indexes stay below 127 (the registry admits at most 120 sub-attributes).
+            let index = index.min(126) as u8;
+            let mut h = self.hasher.build_hasher();
+            index.hash(&mut h);
+            hash_value(Some(sd), v, &mut h);
+            let hash = h.finish();
+            if fields.mask & (1u128 << index) != 0 {
                 if *k == sd.name {
-                    if let Some(f) = fields.iter_mut().find(|f| f.index == index) {
-                        f.value = v;
-                    }
+                    fields.replace(index, hash);
                 }
                 continue;
             }
-            mask |= bit;
-            fields.push(Field {
-                index,
-                def: sd,
-                value: v,
-            });
+            fields.push(index, hash);
         }
-        fields.sort_unstable_by_key(|f| f.index);
-        (fields, mask)
+        fields
     }
 
     /// How a pattern is keyed.
-    fn pattern_form<'v>(&self, pattern: &'v Value) -> Form<'v>
-    where
-        'd: 'v,
-    {
+    fn pattern_form<'v>(&self, pattern: &'v Value) -> Form<'v> {
         let Value::Object(obj) = pattern else {
             return Form::Scalar(pattern);
         };
@@ -133,27 +216,13 @@ impl<'d> Matcher<'d> {
                 return Form::Reference(v);
             }
         }
-        let (mut fields, mut mask) = self.fields(obj);
+        let mut fields = self.fields(obj);
         if self.purpose == Purpose::Add {
-            fields.retain(|f| {
-                let primary = f.def.name.eq_ignore_ascii_case("primary");
-                if primary {
-                    mask &= !(1u128 << f.index);
-                }
-                !primary
-            });
+            if let Some((index, _)) = self.def.sub_attribute_indexed("primary") {
+                fields.remove(index.min(126) as u8);
+            }
         }
-        Form::Object(fields, mask)
-    }
-
-    fn hash_fields<'f>(&self, fields: impl Iterator<Item = &'f Field<'f>>) -> u64 {
-        count_work();
-        let mut h = self.hasher.build_hasher();
-        for f in fields {
-            f.index.hash(&mut h);
-            hash_value(Some(f.def), f.value, &mut h);
-        }
-        h.finish()
+        Form::Object(fields)
     }
 
     fn hash_one(&self, def: &AttributeDef, v: &Value) -> u64 {
@@ -161,6 +230,15 @@ impl<'d> Matcher<'d> {
         let mut h = self.hasher.build_hasher();
         hash_value(Some(def), v, &mut h);
         h.finish()
+    }
+
+    /// The pattern's table and key: `None` for the table of its shape.
+    fn pattern_key(&self, form: &Form<'_>) -> (Option<u128>, u64) {
+        match form {
+            Form::Reference(v) => (None, self.hash_one(self.reference.unwrap_or(self.def), v)),
+            Form::Object(fields) => (Some(fields.mask), fields.key(fields.mask)),
+            Form::Scalar(v) => (Some(SCALAR_SHAPE), self.hash_one(self.def, v)),
+        }
     }
 
     /// The exact comparison the hash stands for.
@@ -189,6 +267,34 @@ impl<'d> Matcher<'d> {
                 }),
             _ => values_equal(self.def, pattern, element),
         }
+    }
+}
+
+/// The tables of the shapes a list of patterns uses, at most [`MAX_SHAPES`].
+#[derive(Default)]
+struct Shapes(Vec<(u128, Buckets)>);
+
+impl Shapes {
+    fn table(&mut self, def: &AttributeDef, shape: u128) -> Result<&mut Buckets, ScimError> {
+        match self.0.iter().position(|(s, _)| *s == shape) {
+            Some(t) => Ok(&mut self.0[t].1),
+            None => {
+                if self.0.len() == MAX_SHAPES {
+                    return Err(too_many_shapes(def));
+                }
+                let last = self.0.len();
+                self.0.push((shape, Buckets::default()));
+                Ok(&mut self.0[last].1)
+            }
+        }
+    }
+
+    fn get(&self, shape: u128) -> Option<&Buckets> {
+        self.0.iter().find(|(s, _)| *s == shape).map(|(_, t)| t)
+    }
+
+    fn objects(&self) -> impl Iterator<Item = &(u128, Buckets)> {
+        self.0.iter().filter(|(s, _)| *s != SCALAR_SHAPE)
     }
 }
 
@@ -230,15 +336,11 @@ fn hash_value(def: Option<&AttributeDef>, v: &Value, h: &mut impl Hasher) {
 pub(crate) struct PatternSet<'d, 'v> {
     matcher: Matcher<'d>,
     patterns: &'v [Value],
-    by_reference: HashMap<u64, Vec<usize>>,
-    /// One table per shape: pattern hash → pattern indexes.
-    shapes: Vec<(u128, HashMap<u64, Vec<usize>>)>,
+    by_reference: Buckets,
+    shapes: Shapes,
 }
 
-impl<'d, 'v> PatternSet<'d, 'v>
-where
-    'd: 'v,
-{
+impl<'d, 'v> PatternSet<'d, 'v> {
     /// Indexes the patterns; fails when they use more than [`MAX_SHAPES`] shapes.
     pub(crate) fn new(
         def: &'d AttributeDef,
@@ -246,31 +348,13 @@ where
         purpose: Purpose,
     ) -> Result<Self, ScimError> {
         let matcher = Matcher::new(def, purpose);
-        let mut by_reference: HashMap<u64, Vec<usize>> = HashMap::new();
-        let mut shapes: Vec<(u128, HashMap<u64, Vec<usize>>)> = Vec::new();
+        let mut by_reference = Buckets::default();
+        let mut shapes = Shapes::default();
         for (i, p) in patterns.iter().enumerate() {
-            let (shape, key) = match matcher.pattern_form(p) {
-                Form::Reference(v) => {
-                    let value_def = matcher.reference.unwrap_or(def);
-                    let key = matcher.hash_one(value_def, v);
-                    by_reference.entry(key).or_default().push(i);
-                    continue;
-                }
-                Form::Object(fields, mask) => (mask, matcher.hash_fields(fields.iter())),
-                Form::Scalar(v) => (SCALAR_SHAPE, matcher.hash_one(def, v)),
-            };
-            let table = match shapes.iter().position(|(s, _)| *s == shape) {
-                Some(t) => &mut shapes[t].1,
-                None => {
-                    if shapes.len() == MAX_SHAPES {
-                        return Err(too_many_shapes(def));
-                    }
-                    let last = shapes.len();
-                    shapes.push((shape, HashMap::new()));
-                    &mut shapes[last].1
-                }
-            };
-            table.entry(key).or_default().push(i);
+            match matcher.pattern_key(&matcher.pattern_form(p)) {
+                (None, key) => by_reference.insert(key, i),
+                (Some(shape), key) => shapes.table(def, shape)?.insert(key, i),
+            }
         }
         Ok(PatternSet {
             matcher,
@@ -283,35 +367,32 @@ where
     /// Whether some pattern matches the stored element.
     pub(crate) fn matches(&self, element: &Value) -> bool {
         let m = &self.matcher;
-        let confirmed = |bucket: Option<&Vec<usize>>| {
-            bucket.is_some_and(|b| b.iter().any(|&i| m.confirm(&self.patterns[i], element)))
+        let confirmed = |table: &Buckets, key: u64| {
+            table
+                .get(key)
+                .any(|i| m.confirm(&self.patterns[i], element))
         };
         let Value::Object(obj) = element else {
-            return self.shapes.iter().any(|(shape, table)| {
-                *shape == SCALAR_SHAPE && confirmed(table.get(&m.hash_one(m.def, element)))
-            });
+            return self
+                .shapes
+                .get(SCALAR_SHAPE)
+                .is_some_and(|t| confirmed(t, m.hash_one(m.def, element)));
         };
         if let Some(value_def) = m.reference {
-            if !self.by_reference.is_empty() {
+            if !self.by_reference.entries.is_empty() {
                 if let Some(v) = get_ci(obj, &value_def.name) {
-                    if confirmed(self.by_reference.get(&m.hash_one(value_def, v))) {
+                    if confirmed(&self.by_reference, m.hash_one(value_def, v)) {
                         return true;
                     }
                 }
             }
         }
-        if self.shapes.is_empty() {
+        if self.shapes.objects().next().is_none() {
             return false;
         }
-        let (fields, mask) = m.fields(obj);
-        self.shapes.iter().any(|(shape, table)| {
-            *shape != SCALAR_SHAPE
-                && shape & mask == *shape
-                && confirmed(
-                    table.get(
-                        &m.hash_fields(fields.iter().filter(|f| shape & (1u128 << f.index) != 0)),
-                    ),
-                )
+        let fields = m.fields(obj);
+        self.shapes.objects().any(|(shape, table)| {
+            shape & fields.mask == *shape && confirmed(table, fields.key(*shape))
         })
     }
 }
@@ -321,8 +402,8 @@ where
 /// number. Elements appended during the add are indexed as they come.
 pub(crate) struct ElementIndex<'d> {
     matcher: Matcher<'d>,
-    by_reference: HashMap<u64, Vec<usize>>,
-    shapes: Vec<(u128, HashMap<u64, Vec<usize>>)>,
+    by_reference: Buckets,
+    shapes: Shapes,
 }
 
 impl<'d> ElementIndex<'d> {
@@ -334,23 +415,21 @@ impl<'d> ElementIndex<'d> {
         items: &[Value],
     ) -> Result<Self, ScimError> {
         let matcher = Matcher::new(def, Purpose::Add);
-        let mut shapes: Vec<(u128, HashMap<u64, Vec<usize>>)> = Vec::new();
+        let mut shapes = Shapes::default();
         for p in patterns {
-            let shape = match matcher.pattern_form(p) {
-                Form::Reference(_) => continue,
-                Form::Object(_, mask) => mask,
-                Form::Scalar(_) => SCALAR_SHAPE,
-            };
-            if !shapes.iter().any(|(s, _)| *s == shape) {
-                if shapes.len() == MAX_SHAPES {
-                    return Err(too_many_shapes(def));
+            match matcher.pattern_form(p) {
+                Form::Reference(_) => {}
+                Form::Object(fields) => {
+                    shapes.table(def, fields.mask)?;
                 }
-                shapes.push((shape, HashMap::new()));
+                Form::Scalar(_) => {
+                    shapes.table(def, SCALAR_SHAPE)?;
+                }
             }
         }
         let mut index = ElementIndex {
             matcher,
-            by_reference: HashMap::new(),
+            by_reference: Buckets::default(),
             shapes,
         };
         for (i, e) in items.iter().enumerate() {
@@ -363,28 +442,26 @@ impl<'d> ElementIndex<'d> {
     pub(crate) fn insert(&mut self, i: usize, element: &Value) {
         let m = &self.matcher;
         let Value::Object(obj) = element else {
-            let key = m.hash_one(m.def, element);
-            for (shape, table) in &mut self.shapes {
-                if *shape == SCALAR_SHAPE {
-                    table.entry(key).or_default().push(i);
+            if self.shapes.get(SCALAR_SHAPE).is_some() {
+                let key = m.hash_one(m.def, element);
+                if let Ok(t) = self.shapes.table(m.def, SCALAR_SHAPE) {
+                    t.insert(key, i);
                 }
             }
             return;
         };
         if let Some(value_def) = m.reference {
             if let Some(v) = get_ci(obj, &value_def.name) {
-                let key = m.hash_one(value_def, v);
-                self.by_reference.entry(key).or_default().push(i);
+                self.by_reference.insert(m.hash_one(value_def, v), i);
             }
         }
-        if self.shapes.iter().all(|(s, _)| *s == SCALAR_SHAPE) {
+        if self.shapes.objects().next().is_none() {
             return;
         }
-        let (fields, mask) = m.fields(obj);
-        for (shape, table) in &mut self.shapes {
-            if *shape != SCALAR_SHAPE && *shape & mask == *shape {
-                let key = m.hash_fields(fields.iter().filter(|f| *shape & (1u128 << f.index) != 0));
-                table.entry(key).or_default().push(i);
+        let fields = m.fields(obj);
+        for (shape, table) in self.shapes.0.iter_mut() {
+            if *shape != SCALAR_SHAPE && *shape & fields.mask == *shape {
+                table.insert(fields.key(*shape), i);
             }
         }
     }
@@ -393,27 +470,12 @@ impl<'d> ElementIndex<'d> {
     /// nothing to.
     pub(crate) fn find(&self, pattern: &Value, items: &[Value]) -> Option<usize> {
         let m = &self.matcher;
-        let (table, key) = match m.pattern_form(pattern) {
-            Form::Reference(v) => (
-                Some(&self.by_reference),
-                m.hash_one(m.reference.unwrap_or(m.def), v),
-            ),
-            Form::Object(fields, mask) => (
-                self.shapes.iter().find(|(s, _)| *s == mask).map(|(_, t)| t),
-                m.hash_fields(fields.iter()),
-            ),
-            Form::Scalar(v) => (
-                self.shapes
-                    .iter()
-                    .find(|(s, _)| *s == SCALAR_SHAPE)
-                    .map(|(_, t)| t),
-                m.hash_one(m.def, v),
-            ),
+        let (table, key) = match m.pattern_key(&m.pattern_form(pattern)) {
+            (None, key) => (Some(&self.by_reference), key),
+            (Some(shape), key) => (self.shapes.get(shape), key),
         };
         table?
-            .get(&key)?
-            .iter()
-            .copied()
+            .get(key)
             .find(|&i| items.get(i).is_some_and(|e| m.confirm(pattern, e)))
     }
 }

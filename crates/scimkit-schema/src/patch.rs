@@ -879,6 +879,10 @@ impl<'r> ResourceSchema<'r> {
                                 changed |= remove_ci(o, &sd.name).is_some();
                             }
                         }
+                        // Elements left without sub-attributes go (as with a value filter).
+                        if changed {
+                            items.retain(|e| !is_unassigned(e));
+                        }
                     }
                     _ => {}
                 }
