@@ -50,7 +50,8 @@ pub(crate) fn reference_value(def: &AttributeDef) -> Option<&AttributeDef> {
         .find(|s| s.name.eq_ignore_ascii_case("value"))
 }
 
-/// How one element is keyed.
+/// How one element is keyed (a short-lived stack value: the inline field array is the point).
+#[allow(clippy::large_enum_variant)]
 enum Form<'v> {
     /// A reference pattern: its `value`.
     Reference(&'v Value),
