@@ -64,6 +64,15 @@ fn cases() -> Vec<Case> {
     let add_15k = patch("add", "emails", emails("new", 15_000));
     let add_members = patch("add", "members", members(1_000, 10_000));
     let remove_members = patch("remove", "members", members(0, 10_000));
+    // The most operations a PATCH may hold by default, each a value filter over every email.
+    let filtered: PatchOp = serde_json::from_value(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": (0..1_000)
+            .map(|i| json!({"op": "remove", "path": format!("emails[value eq \"none{i}@example.com\"]")}))
+            .collect::<Vec<_>>()
+    }))
+    .unwrap();
+    let u3 = user.clone();
     let mut paths: Vec<String> = (0..10_000).map(|i| format!("emails.x{i}")).collect();
     paths.push("emails.value".into());
     let projection = Projection::new(&users, Some(&paths), &[]).unwrap();
@@ -97,7 +106,17 @@ fn cases() -> Vec<Case> {
         (
             "PATCH remove 10,000 members from 10,000",
             Box::new(move || {
-                black_box(groups.patch(&full_group, &remove_members, &profile).unwrap());
+                black_box(
+                    groups
+                        .patch(&full_group, &remove_members, &profile)
+                        .unwrap(),
+                );
+            }),
+        ),
+        (
+            "PATCH 1,000 filtered removes over 15,000 emails (refused: tooMany)",
+            Box::new(move || {
+                black_box(users.patch(&u3, &filtered, &profile).unwrap_err());
             }),
         ),
         (

@@ -17,6 +17,7 @@
 pub struct Limits {
     max_patch_operations: usize,
     max_values: usize,
+    max_patch_value_visits: usize,
 }
 
 impl Limits {
@@ -24,13 +25,17 @@ impl Limits {
     pub const DEFAULT_MAX_PATCH_OPERATIONS: usize = 1_000;
     /// The default most values one multi-valued attribute may hold.
     pub const DEFAULT_MAX_VALUES: usize = 100_000;
+    /// The default most values of multi-valued attributes one PATCH request may go through.
+    pub const DEFAULT_MAX_PATCH_VALUE_VISITS: usize = 500_000;
 
-    /// The defaults: [`DEFAULT_MAX_PATCH_OPERATIONS`](Self::DEFAULT_MAX_PATCH_OPERATIONS) and
-    /// [`DEFAULT_MAX_VALUES`](Self::DEFAULT_MAX_VALUES).
+    /// The defaults: [`DEFAULT_MAX_PATCH_OPERATIONS`](Self::DEFAULT_MAX_PATCH_OPERATIONS),
+    /// [`DEFAULT_MAX_VALUES`](Self::DEFAULT_MAX_VALUES) and
+    /// [`DEFAULT_MAX_PATCH_VALUE_VISITS`](Self::DEFAULT_MAX_PATCH_VALUE_VISITS).
     pub const fn new() -> Self {
         Limits {
             max_patch_operations: Self::DEFAULT_MAX_PATCH_OPERATIONS,
             max_values: Self::DEFAULT_MAX_VALUES,
+            max_patch_value_visits: Self::DEFAULT_MAX_PATCH_VALUE_VISITS,
         }
     }
 
@@ -50,6 +55,15 @@ impl Limits {
         self
     }
 
+    /// Sets the most values of multi-valued attributes one PATCH request may go through,
+    /// summed over its operations (each operation on a multi-valued attribute goes through its
+    /// values once); more are answered `400 tooMany` before the operation that would exceed it.
+    #[must_use]
+    pub const fn with_max_patch_value_visits(mut self, n: usize) -> Self {
+        self.max_patch_value_visits = n;
+        self
+    }
+
     /// The most operations one PATCH request may hold.
     pub const fn max_patch_operations(&self) -> usize {
         self.max_patch_operations
@@ -58,6 +72,11 @@ impl Limits {
     /// The most values one multi-valued attribute may hold.
     pub const fn max_values(&self) -> usize {
         self.max_values
+    }
+
+    /// The most values of multi-valued attributes one PATCH request may go through.
+    pub const fn max_patch_value_visits(&self) -> usize {
+        self.max_patch_value_visits
     }
 }
 

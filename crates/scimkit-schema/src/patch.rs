@@ -9,7 +9,7 @@ use crate::registry::ResourceSchema;
 use crate::resource::{get_ci, get_ci_mut, is_unassigned, key_ci, remove_ci, values_equal};
 use crate::schema::{AttributeDef, Mutability, Schema};
 use crate::validate::{check_size, coerce, coerce_single, Source};
-use crate::ScimError;
+use crate::{ScimError, ScimType};
 use scimkit_filter::{AttrTest, CompValue, CompareOp, Filter, PatchPath, ValuePath};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -78,6 +78,9 @@ struct Ctx<'a, 'r> {
     /// The target being applied is the last write of the request (the last operation, with a
     /// path): if it cannot fail once it starts writing, it needs no undo copy.
     final_target: bool,
+    /// Values of multi-valued attributes the operations so far go through
+    /// ([`Limits::max_patch_value_visits`](crate::Limits)).
+    visits: usize,
 }
 
 impl Ctx<'_, '_> {
@@ -295,6 +298,7 @@ impl<'r> ResourceSchema<'r> {
             },
             changed: Vec::new(),
             final_target: false,
+            visits: 0,
         };
         let mut result = Ok(());
         for (i, op) in ops.iter().enumerate() {
@@ -630,7 +634,38 @@ impl<'r> ResourceSchema<'r> {
         }
     }
 
+    /// Applies one operation to one attribute, after counting the values it goes through: an
+    /// operation on a multi-valued attribute costs time linear in its values, so the request's
+    /// total is bounded before the work is done.
     fn apply_target(
+        &self,
+        obj: &mut Map<String, Value>,
+        kind: PatchOpKind,
+        t: Target<'r, '_>,
+        value: Option<&Value>,
+        ctx: &mut Ctx<'_, 'r>,
+    ) -> Result<(), ScimError> {
+        if t.def.multi_valued {
+            let values = Self::container_ref(obj, t.ext)
+                .and_then(|c| get_ci(c, &t.def.name))
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            ctx.visits = ctx.visits.saturating_add(values);
+            let max = self.registry().limits().max_patch_value_visits();
+            if ctx.visits > max {
+                return Err(ScimError::bad_request(
+                    ScimType::TooMany,
+                    format!(
+                        "the PATCH request's operations would go through more than {max} values \
+                         of multi-valued attributes; send them in several requests"
+                    ),
+                ));
+            }
+        }
+        self.apply_counted(obj, kind, t, value, ctx)
+    }
+
+    fn apply_counted(
         &self,
         obj: &mut Map<String, Value>,
         kind: PatchOpKind,
@@ -663,7 +698,7 @@ impl<'r> ResourceSchema<'r> {
             if kind == PatchOpKind::Add {
                 return Err(ScimError::invalid_value("add requires a value"));
             }
-            return self.apply_target(obj, PatchOpKind::Remove, t, None, ctx);
+            return self.apply_counted(obj, PatchOpKind::Remove, t, None, ctx);
         }
 
         let current = Self::container_ref(obj, t.ext).and_then(|c| get_ci(c, &t.def.name));
@@ -701,7 +736,7 @@ impl<'r> ResourceSchema<'r> {
                 match c {
                     Some(c) => Some(c),
                     None if kind == PatchOpKind::Replace => {
-                        return self.apply_target(obj, PatchOpKind::Remove, t, None, ctx)
+                        return self.apply_counted(obj, PatchOpKind::Remove, t, None, ctx)
                     }
                     None => return Ok(()),
                 }
@@ -904,7 +939,9 @@ impl<'r> ResourceSchema<'r> {
                     None => {
                         let mut marks = vec![false; items.len()];
                         for &i in &idx {
-                            marks[i] = true;
+                            if let Some(m) = marks.get_mut(i) {
+                                *m = true;
+                            }
                         }
                         retain_unmarked(items, &marks);
                     }

@@ -38,6 +38,7 @@ fn default_limits() {
     let limits = Limits::default();
     assert_eq!(limits.max_patch_operations(), 1_000);
     assert_eq!(limits.max_values(), 100_000);
+    assert_eq!(limits.max_patch_value_visits(), 500_000);
     assert_eq!(Registry::standard().limits(), &limits);
 }
 
@@ -153,6 +154,52 @@ fn value_limit_after_patch() {
     // A stored resource above a lowered limit still reads back.
     let big = user(emails("a", 10));
     assert!(users.normalize(big, &entra).is_ok());
+}
+
+/// Each operation on a multi-valued attribute goes through its values: the request's total is
+/// bounded (1,000 value-filter removes over 15,000 emails took 2 s of CPU before).
+#[test]
+fn values_gone_through_by_one_patch_are_bounded() {
+    let registry = Registry::standard();
+    let users = registry.resource_type("User").unwrap();
+    let stored = user(emails("a", 15_000));
+    let ops = |n: usize| -> PatchOp {
+        patch(
+            (0..n)
+                .map(|i| json!({"op": "remove", "path": format!("emails[value eq \"x{i}\"]")}))
+                .collect(),
+        )
+    };
+    // 33 × 15,000 = 495,000 values: allowed.
+    users.patch(&stored, &ops(33), &Profile::default()).unwrap();
+    let mut in_place = stored.clone();
+    let e = users
+        .apply_patch(&mut in_place, &ops(1_000), &Profile::default())
+        .unwrap_err();
+    assert_eq!(
+        (e.status(), e.scim_type().unwrap().as_str()),
+        (400, "tooMany")
+    );
+    assert!(e.detail().contains("500000"), "{e}");
+    assert_eq!(in_place, stored);
+
+    let registry = Registry::standard().with_limits(Limits::new().with_max_patch_value_visits(10));
+    let users = registry.resource_type("User").unwrap();
+    let stored = user(emails("a", 5));
+    let add = |v: &str| json!({"op": "add", "path": "emails", "value": [{"value": v}]});
+    users
+        .patch(
+            &stored,
+            &patch(vec![add("b@x"), add("c@x")]),
+            &Profile::default(),
+        )
+        .unwrap_err();
+    let two = patch(vec![
+        json!({"op": "replace", "path": "emails[value eq \"a0@example.com\"].type", "value": "work"}),
+        json!({"op": "replace", "path": "displayName", "value": "B"}),
+        json!({"op": "remove", "path": "emails[value eq \"a1@example.com\"]"}),
+    ]);
+    users.patch(&stored, &two, &Profile::default()).unwrap();
 }
 
 /// A value list may use at most 32 different sets of sub-attributes (the work is the number of
