@@ -26,7 +26,7 @@ impl Limits {
     /// The default most values one multi-valued attribute may hold.
     pub const DEFAULT_MAX_VALUES: usize = 100_000;
     /// The default most values of multi-valued attributes one PATCH request may go through.
-    pub const DEFAULT_MAX_PATCH_VALUE_VISITS: usize = 500_000;
+    pub const DEFAULT_MAX_PATCH_VALUE_VISITS: usize = 250_000;
 
     /// The defaults: [`DEFAULT_MAX_PATCH_OPERATIONS`](Self::DEFAULT_MAX_PATCH_OPERATIONS),
     /// [`DEFAULT_MAX_VALUES`](Self::DEFAULT_MAX_VALUES) and

@@ -38,7 +38,7 @@ fn default_limits() {
     let limits = Limits::default();
     assert_eq!(limits.max_patch_operations(), 1_000);
     assert_eq!(limits.max_values(), 100_000);
-    assert_eq!(limits.max_patch_value_visits(), 500_000);
+    assert_eq!(limits.max_patch_value_visits(), 250_000);
     assert_eq!(Registry::standard().limits(), &limits);
 }
 
@@ -170,8 +170,9 @@ fn values_gone_through_by_one_patch_are_bounded() {
                 .collect(),
         )
     };
-    // 33 × 15,000 = 495,000 values: allowed.
-    users.patch(&stored, &ops(33), &Profile::default()).unwrap();
+    // 16 × 15,000 = 240,000 values: allowed; 17: refused.
+    users.patch(&stored, &ops(16), &Profile::default()).unwrap();
+    users.patch(&stored, &ops(17), &Profile::default()).unwrap_err();
     let mut in_place = stored.clone();
     let e = users
         .apply_patch(&mut in_place, &ops(1_000), &Profile::default())
@@ -180,7 +181,7 @@ fn values_gone_through_by_one_patch_are_bounded() {
         (e.status(), e.scim_type().unwrap().as_str()),
         (400, "tooMany")
     );
-    assert!(e.detail().contains("500000"), "{e}");
+    assert!(e.detail().contains("250000"), "{e}");
     assert_eq!(in_place, stored);
 
     let registry = Registry::standard().with_limits(Limits::new().with_max_patch_value_visits(10));
