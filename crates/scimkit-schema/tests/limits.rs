@@ -172,7 +172,9 @@ fn values_gone_through_by_one_patch_are_bounded() {
     };
     // 16 × 15,000 = 240,000 values: allowed; 17: refused.
     users.patch(&stored, &ops(16), &Profile::default()).unwrap();
-    users.patch(&stored, &ops(17), &Profile::default()).unwrap_err();
+    users
+        .patch(&stored, &ops(17), &Profile::default())
+        .unwrap_err();
     let mut in_place = stored.clone();
     let e = users
         .apply_patch(&mut in_place, &ops(1_000), &Profile::default())
