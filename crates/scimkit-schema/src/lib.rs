@@ -22,7 +22,9 @@
 #![forbid(unsafe_code)]
 
 mod builtin;
+mod elements;
 mod error;
+mod limits;
 mod messages;
 mod patch;
 mod profile;
@@ -38,6 +40,7 @@ pub use builtin::{
     GROUP_SCHEMA, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA, USER_SCHEMA,
 };
 pub use error::{ScimError, ScimType, ERROR_SCHEMA};
+pub use limits::Limits;
 pub use messages::{
     BulkOperation, BulkOperationResponse, BulkRequest, BulkResponse, ErrorResponse, ListResponse,
     PatchOp, PatchOpKind, PatchOperation, SearchRequest, SortOrder, BULK_REQUEST_SCHEMA,

@@ -2,13 +2,14 @@
 //! filters, sub-attributes, extension URNs, multi-valued semantics and `primary` uniqueness.
 //! All operations of a request apply, or none.
 
+use crate::elements::{ElementIndex, PatternSet, Purpose};
 use crate::messages::{PatchOp, PatchOpKind, PatchOperation};
 use crate::profile::{Profile, Unknown};
 use crate::registry::ResourceSchema;
 use crate::resource::{get_ci, get_ci_mut, is_unassigned, key_ci, remove_ci, values_equal};
 use crate::schema::{AttributeDef, Mutability, Schema};
-use crate::validate::{coerce, coerce_single, Source};
-use crate::ScimError;
+use crate::validate::{check_size, coerce, coerce_single, Source};
+use crate::{ScimError, ScimType};
 use scimkit_filter::{AttrTest, CompValue, CompareOp, Filter, PatchPath, ValuePath};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -77,6 +78,9 @@ struct Ctx<'a, 'r> {
     /// The target being applied is the last write of the request (the last operation, with a
     /// path): if it cannot fail once it starts writing, it needs no undo copy.
     final_target: bool,
+    /// Values of multi-valued attributes the operations so far go through
+    /// ([`Limits::max_patch_value_visits`](crate::Limits)).
+    visits: usize,
 }
 
 impl Ctx<'_, '_> {
@@ -138,6 +142,7 @@ fn element_from_filter(
     def: &AttributeDef,
     f: &Filter<'_>,
     p: &Profile,
+    max: usize,
     out: &mut Map<String, Value>,
 ) -> bool {
     match f {
@@ -145,7 +150,7 @@ fn element_from_filter(
             path,
             test: AttrTest::Compare(CompareOp::Eq, v),
         } if path.urn.is_none() && path.sub_attr.is_none() => match def.sub_attribute(&path.name) {
-            Some(sd) => match coerce(sd, comp_to_json(v), p, Source::Client) {
+            Some(sd) => match coerce(sd, comp_to_json(v), p, Source::Client, max) {
                 Ok(Some(v)) => {
                     out.insert(sd.name.clone(), v);
                     true
@@ -154,39 +159,8 @@ fn element_from_filter(
             },
             None => false,
         },
-        Filter::And(fs) => fs.iter().all(|f| element_from_filter(def, f, p, out)),
+        Filter::And(fs) => fs.iter().all(|f| element_from_filter(def, f, p, max, out)),
         _ => false,
-    }
-}
-
-/// Whether `new` adds nothing to `old` (every member of `new` is in `old` with an equal value).
-fn is_duplicate(def: &AttributeDef, new: &Value, old: &Value) -> bool {
-    match (new, old) {
-        (Value::Object(n), Value::Object(o)) => n.iter().all(|(k, v)| match get_ci(o, k) {
-            Some(w) => match def.sub_attribute(k) {
-                Some(sd) => values_equal(sd, v, w),
-                None => v == w,
-            },
-            None => false,
-        }),
-        _ => values_equal(def, new, old),
-    }
-}
-
-/// Whether `new` (ignoring its `primary` flag) is already in the array as `old`.
-fn same_element(def: &AttributeDef, new: &Value, old: &Value) -> bool {
-    match (new, old) {
-        (Value::Object(n), Value::Object(o)) => n
-            .iter()
-            .filter(|(k, _)| !k.eq_ignore_ascii_case("primary"))
-            .all(|(k, v)| match get_ci(o, k) {
-                Some(w) => match def.sub_attribute(k) {
-                    Some(sd) => values_equal(sd, v, w),
-                    None => v == w,
-                },
-                None => false,
-            }),
-        _ => values_equal(def, new, old),
     }
 }
 
@@ -194,10 +168,16 @@ fn is_primary(v: &Value) -> bool {
     v.get("primary") == Some(&Value::Bool(true))
 }
 
-/// Sets `primary: false` on every element but `keep` (RFC 7644 §3.5.2).
+/// Sets `primary: false` on every element but `keep` (RFC 7644 §3.5.2), in one pass.
 fn clear_other_primaries(items: &mut [Value], keep: &[usize]) {
-    for (i, item) in items.iter_mut().enumerate() {
-        if keep.contains(&i) {
+    let mut kept = vec![false; items.len()];
+    for &i in keep {
+        if let Some(k) = kept.get_mut(i) {
+            *k = true;
+        }
+    }
+    for (item, kept) in items.iter_mut().zip(kept) {
+        if kept {
             continue;
         }
         if let Some(o) = item.as_object_mut() {
@@ -260,6 +240,7 @@ impl<'r> ResourceSchema<'r> {
         patch: &PatchOp,
         profile: &Profile,
     ) -> Result<PatchOutcome, ScimError> {
+        self.check_operations(patch)?;
         let mut copy = resource.clone();
         let changed = self.apply(&mut copy, &patch.operations, profile, false)?;
         Ok(PatchOutcome {
@@ -277,7 +258,24 @@ impl<'r> ResourceSchema<'r> {
         patch: &PatchOp,
         profile: &Profile,
     ) -> Result<Vec<String>, ScimError> {
+        self.check_operations(patch)?;
         self.apply(resource, &patch.operations, profile, true)
+    }
+
+    /// A PATCH may hold at most [`Limits::max_patch_operations`](crate::Limits) operations:
+    /// `413`, as Bulk's `maxOperations`.
+    fn check_operations(&self, patch: &PatchOp) -> Result<(), ScimError> {
+        let max = self.registry().limits().max_patch_operations();
+        if patch.operations.len() > max {
+            return Err(ScimError::payload_too_large(format!(
+                "a PATCH request may hold at most {max} operations"
+            )));
+        }
+        Ok(())
+    }
+
+    fn max_values(&self) -> usize {
+        self.registry().limits().max_values()
     }
 
     fn apply(
@@ -300,6 +298,7 @@ impl<'r> ResourceSchema<'r> {
             },
             changed: Vec::new(),
             final_target: false,
+            visits: 0,
         };
         let mut result = Ok(());
         for (i, op) in ops.iter().enumerate() {
@@ -635,6 +634,9 @@ impl<'r> ResourceSchema<'r> {
         }
     }
 
+    /// Applies one operation to one attribute, after counting the values it goes through: an
+    /// operation on a multi-valued attribute costs time linear in its values, so the request's
+    /// total is bounded before the work is done.
     fn apply_target(
         &self,
         obj: &mut Map<String, Value>,
@@ -643,7 +645,36 @@ impl<'r> ResourceSchema<'r> {
         value: Option<&Value>,
         ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
+        if t.def.multi_valued {
+            let values = Self::container_ref(obj, t.ext)
+                .and_then(|c| get_ci(c, &t.def.name))
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            ctx.visits = ctx.visits.saturating_add(values);
+            let max = self.registry().limits().max_patch_value_visits();
+            if ctx.visits > max {
+                return Err(ScimError::bad_request(
+                    ScimType::TooMany,
+                    format!(
+                        "the PATCH request's operations would go through more than {max} values \
+                         of multi-valued attributes; send them in several requests"
+                    ),
+                ));
+            }
+        }
+        self.apply_counted(obj, kind, t, value, ctx)
+    }
+
+    fn apply_counted(
+        &self,
+        obj: &mut Map<String, Value>,
+        kind: PatchOpKind,
+        t: Target<'r, '_>,
+        value: Option<&Value>,
+        ctx: &mut Ctx<'_, 'r>,
+    ) -> Result<(), ScimError> {
         let p = ctx.profile;
+        let max = self.max_values();
         let slot = match t.ext {
             Some(e) => e.id.as_str(),
             None => t.def.name.as_str(),
@@ -667,7 +698,7 @@ impl<'r> ResourceSchema<'r> {
             if kind == PatchOpKind::Add {
                 return Err(ScimError::invalid_value("add requires a value"));
             }
-            return self.apply_target(obj, PatchOpKind::Remove, t, None, ctx);
+            return self.apply_counted(obj, PatchOpKind::Remove, t, None, ctx);
         }
 
         let current = Self::container_ref(obj, t.ext).and_then(|c| get_ci(c, &t.def.name));
@@ -681,7 +712,7 @@ impl<'r> ResourceSchema<'r> {
                 && t.filter.is_none()
                 && p.ignore_unchanged_read_only
                 && match (value, current_assigned) {
-                    (Some(v), Some(c)) => coerce(t.def, v.clone(), p, Source::Stored)
+                    (Some(v), Some(c)) => coerce(t.def, v.clone(), p, Source::Stored, max)
                         .ok()
                         .flatten()
                         .is_some_and(|n| values_equal(t.def, &n, c)),
@@ -698,14 +729,14 @@ impl<'r> ResourceSchema<'r> {
             None => None,
             Some(v) => {
                 let c = match (t.sub, &t.filter) {
-                    (Some(sd), _) => coerce(sd, v.clone(), p, Source::Client)?,
-                    (None, Some(_)) => coerce_single(t.def, v.clone(), p, Source::Client)?,
-                    (None, None) => coerce(t.def, v.clone(), p, Source::Client)?,
+                    (Some(sd), _) => coerce(sd, v.clone(), p, Source::Client, max)?,
+                    (None, Some(_)) => coerce_single(t.def, v.clone(), p, Source::Client, max)?,
+                    (None, None) => coerce(t.def, v.clone(), p, Source::Client, max)?,
                 };
                 match c {
                     Some(c) => Some(c),
                     None if kind == PatchOpKind::Replace => {
-                        return self.apply_target(obj, PatchOpKind::Remove, t, None, ctx)
+                        return self.apply_counted(obj, PatchOpKind::Remove, t, None, ctx)
                     }
                     None => return Ok(()),
                 }
@@ -733,27 +764,31 @@ impl<'r> ResourceSchema<'r> {
 
         // The undo copy is skipped only for a last write that cannot fail once it starts
         // (checks above have passed and the write below has no error path).
+        let current_len = current.and_then(Value::as_array).map_or(0, Vec::len);
         let infallible = ctx.final_target
             && self.extensions().all(|(_, required)| !required)
             && match (kind, &t.filter, t.sub) {
                 (_, None, None) if !t.def.multi_valued => !t.def.is_complex(),
-                // Appending elements none of which is primary (group membership).
+                // Appending elements none of which is primary (group membership), within the
+                // size limit even if none is a duplicate.
                 (PatchOpKind::Add, None, None) => {
                     t.def.mutability == Mutability::ReadWrite
                         && current.is_some_and(Value::is_array)
-                        && new
-                            .as_ref()
-                            .and_then(Value::as_array)
-                            .is_some_and(|a| !a.iter().any(is_primary))
+                        && new.as_ref().and_then(Value::as_array).is_some_and(|a| {
+                            !a.iter().any(is_primary) && current_len.saturating_add(a.len()) <= max
+                        })
                 }
                 // Removing selected elements of an optional attribute (group membership).
                 (PatchOpKind::Remove, Some(_), None) => {
-                    t.def.mutability == Mutability::ReadWrite && !t.def.required
+                    t.def.mutability == Mutability::ReadWrite
+                        && !t.def.required
+                        && p.idempotent_remove
                 }
                 (PatchOpKind::Add | PatchOpKind::Replace, Some(_), Some(sd)) => {
                     matches!(sd.mutability, Mutability::ReadWrite | Mutability::WriteOnly)
                         && !sd.name.eq_ignore_ascii_case("primary")
                         && current.is_some_and(Value::is_array)
+                        && current_len < max
                 }
                 _ => false,
             };
@@ -761,7 +796,7 @@ impl<'r> ResourceSchema<'r> {
             ctx.tx.touch(obj, slot);
         }
         let changed = match kind {
-            PatchOpKind::Remove => self.do_remove(obj, &t)?,
+            PatchOpKind::Remove => self.do_remove(obj, &t, p)?,
             PatchOpKind::Add | PatchOpKind::Replace => {
                 let Some(new) = new else { return Ok(()) };
                 self.do_set(obj, kind, &t, new, p)?
@@ -783,6 +818,8 @@ impl<'r> ResourceSchema<'r> {
         }
     }
 
+    /// Removes the elements a value list names (Entra ID's `Remove members`), in one pass over
+    /// the stored elements (see [`crate::elements`] for what matches).
     fn remove_by_value(
         &self,
         obj: &mut Map<String, Value>,
@@ -790,21 +827,20 @@ impl<'r> ResourceSchema<'r> {
         v: &Value,
         ctx: &mut Ctx<'_, 'r>,
     ) -> Result<(), ScimError> {
-        let wanted: Vec<Value> = match coerce(t.def, v.clone(), ctx.profile, Source::Client)? {
+        let max = self.max_values();
+        let wanted: Vec<Value> = match coerce(t.def, v.clone(), ctx.profile, Source::Client, max)? {
             Some(Value::Array(a)) => a,
             _ => return Ok(()),
         };
+        let patterns = PatternSet::new(t.def, &wanted, Purpose::Remove)?;
         let slot = t.ext.map_or(t.def.name.as_str(), |e| e.id.as_str());
-        let has_match = Self::container_ref(obj, t.ext)
+        let marks: Vec<bool> = Self::container_ref(obj, t.ext)
             .and_then(|c| get_ci(c, &t.def.name))
             .and_then(Value::as_array)
-            .is_some_and(|items| {
-                items
-                    .iter()
-                    .any(|e| wanted.iter().any(|w| is_duplicate(t.def, w, e)))
-            });
-        if !has_match {
-            return Ok(());
+            .map(|items| items.iter().map(|e| patterns.matches(e)).collect())
+            .unwrap_or_default();
+        if !marks.contains(&true) {
+            return no_match(t.def, ctx.profile);
         }
         if t.def.mutability == Mutability::ReadOnly {
             return Err(ScimError::mutability(format!(
@@ -823,7 +859,7 @@ impl<'r> ResourceSchema<'r> {
         };
         let mut now_empty = false;
         if let Some(Value::Array(items)) = get_ci_mut(c, &t.def.name) {
-            items.retain(|e| !wanted.iter().any(|w| is_duplicate(t.def, w, e)));
+            retain_unmarked(items, &marks);
             now_empty = items.is_empty();
         }
         if now_empty {
@@ -851,13 +887,19 @@ impl<'r> ResourceSchema<'r> {
         &self,
         obj: &mut Map<String, Value>,
         t: &Target<'r, '_>,
+        p: &Profile,
     ) -> Result<bool, ScimError> {
         let def = t.def;
+        // A value filter over an absent attribute matches nothing.
+        let nothing = || match t.filter {
+            Some(_) => no_match(def, p).map(|()| false),
+            None => Ok(false),
+        };
         let Some(c) = Self::container(obj, t.ext, false)? else {
-            return Ok(false);
+            return nothing();
         };
         let Some(cur) = get_ci_mut(c, &def.name) else {
-            return Ok(false);
+            return nothing();
         };
         let removed_whole = match (&t.filter, t.sub) {
             (None, None) => true,
@@ -871,6 +913,10 @@ impl<'r> ResourceSchema<'r> {
                             if let Some(o) = e.as_object_mut() {
                                 changed |= remove_ci(o, &sd.name).is_some();
                             }
+                        }
+                        // Elements left without sub-attributes go (as with a value filter).
+                        if changed {
+                            items.retain(|e| !is_unassigned(e));
                         }
                     }
                     _ => {}
@@ -886,16 +932,18 @@ impl<'r> ResourceSchema<'r> {
                 };
                 let idx = self.matching(items, vp)?;
                 if idx.is_empty() {
+                    no_match(def, p)?;
                     return Ok(false);
                 }
                 match sub {
                     None => {
-                        let mut i = 0;
-                        items.retain(|_| {
-                            let keep = !idx.contains(&i);
-                            i += 1;
-                            keep
-                        });
+                        let mut marks = vec![false; items.len()];
+                        for &i in &idx {
+                            if let Some(m) = marks.get_mut(i) {
+                                *m = true;
+                            }
+                        }
+                        retain_unmarked(items, &marks);
                     }
                     Some(sd) => {
                         check_sub_removable(def, sd)?;
@@ -945,6 +993,7 @@ impl<'r> ResourceSchema<'r> {
         p: &Profile,
     ) -> Result<bool, ScimError> {
         let def = t.def;
+        let max = self.max_values();
         let Some(c) = Self::container(obj, t.ext, true)? else {
             return Ok(false);
         };
@@ -986,8 +1035,9 @@ impl<'r> ResourceSchema<'r> {
                     };
                     let mut any = false;
                     let mut primaries = Vec::new();
+                    let mut index = ElementIndex::new(def, &new_items, items)?;
                     for n in new_items {
-                        if let Some(pos) = items.iter().position(|e| same_element(def, &n, e)) {
+                        if let Some(pos) = index.find(&n, items) {
                             if is_primary(&n) {
                                 if !is_primary(&items[pos]) {
                                     if let Some(o) = items[pos].as_object_mut() {
@@ -1002,9 +1052,11 @@ impl<'r> ResourceSchema<'r> {
                         if is_primary(&n) {
                             primaries.push(items.len());
                         }
+                        index.insert(items.len(), &n);
                         items.push(n);
                         any = true;
                     }
+                    check_size(def, items.len(), max)?;
                     if !primaries.is_empty() {
                         clear_other_primaries(items, &primaries);
                         check_primaries(def, items)?;
@@ -1027,6 +1079,7 @@ impl<'r> ResourceSchema<'r> {
                         return Ok(false);
                     };
                     if items.is_empty() {
+                        check_size(def, 1, max)?;
                         let mut m = Map::new();
                         m.insert(sd.name.clone(), new);
                         items.push(Value::Object(m));
@@ -1058,7 +1111,7 @@ impl<'r> ResourceSchema<'r> {
                 if idx.is_empty() {
                     let mut element = Map::new();
                     if !p.create_on_no_match
-                        || !element_from_filter(def, &vp.filter, p, &mut element)
+                        || !element_from_filter(def, &vp.filter, p, max, &mut element)
                     {
                         return Err(ScimError::no_target(format!(
                             "no value of {} matches the filter",
@@ -1074,6 +1127,7 @@ impl<'r> ResourceSchema<'r> {
                             merge_complex(def, &mut element, new)?;
                         }
                     }
+                    check_size(def, items.len() + 1, max)?;
                     let primary = is_primary(&element);
                     items.push(element);
                     if primary {
@@ -1249,4 +1303,26 @@ fn merge_complex(def: &AttributeDef, cur: &mut Value, new: Value) -> Result<bool
         }
     }
     Ok(changed)
+}
+
+/// Keeps the elements whose mark is false (one pass).
+fn retain_unmarked(items: &mut Vec<Value>, marks: &[bool]) {
+    let mut i = 0;
+    items.retain(|_| {
+        let keep = !marks.get(i).copied().unwrap_or(false);
+        i += 1;
+        keep
+    });
+}
+
+/// A remove that matches nothing: a no-op where the profile says removes are idempotent,
+/// otherwise `noTarget` (RFC 7644 §3.5.2 table 9).
+fn no_match(def: &AttributeDef, p: &Profile) -> Result<(), ScimError> {
+    if p.idempotent_remove {
+        return Ok(());
+    }
+    Err(ScimError::no_target(format!(
+        "no value of {} matches",
+        def.name
+    )))
 }

@@ -48,6 +48,10 @@ pub struct Profile {
     /// `remove` on a multi-valued attribute with a `value` list removes exactly the listed
     /// elements instead of all (Entra ID's default `Remove members`).
     pub remove_by_value: bool,
+    /// A `remove` whose value filter (`members[value eq "x"]`) or value list matches nothing
+    /// succeeds without change instead of failing with `noTarget` (RFC 7644 §3.5.2 table 9).
+    /// Entra ID's `Remove members` and Okta's membership updates are retried and expect success.
+    pub idempotent_remove: bool,
     /// `add` / `replace` on a value path whose filter matches nothing creates the element from
     /// the filter's `eq` terms instead of failing with `noTarget` (Entra ID).
     pub create_on_no_match: bool,
@@ -77,6 +81,7 @@ impl Default for Profile {
             boolean_strings: true,
             path_keys_in_value: true,
             remove_by_value: true,
+            idempotent_remove: true,
             create_on_no_match: false,
             complex_from_bare_value: true,
             ignore_unchanged_read_only: true,
@@ -98,6 +103,7 @@ impl Profile {
             boolean_strings: false,
             path_keys_in_value: false,
             remove_by_value: false,
+            idempotent_remove: false,
             create_on_no_match: false,
             complex_from_bare_value: false,
             ignore_unchanged_read_only: false,

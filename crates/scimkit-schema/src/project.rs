@@ -5,6 +5,7 @@ use crate::registry::ResourceSchema;
 use crate::schema::{AttributeDef, Returned};
 use crate::ScimError;
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 
 /// One attribute named in `attributes` or `excludedAttributes`, resolved to the schema's
 /// spelling where the schema knows it.
@@ -39,8 +40,84 @@ struct Sel {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
-    attributes: Option<Vec<Sel>>,
-    excluded: Vec<Sel>,
+    attributes: Option<SelSet>,
+    excluded: SelSet,
+}
+
+/// One list (`attributes` or `excludedAttributes`) indexed by attribute, so that projecting
+/// costs the same whatever the list's length (a `.search` body may name thousands of paths).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct SelSet {
+    /// (extension URN, attribute name), both lower-cased (no URN: empty) → what is named.
+    attrs: HashMap<(String, String), Named>,
+    /// Extensions named whole, lower-cased.
+    whole_ext: HashSet<String>,
+}
+
+/// What a list names of one attribute: the whole of it, and sub-attributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Named {
+    whole: bool,
+    /// Sub-attribute names, each once (compared without regard to case).
+    subs: Vec<String>,
+    /// The same, lower-cased.
+    lower: HashSet<String>,
+}
+
+impl Named {
+    fn contains(&self, sub: &str) -> bool {
+        if self.subs.len() <= 8 {
+            return self.subs.iter().any(|n| n.eq_ignore_ascii_case(sub));
+        }
+        self.lower.contains(&sub.to_ascii_lowercase())
+    }
+}
+
+fn sel_key(ext: Option<&str>, name: &str) -> (String, String) {
+    (
+        ext.unwrap_or("").to_ascii_lowercase(),
+        name.to_ascii_lowercase(),
+    )
+}
+
+impl SelSet {
+    fn new(sels: Vec<Sel>) -> Self {
+        let mut set = SelSet::default();
+        for sel in sels {
+            if sel.name.is_empty() && sel.sub.is_none() {
+                if let Some(ext) = &sel.ext {
+                    set.whole_ext.insert(ext.to_ascii_lowercase());
+                }
+                continue;
+            }
+            let named = set
+                .attrs
+                .entry(sel_key(sel.ext.as_deref(), &sel.name))
+                .or_default();
+            match sel.sub {
+                None => named.whole = true,
+                Some(sub) => {
+                    if named.lower.insert(sub.to_ascii_lowercase()) {
+                        named.subs.push(sub);
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    fn is_empty(&self) -> bool {
+        self.attrs.is_empty() && self.whole_ext.is_empty()
+    }
+
+    /// Whether the extension `ext` is named whole.
+    fn names_extension(&self, ext: Option<&str>) -> bool {
+        ext.is_some_and(|e| self.whole_ext.contains(&e.to_ascii_lowercase()))
+    }
+
+    fn get(&self, ext: Option<&str>, name: &str) -> Option<&Named> {
+        self.attrs.get(&sel_key(ext, name))
+    }
 }
 
 impl Projection {
@@ -71,17 +148,19 @@ impl Projection {
         excluded_attributes: &[String],
     ) -> Result<Self, ScimError> {
         let attributes = match attributes {
-            Some(list) if !list.is_empty() => Some(
+            Some(list) if !list.is_empty() => Some(SelSet::new(
                 list.iter()
                     .map(|p| resolve(rs, p))
                     .collect::<Result<Vec<_>, _>>()?,
-            ),
+            )),
             _ => None,
         };
-        let excluded = excluded_attributes
-            .iter()
-            .map(|p| resolve(rs, p))
-            .collect::<Result<Vec<_>, _>>()?;
+        let excluded = SelSet::new(
+            excluded_attributes
+                .iter()
+                .map(|p| resolve(rs, p))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
         Ok(Projection {
             attributes,
             excluded,
@@ -130,20 +209,12 @@ fn resolve(rs: &ResourceSchema<'_>, path: &str) -> Result<Sel, ScimError> {
 enum Pick<'p> {
     Skip,
     All {
-        exclude_subs: Vec<&'p str>,
+        exclude_subs: Option<&'p Named>,
     },
     Subs {
-        include: Vec<&'p str>,
-        exclude_subs: Vec<&'p str>,
+        include: &'p Named,
+        exclude_subs: Option<&'p Named>,
     },
-}
-
-fn same_ext(sel: &Sel, ext: Option<&str>) -> bool {
-    match (&sel.ext, ext) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        _ => false,
-    }
 }
 
 impl Projection {
@@ -151,60 +222,44 @@ impl Projection {
         if returned == Returned::Never {
             return Pick::Skip;
         }
-        let names = |s: &Sel| same_ext(s, ext) && s.name.eq_ignore_ascii_case(name);
-        // A whole extension named in `attributes` selects all its attributes.
-        let whole_ext =
-            |s: &Sel| ext.is_some() && same_ext(s, ext) && s.name.is_empty() && s.sub.is_none();
-        let mut pick = match (&self.attributes, returned) {
-            (_, Returned::Always) => Pick::All {
-                exclude_subs: Vec::new(),
-            },
+        let pick = match (&self.attributes, returned) {
+            (_, Returned::Always) => Pick::All { exclude_subs: None },
             (None, Returned::Request) => Pick::Skip,
-            (None, _) => Pick::All {
-                exclude_subs: Vec::new(),
-            },
+            (None, _) => Pick::All { exclude_subs: None },
             (Some(list), _) => {
-                if list
-                    .iter()
-                    .any(|s| whole_ext(s) || (names(s) && s.sub.is_none()))
-                {
-                    Pick::All {
-                        exclude_subs: Vec::new(),
-                    }
+                // A whole extension named in `attributes` selects all its attributes.
+                let named = list.get(ext, name);
+                if list.names_extension(ext) || named.is_some_and(|n| n.whole) {
+                    Pick::All { exclude_subs: None }
                 } else {
-                    let include: Vec<&str> = list
-                        .iter()
-                        .filter(|s| names(s))
-                        .filter_map(|s| s.sub.as_deref())
-                        .collect();
-                    if include.is_empty() {
-                        Pick::Skip
-                    } else {
-                        Pick::Subs {
+                    match named.filter(|n| !n.subs.is_empty()) {
+                        Some(include) => Pick::Subs {
                             include,
-                            exclude_subs: Vec::new(),
-                        }
+                            exclude_subs: None,
+                        },
+                        None => Pick::Skip,
                     }
                 }
             }
         };
-        if returned != Returned::Always {
-            for s in &self.excluded {
-                if whole_ext(s) || (names(s) && s.sub.is_none()) {
-                    return Pick::Skip;
-                }
-                if names(s) {
-                    if let (
-                        Pick::All { exclude_subs } | Pick::Subs { exclude_subs, .. },
-                        Some(sub),
-                    ) = (&mut pick, s.sub.as_deref())
-                    {
-                        exclude_subs.push(sub);
-                    }
-                }
-            }
+        if returned == Returned::Always {
+            return pick;
         }
-        pick
+        let excluded = self.excluded.get(ext, name);
+        if self.excluded.names_extension(ext) || excluded.is_some_and(|n| n.whole) {
+            return Pick::Skip;
+        }
+        let excluded = excluded.filter(|n| !n.subs.is_empty());
+        match pick {
+            Pick::All { .. } => Pick::All {
+                exclude_subs: excluded,
+            },
+            Pick::Subs { include, .. } => Pick::Subs {
+                include,
+                exclude_subs: excluded,
+            },
+            Pick::Skip => Pick::Skip,
+        }
     }
 }
 
@@ -213,8 +268,8 @@ impl Projection {
 fn project_object(
     def: Option<&AttributeDef>,
     obj: &Map<String, Value>,
-    include: Option<&[&str]>,
-    exclude: &[&str],
+    include: Option<&Named>,
+    exclude: Option<&Named>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
     for (k, v) in obj {
@@ -229,11 +284,11 @@ fn project_object(
 fn project_value(
     def: Option<&AttributeDef>,
     v: &Value,
-    include: Option<&[&str]>,
-    exclude: &[&str],
+    include: Option<&Named>,
+    exclude: Option<&Named>,
 ) -> Option<Value> {
     let simple = include.is_none()
-        && exclude.is_empty()
+        && exclude.is_none()
         && def.map_or(true, |d| {
             d.sub_attributes
                 .iter()
@@ -267,8 +322,8 @@ fn project_value(
 fn keep_sub(
     def: Option<&AttributeDef>,
     k: &str,
-    include: Option<&[&str]>,
-    exclude: &[&str],
+    include: Option<&Named>,
+    exclude: Option<&Named>,
 ) -> bool {
     let returned = def
         .and_then(|d| d.sub_attribute(k))
@@ -276,10 +331,9 @@ fn keep_sub(
     match returned {
         Returned::Never => false,
         Returned::Always => true,
-        Returned::Request => include.is_some_and(|i| i.iter().any(|n| n.eq_ignore_ascii_case(k))),
+        Returned::Request => include.is_some_and(|i| i.contains(k)),
         Returned::Default => {
-            include.map_or(true, |i| i.iter().any(|n| n.eq_ignore_ascii_case(k)))
-                && !exclude.iter().any(|n| n.eq_ignore_ascii_case(k))
+            include.map_or(true, |i| i.contains(k)) && !exclude.is_some_and(|e| e.contains(k))
         }
     }
 }
@@ -288,11 +342,11 @@ fn keep_sub(
 fn project_value_in_place(
     def: Option<&AttributeDef>,
     v: &mut Value,
-    include: Option<&[&str]>,
-    exclude: &[&str],
+    include: Option<&Named>,
+    exclude: Option<&Named>,
 ) -> bool {
     let simple = include.is_none()
-        && exclude.is_empty()
+        && exclude.is_none()
         && def.map_or(true, |d| {
             d.sub_attributes
                 .iter()
@@ -377,11 +431,11 @@ impl ResourceSchema<'_> {
     ) -> bool {
         match projection.pick(ext, name, returned) {
             Pick::Skip => false,
-            Pick::All { exclude_subs } => project_value_in_place(def, v, None, &exclude_subs),
+            Pick::All { exclude_subs } => project_value_in_place(def, v, None, exclude_subs),
             Pick::Subs {
                 include,
                 exclude_subs,
-            } => project_value_in_place(def, v, Some(&include), &exclude_subs),
+            } => project_value_in_place(def, v, Some(include), exclude_subs),
         }
     }
 
@@ -435,11 +489,11 @@ impl ResourceSchema<'_> {
     ) -> Option<Value> {
         match projection.pick(ext, name, returned) {
             Pick::Skip => None,
-            Pick::All { exclude_subs } => project_value(def, v, None, &exclude_subs),
+            Pick::All { exclude_subs } => project_value(def, v, None, exclude_subs),
             Pick::Subs {
                 include,
                 exclude_subs,
-            } => project_value(def, v, Some(&include), &exclude_subs),
+            } => project_value(def, v, Some(include), exclude_subs),
         }
     }
 

@@ -2,6 +2,7 @@
 //! the attribute facts the filter evaluator asks for.
 
 use crate::builtin::{self, RESOURCE_TYPE_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA};
+use crate::limits::Limits;
 use crate::schema::{AttributeDef, Returned, Schema};
 use crate::ScimError;
 use scimkit_filter::{AttrFacts, AttrRef, AttributeFacts};
@@ -133,6 +134,7 @@ struct Resolved {
 pub struct RegistryBuilder {
     schemas: Vec<Schema>,
     types: Vec<ResourceType>,
+    limits: Limits,
 }
 
 impl RegistryBuilder {
@@ -156,6 +158,13 @@ impl RegistryBuilder {
     #[must_use]
     pub fn resource_type(mut self, rt: ResourceType) -> Self {
         self.types.push(rt);
+        self
+    }
+
+    /// Sets the size limits (default: [`Limits::default`]).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -236,6 +245,7 @@ impl RegistryBuilder {
             schemas: self.schemas,
             types: resolved,
             common: builtin::common_attributes(),
+            limits: self.limits,
         })
     }
 }
@@ -270,6 +280,7 @@ pub struct Registry {
     schemas: Vec<Schema>,
     types: Vec<Resolved>,
     common: Vec<AttributeDef>,
+    limits: Limits,
 }
 
 impl Default for Registry {
@@ -300,6 +311,18 @@ impl Registry {
         // The built-in definitions are fixed and checked by the tests: this cannot fail.
         #[allow(clippy::expect_used)]
         built.expect("the built-in schemas form a valid registry")
+    }
+
+    /// The registry with these size limits, which every [`ResourceSchema`] operation enforces.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The size limits (see [`Limits`]).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Every registered schema.

@@ -26,8 +26,9 @@ pub(crate) fn coerce(
     mut v: Value,
     p: &Profile,
     src: Source,
+    max: usize,
 ) -> Result<Option<Value>, ScimError> {
-    Ok(coerce_in_place(def, &mut v, p, src)?.then_some(v))
+    Ok(coerce_in_place(def, &mut v, p, src, max)?.then_some(v))
 }
 
 /// [`coerce`] for one element of a multi-valued attribute (or a single value).
@@ -36,16 +37,19 @@ pub(crate) fn coerce_single(
     mut v: Value,
     p: &Profile,
     src: Source,
+    max: usize,
 ) -> Result<Option<Value>, ScimError> {
-    Ok(single_in_place(def, &mut v, p, src)?.then_some(v))
+    Ok(single_in_place(def, &mut v, p, src, max)?.then_some(v))
 }
 
-/// Checks and normalises `v` in place; `Ok(false)` when it is unassigned.
+/// Checks and normalises `v` in place; `Ok(false)` when it is unassigned. A multi-valued
+/// attribute given more than `max` values is rejected before any of them is looked at.
 pub(crate) fn coerce_in_place(
     def: &AttributeDef,
     v: &mut Value,
     p: &Profile,
     src: Source,
+    max: usize,
 ) -> Result<bool, ScimError> {
     if v.is_null() {
         return Ok(false);
@@ -54,7 +58,7 @@ pub(crate) fn coerce_in_place(
         if let (Value::Array(items), true) = (&mut *v, p.unwrap_single_element_arrays) {
             if items.len() <= 1 {
                 *v = items.pop().unwrap_or(Value::Null);
-                return coerce_in_place(def, v, p, src);
+                return coerce_in_place(def, v, p, src, max);
             }
         }
         if v.is_array() {
@@ -63,7 +67,10 @@ pub(crate) fn coerce_in_place(
                 def.name
             )));
         }
-        return single_in_place(def, v, p, src);
+        return single_in_place(def, v, p, src, max);
+    }
+    if let Value::Array(items) = &*v {
+        check_size(def, items.len(), max)?;
     }
     if !v.is_array() {
         let single = std::mem::take(v);
@@ -72,13 +79,19 @@ pub(crate) fn coerce_in_place(
     let Value::Array(items) = v else {
         return Ok(false);
     };
-    let mut i = 0;
-    while i < items.len() {
-        if single_in_place(def, &mut items[i], p, src)? {
-            i += 1;
-        } else {
-            items.remove(i);
+    // Unassigned elements are dropped in one pass (not one shift per element).
+    let mut err = None;
+    items.retain_mut(|e| {
+        if err.is_some() {
+            return true;
         }
+        single_in_place(def, e, p, src, max).unwrap_or_else(|e| {
+            err = Some(e);
+            true
+        })
+    });
+    if let Some(e) = err {
+        return Err(e);
     }
     if items.is_empty() {
         return Ok(false);
@@ -96,6 +109,17 @@ pub(crate) fn coerce_in_place(
         )));
     }
     Ok(true)
+}
+
+/// A multi-valued attribute may hold at most `max` values ([`Limits`](crate::Limits)).
+pub(crate) fn check_size(def: &AttributeDef, len: usize, max: usize) -> Result<(), ScimError> {
+    if len > max {
+        return Err(ScimError::invalid_value(format!(
+            "{} may hold at most {max} values",
+            def.name
+        )));
+    }
+    Ok(())
 }
 
 fn type_error(def: &AttributeDef) -> ScimError {
@@ -116,12 +140,13 @@ fn single_in_place(
     v: &mut Value,
     p: &Profile,
     src: Source,
+    max: usize,
 ) -> Result<bool, ScimError> {
     match def.kind {
         AttributeType::Complex => match v {
             Value::Null => Ok(false),
             Value::Object(obj) => {
-                complex_in_place(def, obj, p, src)?;
+                complex_in_place(def, obj, p, src, max)?;
                 Ok(!obj.is_empty())
             }
             Value::String(s) if p.complex_from_bare_value && src == Source::Client => {
@@ -129,7 +154,7 @@ fn single_in_place(
                     return Err(type_error(def));
                 };
                 let mut inner = Value::String(std::mem::take(s));
-                if !coerce_in_place(sd, &mut inner, p, src)? {
+                if !coerce_in_place(sd, &mut inner, p, src, max)? {
                     return Ok(false);
                 }
                 let mut m = Map::new();
@@ -280,6 +305,7 @@ fn complex_in_place(
     obj: &mut Map<String, Value>,
     p: &Profile,
     src: Source,
+    max: usize,
 ) -> Result<(), ScimError> {
     let mut seen: u128 = 0;
     let mut renames = Vec::new();
@@ -297,7 +323,7 @@ fn complex_in_place(
             // RFC 7644 §3.5.1: readOnly input is ignored.
             return Ok(false);
         }
-        if !coerce_in_place(sd, v, p, src)? {
+        if !coerce_in_place(sd, v, p, src, max)? {
             return Ok(false);
         }
         if *k != sd.name {
@@ -639,7 +665,12 @@ impl<'r> ResourceSchema<'r> {
             // Ignored (RFC 7644 §3.5.1); not even type-checked, as Okta echoes what it read.
             return Ok((Given::Absent, false));
         }
-        if !coerce_in_place(def, value, p, src)? {
+        // Stored resources are read back whatever limit is set today.
+        let max = match mode {
+            Mode::Normalize => usize::MAX,
+            _ => self.registry().limits().max_values(),
+        };
+        if !coerce_in_place(def, value, p, src, max)? {
             return Ok((Given::Null, false));
         }
         if key != def.name {

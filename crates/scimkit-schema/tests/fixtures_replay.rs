@@ -1,5 +1,7 @@
-//! Replays every request and response body of the shared fixture library (`tests/fixtures`,
-//! transcribed from the Entra ID and Okta documentation and the RFCs) through this crate:
+//! Replays every request and response body of the shared fixture library (the workspace's
+//! `tests/fixtures`, transcribed from the Entra ID and Okta documentation and the RFCs; the
+//! files used are copied into this crate's `tests/fixtures` so that the published crate's tests
+//! run on their own) through this crate:
 //! create and PUT bodies validate, PATCH bodies parse and apply, resources in responses are in
 //! the schema's spelling, and protocol messages round-trip through their serde types.
 
@@ -13,7 +15,53 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The fixture files whose steps are replayed.
+const REPLAYED: [&str; 16] = [
+    "entra/aadoptscim062020.json",
+    "entra/group-operations.json",
+    "entra/provisioning-examples.json",
+    "entra/roles-and-extensions.json",
+    "entra/user-operations.json",
+    "entra/test-connection.json",
+    "entra/schema-discovery.json",
+    "okta/crud-test.json",
+    "okta/groups.json",
+    "okta/spec-test.json",
+    "okta/users.json",
+    "rfc/discovery.json",
+    "rfc/rfc7644-bulk.json",
+    "rfc/rfc7644-crud.json",
+    "rfc/rfc7644-errors.json",
+    "rfc/rfc7644-patch.json",
+];
+/// The RFC 7643 §8 documents.
+const DOCUMENTS: &str = "rfc/rfc7643-documents.json";
+/// The filters and PATCH paths identity providers send.
+const IDP_FILTERS: &str = "idp-filters.json";
+
+/// The crate's copies equal the workspace library's files (when the crate is built inside
+/// the workspace; the published crate has only the copies).
+#[test]
+fn fixture_copies_match_the_workspace_library() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    if !workspace.is_dir() {
+        eprintln!(
+            "no workspace fixture library at {}: nothing to compare",
+            workspace.display()
+        );
+        return;
+    }
+    for rel in REPLAYED.into_iter().chain([DOCUMENTS, IDP_FILTERS]) {
+        let original = std::fs::read(workspace.join(rel)).unwrap();
+        let copy = std::fs::read(fixtures_dir().join(rel)).unwrap();
+        assert!(
+            original == copy,
+            "tests/fixtures/{rel} differs from the workspace's: copy it again"
+        );
+    }
 }
 
 fn load(rel: &str) -> Value {
@@ -154,27 +202,9 @@ fn check_response(registry: &Registry, body: &Value, file: &str, step: &str) -> 
 #[test]
 fn replay_fixture_library() {
     let registry = Registry::standard();
-    let files = [
-        "entra/aadoptscim062020.json",
-        "entra/group-operations.json",
-        "entra/provisioning-examples.json",
-        "entra/roles-and-extensions.json",
-        "entra/user-operations.json",
-        "entra/test-connection.json",
-        "entra/schema-discovery.json",
-        "okta/crud-test.json",
-        "okta/groups.json",
-        "okta/spec-test.json",
-        "okta/users.json",
-        "rfc/discovery.json",
-        "rfc/rfc7644-bulk.json",
-        "rfc/rfc7644-crud.json",
-        "rfc/rfc7644-errors.json",
-        "rfc/rfc7644-patch.json",
-    ];
     let mut failures = Vec::new();
     let mut replayed = 0;
-    for file in files {
+    for file in REPLAYED {
         let data = load(file);
         let profile = profile_for(file);
         for step in data["steps"].as_array().unwrap() {
@@ -253,7 +283,7 @@ fn replay_fixture_library() {
 #[test]
 fn rfc7643_documents_from_the_library() {
     let registry = Registry::standard();
-    let data = load("rfc/rfc7643-documents.json");
+    let data = load(DOCUMENTS);
     let mut checked = 0;
     for d in data["documents"].as_array().unwrap() {
         let doc = &d["document"];
@@ -279,7 +309,7 @@ fn rfc7643_documents_from_the_library() {
 #[test]
 fn idp_patch_paths_resolve() {
     let registry = Registry::standard();
-    let data = load("idp-filters.json");
+    let data = load(IDP_FILTERS);
     let mut n = 0;
     for p in data["patch_paths"]["paths"].as_array().unwrap() {
         let mut paths: Vec<&str> = p["path"].as_str().into_iter().collect();
