@@ -171,7 +171,7 @@ impl MemoryStore {
             td.apply_members(&id, members, &[]);
         }
         td.view(&key, &id, true)
-            .ok_or_else(|| StoreError::Backend("created resource vanished".into()))
+            .ok_or_else(|| StoreError::backend("created resource vanished"))
     }
 
     fn get_sync(
@@ -1383,12 +1383,12 @@ mod tests {
             let err = s
                 .update(&t("a"), "User", &u.id, change.clone(), Some(Version(7)))
                 .await;
-            assert_eq!(
+            assert!(matches!(
                 err,
                 Err(StoreError::VersionMismatch {
                     current: Version(1)
                 })
-            );
+            ));
             let v2 = s
                 .update(&t("a"), "User", &u.id, change, Some(Version(1)))
                 .await

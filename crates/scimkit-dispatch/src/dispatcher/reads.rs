@@ -153,10 +153,10 @@ mod tests {
     use super::*;
     use crate::render::Rendered;
     use crate::Principal;
-    use scimkit_schema::{Profile, Projection, Registry};
-    use serde_json::Value;
     use crate::{block_on, AllowAll, MemoryStore, TenantId};
+    use scimkit_schema::{Profile, Projection, Registry};
     use serde_json::json;
+    use serde_json::Value;
 
     #[test]
     fn the_copy_free_rendering_equals_the_projection() {
