@@ -79,6 +79,11 @@ pub fn decide(
             for e in &cx.effects {
                 account.apply_effect(e);
             }
+            // The stored resource carries the account's `active`, so that what a client reads,
+            // filters and sorts on is one value, and reads need no rewrite.
+            if let Some(resource) = cx.resource.as_mut() {
+                cx.rewritten |= set_active(resource, account.scim_active);
+            }
             Verdict::Apply(Applied {
                 resource: if op.kind == OperationKind::Delete {
                     None
@@ -125,11 +130,25 @@ pub fn disabled_error(status: DisabledStatus) -> ScimError {
 /// ```
 pub fn scim_view(resource: &Value, account: &Account) -> Value {
     let mut out = resource.clone();
-    set_path(&mut out, &["active".to_owned()], None);
-    if let Value::Object(map) = &mut out {
-        map.insert("active".to_owned(), Value::Bool(account.scim_active));
-    }
+    set_active(&mut out, account.scim_active);
     out
+}
+
+/// Makes `resource`'s `active` exactly `"active": active` (one key, that spelling); returns
+/// whether anything changed.
+fn set_active(resource: &mut Value, active: bool) -> bool {
+    let Value::Object(map) = resource else {
+        return false;
+    };
+    let mut spellings = map.keys().filter(|k| k.eq_ignore_ascii_case("active"));
+    let already = matches!((spellings.next(), spellings.next()), (Some(k), None) if k == "active")
+        && map.get("active") == Some(&Value::Bool(active));
+    if already {
+        return false;
+    }
+    map.retain(|k, _| !k.eq_ignore_ascii_case("active"));
+    map.insert("active".to_owned(), Value::Bool(active));
+    true
 }
 
 /// A minimal shape check: one `@` with text on both sides and no whitespace.

@@ -15,8 +15,9 @@
 //!   [`Hooks::after_write`], i.e. only once the store write succeeded, by replaying the decision's
 //!   [`Effect`]s on the account as it is then (so a concurrent admin suspension is never undone);
 //!   the decision is audited at that moment too.
-//! - **Reads**: [`Hooks::on_read`] serves [`scim_view`]: `active` is always the account's
-//!   `scim_active`, never its effective access.
+//! - **Reads**: every User write stores the account's `scim_active` as the resource's `active`
+//!   (never its effective access, so a local suspension stays invisible to the IdP), so reads
+//!   and filters see one value and reads are served as stored, without a hook.
 //! - **A create for the email of a non-SCIM account** of the tenant (added with
 //!   [`Provisioning::add_account`], e.g. by domain auto-add) adopts it (or answers 409 by
 //!   [`RuleSet::with_existing_account`]).
@@ -27,8 +28,15 @@
 //! - **Groups** (and any other resource type) pass through unchanged: the preset has no group
 //!   policy.
 //!
-//! No lock is held across an `await`: every hook does its work synchronously under one mutex
-//! and returns a ready future.
+//! - **Audit**: each tenant's log is bounded by entries and bytes ([`AuditLimits`]); request
+//!   bodies are redacted by a schema-driven [`Redactor`] and kept whole up to 4 KiB, else as an
+//!   excerpt with their SHA-256 and size.
+//!
+//! **Locking.** Each tenant's state is behind its own mutex; the tenant map and the token index
+//! are behind read-write locks, so tenants never wait for each other. Redacting and excerpting
+//! bodies happens before a tenant's lock is taken. No lock is held across an `await`: every hook
+//! does its work synchronously and returns a ready future. Lock order: the token index, then a
+//! tenant.
 //!
 //! ```
 //! use scimkit_dispatch::{block_on, MemoryStore, Provisioning};
@@ -56,27 +64,31 @@
 
 use crate::auth::{bearer_token, Authenticator, Principal};
 use crate::dispatcher::{Dispatcher, DispatcherBuilder};
-use crate::hooks::{Hooks, Write, WriteKind};
+use crate::hooks::{Hooks, Write};
 use crate::store::Store;
 use crate::store::TenantId;
 use chrono::{DateTime, Utc};
 use scimkit_policy::{
-    decide, disabled_error, scim_view, Account, AdminError, AuditEntry, AuditRecord, Decision,
-    Effect, IdpDialect, JoinedVia, Operation, PolicyTemplate, ProvisioningToken, RegistrationMode,
-    RuleSet, TemplateId, Tenant, TokenDigest, Verdict, Warning,
+    disabled_error, identifier_key, Account, AdminError, AuditLimits, AuditPage, IdpDialect,
+    JoinedVia, PolicyTemplate, ProvisioningToken, Redactor, RegistrationMode, RuleSet,
+    TemplateId, Tenant, TokenDigest, Warning,
 };
-use scimkit_schema::{PatchOp, Profile, ScimError};
+use scimkit_schema::{Profile, ScimError};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::{ready, Future};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-/// How many accepted-but-not-yet-stored decisions a tenant keeps waiting for their store write
-/// (a write that failed in the store leaves one behind; the oldest go first).
-const MAX_PENDING: usize = 256;
+mod accounts;
+mod writes;
+
+pub use accounts::{AccountPage, MAX_ACCOUNT_PAGE};
+use accounts::AccountIndex;
+use writes::Pending;
 
 /// Why a [`Provisioning`] operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProvisioningError {
     /// No tenant has this id.
     #[error("no tenant {0:?}")]
@@ -108,31 +120,12 @@ pub enum ProvisioningError {
     Admin(#[from] AdminError),
 }
 
-/// A decision accepted before the store write, waiting for [`Hooks::after_write`].
-#[derive(Debug)]
-struct Pending {
-    kind: WriteKind,
-    /// The resource id, or for a create the lower-case identifier.
-    key: String,
-    /// What was handed to the store (without `id` and `meta`), to recognise the write.
-    resource: Option<Value>,
-    /// The account key (lower-case email) the decision was made for, if an account existed.
-    account_key: Option<String>,
-    /// The account as the decision computed it (used when there was no account).
-    account: Account,
-    effects: Vec<Effect>,
-    record: AuditRecord,
-}
-
 /// One tenant: its policy state, its accounts and the links from SCIM ids to accounts.
 #[derive(Debug)]
 struct TenantState {
     tenant: Tenant,
-    /// Accounts by lower-case email.
-    accounts: HashMap<String, Account>,
-    /// SCIM User id → account key.
-    links: HashMap<String, String>,
-    pending: Vec<Pending>,
+    accounts: AccountIndex,
+    pending: VecDeque<Pending>,
 }
 
 /// A token the tenant accepts.
@@ -144,14 +137,22 @@ struct TokenEntry {
     operator: bool,
 }
 
+/// The token index.
 #[derive(Debug, Default)]
-struct State {
-    tenants: HashMap<String, TenantState>,
+struct Tokens {
     /// Current token digests → tenant.
-    tokens: HashMap<TokenDigest, TokenEntry>,
+    current: HashMap<TokenDigest, TokenEntry>,
     /// The last token of a tenant whose provisioning was disabled → tenant id, so that token
     /// gets "provisioning is disabled" rather than "invalid token".
     disabled: HashMap<TokenDigest, String>,
+}
+
+type TenantCell = Arc<Mutex<TenantState>>;
+
+#[derive(Debug, Default)]
+struct Shared {
+    tenants: RwLock<HashMap<String, TenantCell>>,
+    tokens: RwLock<Tokens>,
 }
 
 type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -164,8 +165,10 @@ type Entropy = Arc<dyn Fn() -> Result<[u8; 32], String> + Send + Sync>;
 /// and the dispatcher see the same tenants.
 #[derive(Clone)]
 pub struct Provisioning {
-    state: Arc<Mutex<State>>,
+    shared: Arc<Shared>,
     rules: RuleSet,
+    audit_limits: AuditLimits,
+    redactor: Arc<Redactor>,
     clock: Clock,
     entropy: Entropy,
 }
@@ -173,7 +176,7 @@ pub struct Provisioning {
 impl std::fmt::Debug for Provisioning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Provisioning")
-            .field("tenants", &self.lock().tenants.len())
+            .field("tenants", &read(&self.shared.tenants).len())
             .field("rules", &self.rules)
             .finish_non_exhaustive()
     }
@@ -195,26 +198,20 @@ fn os_entropy() -> Result<[u8; 32], String> {
     Ok(bytes)
 }
 
-fn key_of(email: &str) -> String {
-    email.trim().to_lowercase()
+fn lock(cell: &TenantCell) -> MutexGuard<'_, TenantState> {
+    cell.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn is_user(resource_type: &str) -> bool {
     resource_type.eq_ignore_ascii_case("User")
-}
-
-/// `resource` without what the store maintains (`id`, `meta`, a User's computed `groups`), to
-/// compare what was proposed with what the store returned.
-fn content(resource: &Value) -> Value {
-    let mut v = resource.clone();
-    if let Value::Object(map) = &mut v {
-        map.retain(|k, _| {
-            !["id", "meta", "groups"]
-                .iter()
-                .any(|s| k.eq_ignore_ascii_case(s))
-        });
-    }
-    v
 }
 
 fn valid_tenant_id(id: &str) -> bool {
@@ -231,22 +228,27 @@ fn looks_like_email(s: &str) -> bool {
         && !s.chars().any(char::is_whitespace)
 }
 
-/// The dispatcher profile for a tenant's identity provider.
+/// The dispatcher profile for a tenant's identity provider: `None` lets the dispatcher pick per
+/// request (Okta's for an Okta `User-Agent`, else its default).
 fn profile_of(dialect: IdpDialect) -> Option<Profile> {
     match dialect {
-        IdpDialect::Generic => None,
         IdpDialect::EntraId => Some(Profile::entra_id()),
         IdpDialect::Okta => Some(Profile::okta()),
+        IdpDialect::Strict => Some(Profile::strict()),
+        _ => None,
     }
 }
 
 impl Provisioning {
-    /// No tenants; new tenants get [`RuleSet::tresorit`]; the system clock and the operating
-    /// system's random generator.
+    /// No tenants; new tenants get [`RuleSet::tresorit`] and [`AuditLimits::default`]; bodies
+    /// are redacted by [`Redactor::default`]; the system clock and the operating system's
+    /// random generator.
     pub fn new() -> Self {
         Provisioning {
-            state: Arc::default(),
+            shared: Arc::default(),
             rules: RuleSet::tresorit(),
+            audit_limits: AuditLimits::default(),
+            redactor: Arc::new(Redactor::default()),
             clock: Arc::new(system_now),
             entropy: Arc::new(os_entropy),
         }
@@ -255,6 +257,27 @@ impl Provisioning {
     /// The rule set tenants created from now on get.
     pub fn with_rules(mut self, rules: RuleSet) -> Self {
         self.rules = rules;
+        self
+    }
+
+    /// The audit log bounds tenants created from now on get.
+    pub fn with_audit_limits(mut self, limits: AuditLimits) -> Self {
+        self.audit_limits = limits;
+        self
+    }
+
+    /// Redacts audited bodies with `redactor` (e.g. [`Redactor::from_registry`] of the
+    /// dispatcher's registry, so its extensions' secrets are known).
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = Arc::new(redactor);
+        self
+    }
+
+    /// Also hides the attribute at `path` in audited bodies (see
+    /// [`Redactor::with_sensitive_path`]).
+    pub fn with_sensitive_path(mut self, path: &str) -> Self {
+        let redactor = (*self.redactor).clone().with_sensitive_path(path);
+        self.redactor = Arc::new(redactor);
         self
     }
 
@@ -283,27 +306,26 @@ impl Provisioning {
         Dispatcher::builder(store, self.clone()).hooks(self.clone())
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
 
-    /// Runs `f` on a tenant's state under the lock.
+    fn tenant_arc(&self, id: &str) -> Option<TenantCell> {
+        read(&self.shared.tenants).get(id).cloned()
+    }
+
+    /// Runs `f` on a tenant's state under its lock.
     fn with_state<R>(
         &self,
         tenant: &str,
         f: impl FnOnce(&mut TenantState, DateTime<Utc>) -> Result<R, ProvisioningError>,
     ) -> Result<R, ProvisioningError> {
         let now = self.now();
-        let mut state = self.lock();
-        let t = state
-            .tenants
-            .get_mut(tenant)
+        let cell = self
+            .tenant_arc(tenant)
             .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        f(t, now)
+        let mut t = lock(&cell);
+        f(&mut t, now)
     }
 
     // ----- tenants -----
@@ -313,34 +335,39 @@ impl Provisioning {
         if !valid_tenant_id(id) {
             return Err(ProvisioningError::InvalidTenantId(id.to_owned()));
         }
-        let mut state = self.lock();
-        if state.tenants.contains_key(id) {
+        let mut tenants = write(&self.shared.tenants);
+        if tenants.contains_key(id) {
             return Err(ProvisioningError::TenantExists(id.to_owned()));
         }
         let mut tenant = Tenant::new(id, self.rules.clone());
         tenant.set_dialect(dialect);
-        state.tenants.insert(
+        tenant.set_audit_limits(self.audit_limits);
+        tenants.insert(
             id.to_owned(),
-            TenantState {
+            Arc::new(Mutex::new(TenantState {
                 tenant,
-                accounts: HashMap::new(),
-                links: HashMap::new(),
-                pending: Vec::new(),
-            },
+                accounts: AccountIndex::default(),
+                pending: VecDeque::new(),
+            })),
         );
         Ok(())
     }
 
     /// The tenants' ids, sorted.
     pub fn tenant_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.lock().tenants.keys().cloned().collect();
+        let mut ids: Vec<String> = read(&self.shared.tenants).keys().cloned().collect();
         ids.sort();
         ids
     }
 
     /// A copy of a tenant's policy state (settings, rules, templates, token digest, audit log).
     pub fn tenant(&self, id: &str) -> Option<Tenant> {
-        self.lock().tenants.get(id).map(|t| t.tenant.clone())
+        self.with_state(id, |t, _| Ok(t.tenant.clone())).ok()
+    }
+
+    /// Runs `f` on a tenant's policy state without copying it (e.g. to read its settings).
+    pub fn with_tenant<R>(&self, id: &str, f: impl FnOnce(&Tenant) -> R) -> Option<R> {
+        self.with_state(id, |t, _| Ok(f(&t.tenant))).ok()
     }
 
     /// Replaces a tenant's rule set.
@@ -351,10 +378,23 @@ impl Provisioning {
         })
     }
 
-    /// Sets a tenant's identity provider (which picks the request normalisation).
+    /// Sets a tenant's identity provider (which picks the request normalisation; see
+    /// [`IdpDialect`]).
     pub fn set_dialect(&self, tenant: &str, dialect: IdpDialect) -> Result<(), ProvisioningError> {
         self.with_state(tenant, |t, _| {
             t.tenant.set_dialect(dialect);
+            Ok(())
+        })
+    }
+
+    /// Sets a tenant's audit log bounds.
+    pub fn set_audit_limits(
+        &self,
+        tenant: &str,
+        limits: AuditLimits,
+    ) -> Result<(), ProvisioningError> {
+        self.with_state(tenant, |t, _| {
+            t.tenant.set_audit_limits(limits);
             Ok(())
         })
     }
@@ -384,6 +424,21 @@ impl Provisioning {
         self.enable(tenant, Some(token)).map(drop)
     }
 
+    /// Runs `f` with the token index and a tenant's state locked (in that order).
+    fn with_tokens<R>(
+        &self,
+        tenant: &str,
+        f: impl FnOnce(&mut Tokens, &mut TenantState, DateTime<Utc>) -> Result<R, ProvisioningError>,
+    ) -> Result<R, ProvisioningError> {
+        let now = self.now();
+        let cell = self
+            .tenant_arc(tenant)
+            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
+        let mut tokens = write(&self.shared.tokens);
+        let mut t = lock(&cell);
+        f(&mut tokens, &mut t, now)
+    }
+
     /// Enables provisioning and registers the token that opens the tenant's SCIM endpoint: the
     /// operator's when given (the tenant's own generated token is then never shown, so only the
     /// operator's works), else the generated one.
@@ -393,97 +448,70 @@ impl Provisioning {
         operator_token: Option<&str>,
     ) -> Result<ProvisioningToken, ProvisioningError> {
         let entropy = self.entropy()?;
-        let now = self.now();
-        let mut state = self.lock();
-        let State {
-            tenants,
-            tokens,
-            disabled,
-        } = &mut *state;
-        let t = tenants
-            .get_mut(tenant)
-            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        let token = t.tenant.enable_provisioning(entropy, now)?;
-        disabled.retain(|_, id| id != tenant);
-        let digest = match operator_token {
-            Some(chosen) => Some(TokenDigest::of(chosen.trim())),
-            None => t.tenant.token_digest().copied(),
-        };
-        if let Some(digest) = digest {
-            tokens.insert(
-                digest,
-                TokenEntry {
-                    tenant: tenant.to_owned(),
-                    operator: operator_token.is_some(),
-                },
-            );
-        }
-        Ok(token)
+        self.with_tokens(tenant, |tokens, t, now| {
+            let token = t.tenant.enable_provisioning(entropy, now)?;
+            tokens.disabled.retain(|_, id| id != tenant);
+            let digest = match operator_token {
+                Some(chosen) => Some(TokenDigest::of(chosen.trim())),
+                None => t.tenant.token_digest().copied(),
+            };
+            if let Some(digest) = digest {
+                tokens.current.insert(
+                    digest,
+                    TokenEntry {
+                        tenant: tenant.to_owned(),
+                        operator: operator_token.is_some(),
+                    },
+                );
+            }
+            Ok(token)
+        })
     }
 
     /// Turns provisioning off: every SCIM request of the tenant is refused until it is enabled
     /// again, which issues a new token.
     pub fn disable_provisioning(&self, tenant: &str) -> Result<(), ProvisioningError> {
-        let now = self.now();
-        let mut state = self.lock();
-        let State {
-            tenants,
-            tokens,
-            disabled,
-        } = &mut *state;
-        let t = tenants
-            .get_mut(tenant)
-            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        tokens.retain(|d, e| {
-            let keep = e.tenant != tenant;
-            if !keep {
-                disabled.insert(*d, tenant.to_owned());
-            }
-            keep
-        });
-        t.tenant.disable_provisioning(now);
-        Ok(())
+        self.with_tokens(tenant, |tokens, t, now| {
+            let Tokens { current, disabled } = tokens;
+            current.retain(|d, e| {
+                let keep = e.tenant != tenant;
+                if !keep {
+                    disabled.insert(*d, tenant.to_owned());
+                }
+                keep
+            });
+            t.tenant.disable_provisioning(now);
+            Ok(())
+        })
     }
 
     /// Replaces the SCIM token (provisioning must be on); the old one stops working.
     pub fn rotate_token(&self, tenant: &str) -> Result<ProvisioningToken, ProvisioningError> {
         let entropy = self.entropy()?;
-        let now = self.now();
-        let mut state = self.lock();
-        let State {
-            tenants, tokens, ..
-        } = &mut *state;
-        let t = tenants
-            .get_mut(tenant)
-            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        let token = t.tenant.rotate_token(entropy, now)?;
-        tokens.retain(|_, e| e.tenant != tenant);
-        if let Some(d) = t.tenant.token_digest() {
-            tokens.insert(
-                *d,
-                TokenEntry {
-                    tenant: tenant.to_owned(),
-                    operator: false,
-                },
-            );
-        }
-        Ok(token)
+        self.with_tokens(tenant, |tokens, t, now| {
+            let token = t.tenant.rotate_token(entropy, now)?;
+            tokens.current.retain(|_, e| e.tenant != tenant);
+            if let Some(d) = t.tenant.token_digest() {
+                tokens.current.insert(
+                    *d,
+                    TokenEntry {
+                        tenant: tenant.to_owned(),
+                        operator: false,
+                    },
+                );
+            }
+            Ok(token)
+        })
     }
 
     /// Revokes the SCIM token without turning provisioning off: SCIM requests get 401 until
     /// [`rotate_token`](Provisioning::rotate_token).
     pub fn revoke_token(&self, tenant: &str) -> Result<(), ProvisioningError> {
-        let now = self.now();
-        let mut state = self.lock();
-        let State {
-            tenants, tokens, ..
-        } = &mut *state;
-        let t = tenants
-            .get_mut(tenant)
-            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        tokens.retain(|_, e| e.tenant != tenant);
-        t.tenant.revoke_token(now);
-        Ok(())
+        self.with_tokens(tenant, |tokens, t, now| {
+            tokens.current.retain(|_, e| e.tenant != tenant);
+            t.tenant.revoke_token(now);
+            Ok(())
+        })
     }
 
     // ----- templates and domains -----
@@ -549,36 +577,37 @@ impl Provisioning {
 
     /// Every tenant's warnings, by tenant id (for a start-up log).
     pub fn all_warnings(&self) -> Vec<(String, Warning)> {
-        let state = self.lock();
-        let mut out: Vec<(String, Warning)> = state
-            .tenants
-            .iter()
-            .flat_map(|(id, t)| t.tenant.warnings().into_iter().map(|w| (id.clone(), w)))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::new();
+        for id in self.tenant_ids() {
+            if let Ok(ws) = self.warnings(&id) {
+                out.extend(ws.into_iter().map(|w| (id.clone(), w)));
+            }
+        }
         out
     }
 
-    /// The audit entries kept in memory with a sequence number greater than `since`, oldest first.
-    pub fn audit_log(
+    /// Up to `limit` (at most [`MAX_AUDIT_PAGE`](scimkit_policy::MAX_AUDIT_PAGE)) audit
+    /// entries with a sequence number greater than `since`, oldest first, and the `since` of
+    /// the next page when more remain.
+    pub fn audit_page(
         &self,
         tenant: &str,
         since: u64,
-    ) -> Result<Vec<AuditEntry>, ProvisioningError> {
-        self.with_state(tenant, |t, _| {
-            Ok(t.tenant
-                .audit_log()
-                .filter(|e| e.seq > since)
-                .cloned()
-                .collect())
-        })
+        limit: usize,
+    ) -> Result<AuditPage, ProvisioningError> {
+        self.with_state(tenant, |t, _| Ok(t.tenant.audit_page(since, limit)))
+    }
+
+    /// How many bytes a tenant's in-memory audit log accounts for (its entries' compact JSON).
+    pub fn audit_bytes(&self, tenant: &str) -> Result<usize, ProvisioningError> {
+        self.with_state(tenant, |t, _| Ok(t.tenant.audit().accounted_bytes()))
     }
 
     // ----- accounts -----
 
     /// Adds an account that joined outside SCIM (by `joined_via`: domain auto-add, invite or by
-    /// hand), assigned to the tenant's current default template. A later SCIM create for its
-    /// email adopts it.
+    /// hand), assigned to the tenant's current default template, and audits it. A later SCIM
+    /// create for its email adopts it.
     pub fn add_account(
         &self,
         tenant: &str,
@@ -589,57 +618,65 @@ impl Provisioning {
         if !looks_like_email(email) {
             return Err(ProvisioningError::InvalidEmail(email.to_owned()));
         }
-        self.with_state(tenant, |t, _| {
-            let key = key_of(email);
-            if t.accounts.contains_key(&key) {
+        self.with_state(tenant, |t, now| {
+            if t.accounts.contains(&identifier_key(email)) {
                 return Err(ProvisioningError::AccountExists(email.trim().to_owned()));
             }
-            let template = t.tenant.settings().default_template;
-            let account = Account::new(email.trim(), name.trim(), template, joined_via);
-            t.accounts.insert(key, account.clone());
+            let account = t.tenant.add_account(email, name, joined_via, now);
+            t.accounts.insert(account.clone());
             Ok(account)
         })
     }
 
-    /// The account with this email (ignoring case).
+    /// The account with this email (by [`identifier_key`]).
     pub fn account(&self, tenant: &str, email: &str) -> Option<Account> {
-        let state = self.lock();
-        state
-            .tenants
-            .get(tenant)?
-            .accounts
-            .get(&key_of(email))
-            .cloned()
+        self.with_state(tenant, |t, _| Ok(t.accounts.get(&identifier_key(email)).cloned()))
+            .ok()
+            .flatten()
     }
 
-    /// The tenant's accounts, by email.
+    /// The tenant's accounts, by email. For large tenants, page with
+    /// [`accounts_page`](Provisioning::accounts_page).
     pub fn accounts(&self, tenant: &str) -> Result<Vec<Account>, ProvisioningError> {
-        self.with_state(tenant, |t, _| {
-            let mut v: Vec<Account> = t.accounts.values().cloned().collect();
-            v.sort_by_key(|a| key_of(&a.email));
-            Ok(v)
-        })
+        self.with_state(tenant, |t, _| Ok(t.accounts.all().cloned().collect()))
+    }
+
+    /// Up to `limit` (at most [`MAX_ACCOUNT_PAGE`]) accounts after `cursor` (the `next` of the
+    /// previous page), in email order, each with its SCIM User id; with `q`, only those whose
+    /// email or registered name contains it (ignoring case).
+    pub fn accounts_page(
+        &self,
+        tenant: &str,
+        cursor: Option<&str>,
+        limit: usize,
+        q: Option<&str>,
+    ) -> Result<AccountPage, ProvisioningError> {
+        self.with_state(tenant, |t, _| Ok(t.accounts.page(cursor, limit, q)))
     }
 
     /// The account linked to a SCIM User id.
     pub fn account_of_user(&self, tenant: &str, scim_id: &str) -> Option<Account> {
-        let state = self.lock();
-        let t = state.tenants.get(tenant)?;
-        t.accounts.get(t.links.get(scim_id)?).cloned()
+        self.with_state(tenant, |t, _| {
+            Ok(t.accounts
+                .key_of_user(scim_id)
+                .and_then(|k| t.accounts.get(k))
+                .cloned())
+        })
+        .ok()
+        .flatten()
     }
 
     /// The SCIM User id linked to an account, if SCIM manages it.
     pub fn user_id_of(&self, tenant: &str, email: &str) -> Option<String> {
-        let state = self.lock();
-        let t = state.tenants.get(tenant)?;
-        let key = key_of(email);
-        t.links
-            .iter()
-            .find(|(_, k)| **k == key)
-            .map(|(id, _)| id.clone())
+        self.with_state(tenant, |t, _| {
+            Ok(t.accounts.user_of_key(&identifier_key(email)).cloned())
+        })
+        .ok()
+        .flatten()
     }
 
-    /// Suspends a member locally (`admin_suspended` only; the `active` the IdP reads is unchanged).
+    /// Suspends a member locally (`admin_suspended` only; the `active` the IdP reads is
+    /// unchanged). Suspending a suspended account changes nothing and is not audited again.
     pub fn suspend(&self, tenant: &str, email: &str) -> Result<Account, ProvisioningError> {
         self.set_suspended(tenant, email, true)
     }
@@ -658,7 +695,7 @@ impl Provisioning {
         self.with_state(tenant, |t, now| {
             let account = t
                 .accounts
-                .get_mut(&key_of(email))
+                .get_mut(&identifier_key(email))
                 .ok_or_else(|| ProvisioningError::UnknownAccount(email.to_owned()))?;
             if suspended {
                 t.tenant.suspend(account, now)?;
@@ -670,224 +707,56 @@ impl Provisioning {
     }
 
     /// Erases a retained account whose membership ended (the product's retention decision after
-    /// [`Effect::EndMembership`]); a later SCIM create for the email makes a new account.
+    /// [`Effect::EndMembership`](scimkit_policy::Effect::EndMembership)); a later SCIM create for
+    /// the email makes a new account.
     pub fn forget_account(&self, tenant: &str, email: &str) -> Result<(), ProvisioningError> {
         self.with_state(tenant, |t, _| {
-            let key = key_of(email);
+            let key = identifier_key(email);
             match t.accounts.get(&key) {
                 None => Err(ProvisioningError::UnknownAccount(email.to_owned())),
                 Some(a) if a.is_member() => Err(ProvisioningError::StillAMember(a.email.clone())),
                 Some(_) => {
                     t.accounts.remove(&key);
-                    t.links.retain(|_, k| *k != key);
                     Ok(())
                 }
             }
         })
     }
 
-    // ----- the hooks' work, synchronous -----
+    // ----- authentication -----
 
     fn authenticate_token(&self, token: &str) -> Result<Principal, ScimError> {
         let invalid = || ScimError::unauthorized("invalid or revoked SCIM token");
         let digest = TokenDigest::of(token);
-        let state = self.lock();
-        let Some(entry) = state.tokens.get(&digest) else {
+        let tokens = read(&self.shared.tokens);
+        let Some(entry) = tokens.current.get(&digest) else {
             // The last token of a tenant whose provisioning is off: say so; anything else: 401.
-            let t = state
+            let cell = tokens
                 .disabled
                 .get(&digest)
-                .and_then(|id| state.tenants.get(id))
-                .filter(|t| !t.tenant.settings().provisioning_enabled)
+                .and_then(|id| self.tenant_arc(id))
                 .ok_or_else(invalid)?;
-            return Err(disabled_error(t.tenant.rules().when_disabled));
+            let t = lock(&cell);
+            return if t.tenant.settings().provisioning_enabled {
+                Err(invalid())
+            } else {
+                Err(disabled_error(t.tenant.rules().when_disabled))
+            };
         };
-        let tenant_id = &entry.tenant;
-        let t = state.tenants.get(tenant_id).ok_or_else(invalid)?;
+        let cell = self.tenant_arc(&entry.tenant).ok_or_else(invalid)?;
+        let t = lock(&cell);
         if entry.operator {
             if !t.tenant.settings().provisioning_enabled {
                 return Err(disabled_error(t.tenant.rules().when_disabled));
-            }
-            if !digest.matches(token) {
-                return Err(invalid());
             }
         } else {
             t.tenant.authenticate(token)?;
         }
         Ok(Principal {
-            tenant: TenantId::new(tenant_id),
+            tenant: TenantId::new(&entry.tenant),
             profile: profile_of(t.tenant.settings().dialect),
             me: None,
         })
-    }
-
-    fn decide_write(
-        &self,
-        write: &Write<'_>,
-        proposed: Option<Value>,
-    ) -> Result<Option<Value>, ScimError> {
-        let now = self.now();
-        let mut state = self.lock();
-        let t = state
-            .tenants
-            .get_mut(write.principal.tenant.as_str())
-            .ok_or_else(|| {
-                ScimError::forbidden("this tenant is not set up for SCIM provisioning")
-            })?;
-        let rules = t.tenant.rules().clone();
-        let (kind, key, account_key) = match write.kind {
-            WriteKind::Create => {
-                let id = proposed
-                    .as_ref()
-                    .and_then(|p| rules.identifier_of(p))
-                    .map(key_of)
-                    .unwrap_or_default();
-                let account_key = t.accounts.contains_key(&id).then(|| id.clone());
-                (WriteKind::Create, id, account_key)
-            }
-            kind => {
-                let id = write.id.unwrap_or_default().to_owned();
-                let account_key = t.links.get(&id).cloned();
-                (kind, id, account_key)
-            }
-        };
-        let account_before = account_key.as_ref().and_then(|k| t.accounts.get(k));
-        let empty = Value::Null;
-        let before = write.before.unwrap_or(&empty);
-        // For the audit log: a POST or PUT body as validated and normalised under the
-        // tenant's profile; a PATCH's operations with canonical op names.
-        let normalized: Option<Value> = match write.kind {
-            WriteKind::Create | WriteKind::Replace => proposed.clone(),
-            WriteKind::Patch => write
-                .raw
-                .and_then(|r| serde_json::from_value::<PatchOp>(r.clone()).ok())
-                .and_then(|p| serde_json::to_value(p).ok()),
-            WriteKind::Delete => None,
-        };
-        let mut op = match (write.kind, proposed.as_ref()) {
-            (WriteKind::Create, Some(p)) => Operation::create(p),
-            (WriteKind::Replace, Some(p)) => Operation::replace(before, p),
-            (WriteKind::Patch, Some(p)) => Operation::patch(before, p),
-            _ => Operation::delete(before),
-        };
-        if let Some(raw) = write.raw {
-            op = op.with_raw(raw);
-        }
-        if let Some(n) = &normalized {
-            op = op.with_normalized(n);
-        }
-        let decision: Decision = decide(&rules, t.tenant.settings(), account_before, &op);
-        let subject = account_before.map(|a| a.email.clone()).or_else(|| {
-            op.after
-                .or(op.before)
-                .and_then(|r| rules.identifier_of(r))
-                .map(str::to_owned)
-        });
-        let record = AuditRecord::from_decision(&op, subject.as_deref(), &decision);
-        match decision.verdict {
-            Verdict::Reject(e) => {
-                t.tenant.record(record, now);
-                Err(e)
-            }
-            Verdict::Apply(applied) => {
-                if t.pending.len() >= MAX_PENDING {
-                    t.pending.remove(0);
-                }
-                t.pending.push(Pending {
-                    kind,
-                    key,
-                    resource: applied.resource.as_ref().map(content),
-                    account_key,
-                    account: applied.account,
-                    effects: applied.effects,
-                    record,
-                });
-                Ok(applied.resource)
-            }
-        }
-    }
-
-    fn complete_write(&self, write: &Write<'_>, stored: Option<&Value>) {
-        let now = self.now();
-        let mut state = self.lock();
-        let Some(t) = state.tenants.get_mut(write.principal.tenant.as_str()) else {
-            return;
-        };
-        let rules = t.tenant.rules().clone();
-        let key = match write.kind {
-            WriteKind::Create => stored
-                .and_then(|s| rules.identifier_of(s))
-                .map(key_of)
-                .unwrap_or_default(),
-            _ => write.id.unwrap_or_default().to_owned(),
-        };
-        let stored_content = stored.map(content);
-        let candidates = |p: &Pending| p.kind == write.kind && p.key == key;
-        // The newest decision whose resource is what was stored; else the newest for this key.
-        let index = t
-            .pending
-            .iter()
-            .rposition(|p| candidates(p) && p.resource == stored_content)
-            .or_else(|| t.pending.iter().rposition(candidates));
-        let Some(index) = index else {
-            return;
-        };
-        let pending = t.pending.remove(index);
-        let mut account_key = match pending.account_key {
-            Some(k) if t.accounts.contains_key(&k) => {
-                if let Some(account) = t.accounts.get_mut(&k) {
-                    for e in &pending.effects {
-                        account.apply_effect(e);
-                    }
-                }
-                k
-            }
-            _ => {
-                let k = key_of(&pending.account.email);
-                t.accounts.insert(k.clone(), pending.account);
-                k
-            }
-        };
-        // An applied identifier change moves the account to its new key.
-        if let Some(new_key) = t.accounts.get(&account_key).map(|a| key_of(&a.email)) {
-            if new_key != account_key && !t.accounts.contains_key(&new_key) {
-                if let Some(a) = t.accounts.remove(&account_key) {
-                    t.accounts.insert(new_key.clone(), a);
-                    for k in t.links.values_mut() {
-                        if *k == account_key {
-                            k.clone_from(&new_key);
-                        }
-                    }
-                    account_key = new_key;
-                }
-            }
-        }
-        match write.kind {
-            WriteKind::Create => {
-                if let Some(id) = stored.and_then(|s| s.get("id")).and_then(Value::as_str) {
-                    t.links.insert(id.to_owned(), account_key);
-                }
-            }
-            WriteKind::Delete => {
-                t.links.remove(&key);
-            }
-            WriteKind::Replace | WriteKind::Patch => {}
-        }
-        t.tenant.record(pending.record, now);
-    }
-
-    fn view(&self, principal: &Principal, resource: &Value) -> Option<Value> {
-        let id = resource.get("id")?.as_str()?;
-        let state = self.lock();
-        let t = state.tenants.get(principal.tenant.as_str())?;
-        let account = t.accounts.get(t.links.get(id)?)?;
-        let active_ok = resource
-            .as_object()?
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("active"))
-            .map(|(k, v)| (k.as_str(), v))
-            .eq([("active", &Value::Bool(account.scim_active))]);
-        (!active_ok).then(|| scim_view(resource, account))
     }
 }
 
@@ -941,17 +810,9 @@ impl Hooks for Provisioning {
         ready(())
     }
 
-    fn on_read(
-        &self,
-        principal: &Principal,
-        resource_type: &str,
-        resource: &Value,
-    ) -> Option<Value> {
-        if is_user(resource_type) {
-            self.view(principal, resource)
-        } else {
-            None
-        }
+    /// Reads are served as stored: every User write stores the account's `active`.
+    fn rewrites_reads(&self) -> bool {
+        false
     }
 }
 
