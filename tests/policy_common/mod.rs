@@ -286,7 +286,10 @@ impl Env {
         loop {
             let r = self.admin(
                 "GET",
-                &format!("/admin/tenants/{}/audit?since={since}&limit=1000", idp.tenant()),
+                &format!(
+                    "/admin/tenants/{}/audit?since={since}&limit=1000",
+                    idp.tenant()
+                ),
                 None,
             );
             assert_eq!(r.status, 200, "{r:?}");

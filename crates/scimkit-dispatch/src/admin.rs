@@ -40,10 +40,10 @@ use http::{header, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, Limited};
 use scimkit_policy::{AdminError, IdpDialect, JoinedVia, RegistrationMode, TemplateId};
-use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use subtle::ConstantTimeEq;
 
 /// The largest admin request body accepted.

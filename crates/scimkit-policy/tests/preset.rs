@@ -5,9 +5,9 @@ mod common;
 
 use common::*;
 use scimkit_policy::{
-    scim_view, Account, AuditBody, AuditRecord, AuditResult, DisabledStatus, Effect, IdentifierSource,
-    JoinedVia, Membership, OnExistingAccount, Operation, Outcome, Reason, RuleSet, TemplateId,
-    Tenant, WarningCode, IDENTIFIER_IMMUTABLE,
+    scim_view, Account, AuditBody, AuditRecord, AuditResult, DisabledStatus, Effect,
+    IdentifierSource, JoinedVia, Membership, OnExistingAccount, Operation, Outcome, Reason,
+    RuleSet, TemplateId, Tenant, WarningCode, IDENTIFIER_IMMUTABLE,
 };
 use serde_json::{json, Value};
 

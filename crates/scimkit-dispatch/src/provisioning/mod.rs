@@ -70,8 +70,8 @@ use crate::store::TenantId;
 use chrono::{DateTime, Utc};
 use scimkit_policy::{
     disabled_error, identifier_key, Account, AdminError, AuditLimits, AuditPage, IdpDialect,
-    JoinedVia, PolicyTemplate, ProvisioningToken, Redactor, RegistrationMode, RuleSet,
-    TemplateId, Tenant, TokenDigest, Warning,
+    JoinedVia, PolicyTemplate, ProvisioningToken, Redactor, RegistrationMode, RuleSet, TemplateId,
+    Tenant, TokenDigest, Warning,
 };
 use scimkit_schema::{Profile, ScimError};
 use serde_json::Value;
@@ -82,8 +82,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Rw
 mod accounts;
 mod writes;
 
-pub use accounts::{AccountPage, MAX_ACCOUNT_PAGE};
 use accounts::AccountIndex;
+pub use accounts::{AccountPage, MAX_ACCOUNT_PAGE};
 use writes::Pending;
 
 /// Why a [`Provisioning`] operation was refused.
@@ -630,9 +630,11 @@ impl Provisioning {
 
     /// The account with this email (by [`identifier_key`]).
     pub fn account(&self, tenant: &str, email: &str) -> Option<Account> {
-        self.with_state(tenant, |t, _| Ok(t.accounts.get(&identifier_key(email)).cloned()))
-            .ok()
-            .flatten()
+        self.with_state(tenant, |t, _| {
+            Ok(t.accounts.get(&identifier_key(email)).cloned())
+        })
+        .ok()
+        .flatten()
     }
 
     /// The tenant's accounts, by email. For large tenants, page with

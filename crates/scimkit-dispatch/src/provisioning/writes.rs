@@ -4,8 +4,7 @@
 use super::{Provisioning, TenantState};
 use crate::hooks::{Write, WriteKind};
 use scimkit_policy::{
-    decide, identifier_key, Account, AuditBodies, AuditRecord, Decision, Effect, Operation,
-    Verdict,
+    decide, identifier_key, Account, AuditBodies, AuditRecord, Decision, Effect, Operation, Verdict,
 };
 use scimkit_schema::{PatchOp, ScimError};
 use serde::Deserialize;

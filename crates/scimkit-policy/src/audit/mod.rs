@@ -5,8 +5,8 @@ mod body;
 mod log;
 mod redact;
 
-pub use body::{AuditBody, BodyExcerpt, AUDIT_BODY_EXCERPT_BYTES};
 pub(crate) use body::hex;
+pub use body::{AuditBody, BodyExcerpt, AUDIT_BODY_EXCERPT_BYTES};
 pub use log::{
     AuditLimits, AuditLog, AuditPage, DEFAULT_AUDIT_BYTES, DEFAULT_AUDIT_CAPACITY, MAX_AUDIT_PAGE,
 };
@@ -26,7 +26,11 @@ pub const MAX_AUDIT_ATTRIBUTES: usize = 256;
 
 /// What a tenant administrator did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "event")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "event"
+)]
 pub enum AdminEvent {
     /// Provisioning turned on and a token issued.
     ProvisioningEnabled,
@@ -88,7 +92,11 @@ pub enum AdminEvent {
 
 /// What an audit entry records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "actor")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "actor"
+)]
 pub enum AuditRecord {
     /// A SCIM operation from the identity provider.
     Scim {
@@ -169,7 +177,11 @@ impl AuditRecord {
             raw: bodies.raw,
             normalized: bodies.normalized,
             result: decision.audit_result(),
-            attributes: attributes.iter().take(MAX_AUDIT_ATTRIBUTES).cloned().collect(),
+            attributes: attributes
+                .iter()
+                .take(MAX_AUDIT_ATTRIBUTES)
+                .cloned()
+                .collect(),
             omitted_attributes: attributes.len().saturating_sub(MAX_AUDIT_ATTRIBUTES),
             effects: decision
                 .applied()
