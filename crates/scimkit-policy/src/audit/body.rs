@@ -2,7 +2,8 @@
 //! the SHA-256 and size of the whole.
 
 use super::redact::Redactor;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::io;
@@ -11,14 +12,37 @@ use std::io;
 /// as an [`AuditBody::Excerpt`] of this many bytes.
 pub const AUDIT_BODY_EXCERPT_BYTES: usize = 4 * 1024;
 
-/// A request body in an audit record, secrets already hidden by a [`Redactor`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A request body in an audit record, secrets already hidden by a [`Redactor`]. It serialises
+/// as the body itself ([`Full`](AuditBody::Full)) or as `{"excerpt", "sha256", "bytes"}`.
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum AuditBody {
     /// A body larger than the excerpt limit.
     Excerpt(BodyExcerpt),
-    /// The whole (redacted) body.
-    Full(Value),
+    /// The whole (redacted) body, as compact JSON text: cheap to keep, count and drop.
+    Full(Box<RawValue>),
+}
+
+impl PartialEq for AuditBody {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (AuditBody::Excerpt(a), AuditBody::Excerpt(b)) => a == b,
+            (AuditBody::Full(a), AuditBody::Full(b)) => a.get() == b.get(),
+            _ => false,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(deserializer)?;
+        if let Ok(e) = BodyExcerpt::deserialize(&v) {
+            return Ok(AuditBody::Excerpt(e));
+        }
+        serde_json::value::to_raw_value(&v)
+            .map(AuditBody::Full)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// The start of a large body, and what identifies the whole.
@@ -46,21 +70,22 @@ impl AuditBody {
     /// let AuditBody::Excerpt(e) = AuditBody::of(&big, &Redactor::default(), 4096) else { panic!() };
     /// assert!(e.excerpt.len() <= 4096 && e.bytes > 100_000 && e.sha256.len() == 64);
     /// let small = json!({"userName": "ada@example.com"});
-    /// assert_eq!(AuditBody::of(&small, &Redactor::default(), 4096), AuditBody::Full(small));
+    /// assert_eq!(AuditBody::of(&small, &Redactor::default(), 4096).to_value(), small);
     /// ```
     pub fn of(body: &Value, redactor: &Redactor, limit: usize) -> Self {
         let mut sink = ExcerptWriter {
             kept: Vec::with_capacity(limit.min(AUDIT_BODY_EXCERPT_BYTES) + 1),
             limit,
             total: 0,
-            hash: Sha256::new(),
+            hash: None,
         };
         if serde_json::to_writer(&mut sink, &redactor.view(body)).is_err() {
-            return AuditBody::Full(Value::Null);
+            sink.kept.clear();
         }
         if sink.total <= limit {
-            if let Ok(v) = serde_json::from_slice(&sink.kept) {
-                return AuditBody::Full(v);
+            let whole = String::from_utf8(std::mem::take(&mut sink.kept)).unwrap_or_default();
+            if let Ok(raw) = RawValue::from_string(whole) {
+                return AuditBody::Full(raw);
             }
         }
         let valid = match std::str::from_utf8(&sink.kept) {
@@ -70,25 +95,44 @@ impl AuditBody {
         sink.kept.truncate(valid);
         AuditBody::Excerpt(BodyExcerpt {
             excerpt: String::from_utf8(sink.kept).unwrap_or_default(),
-            sha256: hex(&sink.hash.finalize()),
+            sha256: hex(&sink.hash.unwrap_or_default().finalize()),
             bytes: u64::try_from(sink.total).unwrap_or(u64::MAX),
         })
     }
 }
 
-/// Keeps the first `limit` bytes written, hashes and counts them all.
+impl AuditBody {
+    /// The body as a JSON value (an excerpt as its `{"excerpt", "sha256", "bytes"}` object).
+    pub fn to_value(&self) -> Value {
+        match self {
+            AuditBody::Full(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+            AuditBody::Excerpt(e) => serde_json::to_value(e).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// Keeps the first `limit` bytes written and counts them all; once past `limit`, hashes them
+/// all (a body that fits is never hashed).
 struct ExcerptWriter {
     kept: Vec<u8>,
     limit: usize,
     total: usize,
-    hash: Sha256,
+    hash: Option<Sha256>,
 }
 
 impl io::Write for ExcerptWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let room = self.limit.saturating_sub(self.kept.len());
-        self.kept.extend_from_slice(&buf[..buf.len().min(room)]);
-        self.hash.update(buf);
+        let (head, tail) = buf.split_at(buf.len().min(room));
+        self.kept.extend_from_slice(head);
+        if !tail.is_empty() || self.hash.is_some() {
+            let hash = self.hash.get_or_insert_with(|| {
+                let mut h = Sha256::new();
+                h.update(&self.kept);
+                h
+            });
+            hash.update(tail);
+        }
         self.total = self.total.saturating_add(buf.len());
         Ok(buf.len())
     }
@@ -121,5 +165,29 @@ impl io::Write for ByteCounter {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_digest_and_size_are_of_the_whole_redacted_json() {
+        let body = json!({"displayName": "é".repeat(3000), "password": "hunter2"});
+        let redactor = Redactor::default();
+        let whole = serde_json::to_vec(&redactor.redact(&body)).unwrap();
+        let AuditBody::Excerpt(e) = AuditBody::of(&body, &redactor, 1001) else {
+            panic!("excerpted")
+        };
+        assert_eq!(e.bytes, whole.len() as u64);
+        assert_eq!(e.sha256, hex(&Sha256::digest(&whole)));
+        assert!(e.excerpt.len() <= 1001 && whole.starts_with(e.excerpt.as_bytes()));
+        assert!(!e.excerpt.contains("hunter2"));
+        let fits = AuditBody::of(&body, &redactor, whole.len());
+        assert_eq!(fits.to_value(), redactor.redact(&body));
+        let again: AuditBody = serde_json::from_str(&serde_json::to_string(&fits).unwrap()).unwrap();
+        assert_eq!(again, fits);
     }
 }

@@ -4,7 +4,6 @@ use scimkit_schema::{AttributeDef, Mutability, Registry, Returned};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
-use std::collections::HashSet;
 
 /// What a hidden value is replaced with.
 pub const REDACTED: &str = "[redacted]";
@@ -34,8 +33,9 @@ pub const REDACTED: &str = "[redacted]";
 pub struct Redactor {
     /// Registered schema URNs, lower case, longest first.
     schema_urns: Vec<String>,
-    /// Secret attribute paths, lower case, without URN: `password`, `x509certificates.value`.
-    sensitive: HashSet<String>,
+    /// Secret attributes, without URN: (`password`, None), (`x509Certificates`, Some(`value`)).
+    /// Few, so a scan compares them without allocating.
+    sensitive: Vec<(String, Option<String>)>,
 }
 
 impl Default for Redactor {
@@ -59,21 +59,35 @@ impl Redactor {
             .map(|s| s.id.to_lowercase())
             .collect();
         schema_urns.sort_by_key(|u| std::cmp::Reverse(u.len()));
-        let mut sensitive = HashSet::new();
+        let mut redactor = Redactor {
+            schema_urns,
+            sensitive: Vec::new(),
+        };
         for schema in registry.schemas() {
             for attr in &schema.attributes {
-                let name = attr.name.to_lowercase();
                 if is_secret(attr) {
-                    sensitive.insert(name.clone());
+                    redactor.add(&attr.name, None);
                 }
                 for sub in attr.sub_attributes.iter().filter(|s| is_secret(s)) {
-                    sensitive.insert(format!("{name}.{}", sub.name.to_lowercase()));
+                    redactor.add(&attr.name, Some(&sub.name));
                 }
             }
         }
-        Redactor {
-            schema_urns,
-            sensitive,
+        redactor
+    }
+
+    fn add(&mut self, attr: &str, sub: Option<&str>) {
+        let entry = (attr.to_owned(), sub.map(str::to_owned));
+        let known = self.sensitive.iter().any(|(a, s)| {
+            a.eq_ignore_ascii_case(&entry.0)
+                && match (s, &entry.1) {
+                    (None, None) => true,
+                    (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+                    _ => false,
+                }
+        });
+        if !known {
+            self.sensitive.push(entry);
         }
     }
 
@@ -81,8 +95,10 @@ impl Redactor {
     /// URN-qualified), e.g. one the product keeps but that is not declared write-only.
     pub fn with_sensitive_path(mut self, path: &str) -> Self {
         let (_, rest) = self.split_urn(path.trim());
-        if !rest.is_empty() {
-            self.sensitive.insert(rest.to_lowercase());
+        match rest.split_once('.') {
+            Some((attr, sub)) => self.add(attr, Some(sub)),
+            None if !rest.is_empty() => self.add(rest, None),
+            None => {}
         }
         self
     }
@@ -130,15 +146,29 @@ impl Redactor {
         }
     }
 
+    /// Whether `attr` (or, given, its sub-attribute `sub`) is secret, ignoring case.
+    fn is_secret(&self, attr: &str, sub: Option<&str>) -> bool {
+        self.sensitive.iter().any(|(a, s)| {
+            a.eq_ignore_ascii_case(attr)
+                && match (s, sub) {
+                    (None, _) => true,
+                    (Some(s), Some(sub)) => s.eq_ignore_ascii_case(sub),
+                    (Some(_), None) => false,
+                }
+        })
+    }
+
+    /// Whether a dotted path (`password`, `name.givenName`) is secret.
     fn is_sensitive(&self, path: &str) -> bool {
-        let path = path.to_lowercase();
-        let first = path.split('.').next().unwrap_or_default();
-        self.sensitive.contains(&path) || self.sensitive.contains(first)
+        match path.split_once('.') {
+            Some((attr, sub)) => self.is_secret(attr, Some(sub)),
+            None => self.is_secret(path, None),
+        }
     }
 
     /// How an attribute key of a resource-level object is read: secret, or the context of its
     /// value.
-    fn key_in_resource(&self, key: &str) -> Hide {
+    fn key_in_resource<'k>(&self, key: &'k str) -> Hide<'k> {
         if key.eq_ignore_ascii_case("Operations") {
             return Hide::No(Context::Operations);
         }
@@ -149,22 +179,21 @@ impl Redactor {
         if self.is_sensitive(attr) {
             return Hide::Value;
         }
-        let top = attr.split('.').next().unwrap_or_default().to_lowercase();
-        Hide::No(Context::Attribute(top))
+        Hide::No(Context::Attribute(attr.split('.').next().unwrap_or_default()))
     }
 
-    fn key_in_attribute(&self, attribute: &str, key: &str) -> Hide {
+    fn key_in_attribute<'k>(&self, attribute: &'k str, key: &str) -> Hide<'k> {
         let (_, sub) = self.split_urn(key);
-        if self.is_sensitive(&format!("{attribute}.{sub}")) || self.is_sensitive(sub) {
+        if self.is_secret(attribute, Some(sub)) || self.is_sensitive(sub) {
             Hide::Value
         } else {
-            Hide::No(Context::Attribute(attribute.to_owned()))
+            Hide::No(Context::Attribute(attribute))
         }
     }
 
     /// A PATCH operation's `path`: whether its target is secret, whether its value filter
     /// mentions a secret, and the context of its `value`.
-    fn patch_path(&self, path: &str) -> PatchPath {
+    fn patch_path<'p>(&self, path: &'p str) -> PatchPath<'p> {
         let (urn, rest) = self.split_urn(path.trim());
         if urn.is_some() && rest.is_empty() {
             return PatchPath::plain(Context::Resource);
@@ -179,13 +208,13 @@ impl Redactor {
                 None => (rest, "", ""),
             },
         };
-        let attr = attr.trim().to_lowercase();
-        let target_secret = self.is_sensitive(&attr)
-            || (!sub.is_empty() && self.is_sensitive(&format!("{attr}.{sub}")));
+        let attr = attr.trim();
+        let target_secret = self.is_secret(attr, None)
+            || (!sub.is_empty() && self.is_secret(attr, Some(sub)));
         let filter_secret = filter
             .split(|c: char| !(c.is_alphanumeric() || c == '$' || c == '_' || c == '-'))
             .filter(|w| !w.is_empty())
-            .any(|w| self.is_sensitive(&format!("{attr}.{w}")) || self.is_sensitive(w));
+            .any(|w| self.is_secret(attr, Some(w)) || self.is_sensitive(w));
         PatchPath {
             target_secret,
             filter_secret,
@@ -195,32 +224,32 @@ impl Redactor {
 }
 
 /// Where in a SCIM body a value sits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Context {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Context<'a> {
     /// An object whose keys are attributes (a resource, an extension object, a path-less PATCH
     /// value, Bulk `data`).
     Resource,
-    /// Inside the value of the (lower-case) attribute: keys are its sub-attributes.
-    Attribute(String),
+    /// Inside the value of the attribute (as spelled in the body): keys are its sub-attributes.
+    Attribute(&'a str),
     /// The `Operations` array of a PATCH or Bulk request.
     Operations,
     /// One PATCH or Bulk operation.
     Operation,
 }
 
-enum Hide {
+enum Hide<'a> {
     Value,
-    No(Context),
+    No(Context<'a>),
 }
 
-struct PatchPath {
+struct PatchPath<'a> {
     target_secret: bool,
     filter_secret: bool,
-    value_context: Context,
+    value_context: Context<'a>,
 }
 
-impl PatchPath {
-    fn plain(value_context: Context) -> Self {
+impl<'a> PatchPath<'a> {
+    fn plain(value_context: Context<'a>) -> Self {
         PatchPath {
             target_secret: false,
             filter_secret: false,
@@ -232,11 +261,11 @@ impl PatchPath {
 struct View<'a> {
     redactor: &'a Redactor,
     value: &'a Value,
-    context: Context,
+    context: Context<'a>,
 }
 
-impl View<'_> {
-    fn child<'b>(&'b self, value: &'b Value, context: Context) -> View<'b> {
+impl<'a> View<'a> {
+    fn child(&self, value: &'a Value, context: Context<'a>) -> View<'a> {
         View {
             redactor: self.redactor,
             value,
@@ -250,13 +279,13 @@ impl Serialize for View<'_> {
         let r = self.redactor;
         match self.value {
             Value::Array(items) => {
-                let item_context = match &self.context {
+                let item_context = match self.context {
                     Context::Operations => Context::Operation,
-                    c => c.clone(),
+                    c => c,
                 };
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
-                    seq.serialize_element(&self.child(item, item_context.clone()))?;
+                    seq.serialize_element(&self.child(item, item_context))?;
                 }
                 seq.end()
             }
@@ -269,13 +298,13 @@ impl Serialize for View<'_> {
                 });
                 let mut out = serializer.serialize_map(Some(map.len()))?;
                 for (key, value) in map {
-                    let hide = match (&self.context, &patch_path) {
+                    let hide = match (self.context, &patch_path) {
                         (Context::Operation, Some(p)) => {
                             if key.eq_ignore_ascii_case("value") {
                                 if p.target_secret {
                                     Hide::Value
                                 } else {
-                                    Hide::No(p.value_context.clone())
+                                    Hide::No(p.value_context)
                                 }
                             } else if key.eq_ignore_ascii_case("path") && p.filter_secret {
                                 Hide::Value
