@@ -380,7 +380,7 @@ impl Cx<'_> {
             if Self::is_top(&change, "active") {
                 match &change.after {
                     None => {
-                        self.restore(&change.keys, change.before.clone());
+                        self.restore(&change.keys, change.before.cloned());
                         self.record(&change.path, Outcome::Ignore, Reason::ActiveRemoved);
                     }
                     Some(_) => {
@@ -404,7 +404,7 @@ impl Cx<'_> {
             match outcome {
                 Outcome::Apply => names_applied |= self.rules.is_name_path(&change.path),
                 Outcome::Shadow => {}
-                Outcome::Ignore => self.restore(&change.keys, change.before.clone()),
+                Outcome::Ignore => self.restore(&change.keys, change.before.cloned()),
                 Outcome::Reject => {
                     return Err(ScimError::mutability(format!(
                         "{} cannot be changed from the identity provider",
@@ -457,7 +457,7 @@ impl Cx<'_> {
             IdChange::Same => Ok(false),
             IdChange::CaseOnly => {
                 if id_attr == "userName" {
-                    self.restore(&change.keys, change.before.clone());
+                    self.restore(&change.keys, change.before.cloned());
                     self.record(&change.path, Outcome::Ignore, Reason::IdentifierCase);
                     return Ok(true);
                 }
@@ -483,7 +483,7 @@ impl Cx<'_> {
                     }
                 }
                 let now = self.resource.as_ref().and_then(|r| get_ci(r, "emails"));
-                if now == change.before.as_ref() {
+                if now == change.before {
                     self.record(&change.path, Outcome::Ignore, Reason::IdentifierCase);
                     return Ok(true);
                 }
@@ -507,7 +507,7 @@ impl Cx<'_> {
                         self.effects.push(Effect::SetEmail { email: new });
                     }
                     Outcome::Shadow => {}
-                    Outcome::Ignore => self.restore(&change.keys, change.before.clone()),
+                    Outcome::Ignore => self.restore(&change.keys, change.before.cloned()),
                 }
                 Ok(true)
             }
@@ -517,7 +517,7 @@ impl Cx<'_> {
     /// Reads `active` from a change, turning a string boolean into a boolean in the stored
     /// resource.
     fn active_value(&mut self, change: &Change) -> Result<bool, ScimError> {
-        let raw = change.after.as_ref().unwrap_or(&Value::Null);
+        let raw = change.after.unwrap_or(&Value::Null);
         let value = parse_bool(raw)
             .ok_or_else(|| ScimError::invalid_value("active must be a boolean (true or false)"))?;
         if raw.is_string() {

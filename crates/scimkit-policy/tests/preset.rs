@@ -716,7 +716,10 @@ fn audit_entry_holds_raw_and_normalised_operation_and_outcomes() {
             ..
         } => {
             assert_eq!(r.as_ref().map(AuditBody::to_value), Some(raw.clone()));
-            assert_eq!(n.as_ref().map(AuditBody::to_value), Some(normalized.clone()));
+            assert_eq!(
+                n.as_ref().map(AuditBody::to_value),
+                Some(normalized.clone())
+            );
             assert_eq!(*result, AuditResult::Applied);
             assert_eq!(subject.as_deref(), Some("ryan@contoso.com"));
             let outcomes: Vec<_> = attributes

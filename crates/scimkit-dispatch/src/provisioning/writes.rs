@@ -193,7 +193,6 @@ impl Provisioning {
     /// now, keeps the links, audits.
     pub(super) fn complete_write(&self, write: &Write<'_>, stored: Option<&Value>) {
         let now = self.now();
-        let stored_print = stored.map(fingerprint);
         let Some(tenant) = self.tenant_arc(write.principal.tenant.as_str()) else {
             return;
         };
@@ -207,12 +206,19 @@ impl Provisioning {
             _ => write.id.unwrap_or_default().to_owned(),
         };
         let candidates = |p: &Pending| p.kind == write.kind && p.key == key;
-        // The newest decision whose resource is what was stored; else the newest for this key.
-        let index = t
-            .pending
-            .iter()
-            .rposition(|p| candidates(p) && p.fingerprint == stored_print)
-            .or_else(|| t.pending.iter().rposition(candidates));
+        // The only decision for this key; among several (concurrent writes), the newest whose
+        // resource is what was stored, else the newest.
+        let newest = t.pending.iter().rposition(candidates);
+        let several = newest.is_some_and(|i| t.pending.iter().take(i).any(candidates));
+        let index = if several {
+            let stored_print = stored.map(fingerprint);
+            t.pending
+                .iter()
+                .rposition(|p| candidates(p) && p.fingerprint == stored_print)
+                .or(newest)
+        } else {
+            newest
+        };
         let Some(pending) = index.and_then(|i| t.pending.remove(i)) else {
             return;
         };

@@ -18,7 +18,7 @@ pub const AUDIT_BODY_EXCERPT_BYTES: usize = 4 * 1024;
 #[serde(untagged)]
 pub enum AuditBody {
     /// A body larger than the excerpt limit.
-    Excerpt(BodyExcerpt),
+    Excerpt(Box<BodyExcerpt>),
     /// The whole (redacted) body, as compact JSON text: cheap to keep, count and drop.
     Full(Box<RawValue>),
 }
@@ -37,7 +37,7 @@ impl<'de> Deserialize<'de> for AuditBody {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(deserializer)?;
         if let Ok(e) = BodyExcerpt::deserialize(&v) {
-            return Ok(AuditBody::Excerpt(e));
+            return Ok(AuditBody::Excerpt(Box::new(e)));
         }
         serde_json::value::to_raw_value(&v)
             .map(AuditBody::Full)
@@ -93,11 +93,11 @@ impl AuditBody {
             Err(e) => e.valid_up_to(),
         };
         sink.kept.truncate(valid);
-        AuditBody::Excerpt(BodyExcerpt {
+        AuditBody::Excerpt(Box::new(BodyExcerpt {
             excerpt: String::from_utf8(sink.kept).unwrap_or_default(),
             sha256: hex(&sink.hash.unwrap_or_default().finalize()),
             bytes: u64::try_from(sink.total).unwrap_or(u64::MAX),
-        })
+        }))
     }
 }
 
@@ -187,7 +187,8 @@ mod tests {
         assert!(!e.excerpt.contains("hunter2"));
         let fits = AuditBody::of(&body, &redactor, whole.len());
         assert_eq!(fits.to_value(), redactor.redact(&body));
-        let again: AuditBody = serde_json::from_str(&serde_json::to_string(&fits).unwrap()).unwrap();
+        let again: AuditBody =
+            serde_json::from_str(&serde_json::to_string(&fits).unwrap()).unwrap();
         assert_eq!(again, fits);
     }
 }

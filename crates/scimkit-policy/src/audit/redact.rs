@@ -179,7 +179,9 @@ impl Redactor {
         if self.is_sensitive(attr) {
             return Hide::Value;
         }
-        Hide::No(Context::Attribute(attr.split('.').next().unwrap_or_default()))
+        Hide::No(Context::Attribute(
+            attr.split('.').next().unwrap_or_default(),
+        ))
     }
 
     fn key_in_attribute<'k>(&self, attribute: &'k str, key: &str) -> Hide<'k> {
@@ -209,8 +211,8 @@ impl Redactor {
             },
         };
         let attr = attr.trim();
-        let target_secret = self.is_secret(attr, None)
-            || (!sub.is_empty() && self.is_secret(attr, Some(sub)));
+        let target_secret =
+            self.is_secret(attr, None) || (!sub.is_empty() && self.is_secret(attr, Some(sub)));
         let filter_secret = filter
             .split(|c: char| !(c.is_alphanumeric() || c == '$' || c == '_' || c == '-'))
             .filter(|w| !w.is_empty())
