@@ -392,8 +392,8 @@ impl AdminApi {
                 ok(self.tenant_json(t)?)
             }
             ["tenants", t, "domains"] if m == Method::GET => {
-                let tenant = self.tenant(t)?;
-                ok(json!({ "domains": to_json(&tenant.settings().verified_domains) }))
+                let domains = self.with_tenant(t, |t| to_json(&t.settings().verified_domains))?;
+                ok(json!({ "domains": domains }))
             }
             ["tenants", t, "domains"] if m == Method::POST => {
                 let req: NewDomain = parse(body)?;
@@ -446,7 +446,7 @@ impl AdminApi {
                 Ok((StatusCode::CREATED, self.account_json(t, &a)))
             }
             ["tenants", t, "accounts", email] if m == Method::GET => {
-                self.tenant(t)?;
+                self.with_tenant(t, |_| ())?;
                 let a = p
                     .account(t, email)
                     .ok_or_else(|| ProvisioningError::UnknownAccount((*email).to_owned()))?;
@@ -480,9 +480,14 @@ impl AdminApi {
         }
     }
 
-    fn tenant(&self, id: &str) -> Result<scimkit_policy::Tenant, Fail> {
+    /// Runs `f` on a tenant's policy state without copying it (its audit log can be large).
+    fn with_tenant<R>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&scimkit_policy::Tenant) -> R,
+    ) -> Result<R, Fail> {
         self.provisioning
-            .tenant(id)
+            .with_tenant(id, f)
             .ok_or_else(|| ProvisioningError::UnknownTenant(id.to_owned()).into())
     }
 
@@ -496,9 +501,12 @@ impl AdminApi {
     }
 
     fn tenant_json(&self, id: &str) -> Result<Value, Fail> {
-        let t = self.tenant(id)?;
+        self.with_tenant(id, |t| self.tenant_json_of(t))
+    }
+
+    fn tenant_json_of(&self, t: &scimkit_policy::Tenant) -> Value {
         let s = t.settings();
-        Ok(json!({
+        json!({
             "id": t.id(),
             "idp": to_json(&s.dialect),
             "provisioningEnabled": s.provisioning_enabled,
@@ -509,7 +517,7 @@ impl AdminApi {
             "verifiedDomains": to_json(&s.verified_domains),
             "rules": to_json(t.rules()),
             "warnings": to_json(&t.warnings()),
-        }))
+        })
     }
 
     fn account_json(&self, tenant: &str, a: &scimkit_policy::Account) -> Value {

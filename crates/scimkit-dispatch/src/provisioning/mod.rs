@@ -360,7 +360,9 @@ impl Provisioning {
         ids
     }
 
-    /// A copy of a tenant's policy state (settings, rules, templates, token digest, audit log).
+    /// A copy of a tenant's policy state (settings, rules, templates, token digest, audit log,
+    /// up to its byte budget): to read a few fields, prefer
+    /// [`with_tenant`](Provisioning::with_tenant).
     pub fn tenant(&self, id: &str) -> Option<Tenant> {
         self.with_state(id, |t, _| Ok(t.tenant.clone())).ok()
     }
