@@ -46,78 +46,119 @@ fn load<S: Store, A: Authenticator, H: Hooks>(scim: &Dispatcher<S, A, H>) -> Vec
         .collect()
 }
 
-fn run<S: Store, A: Authenticator, H: Hooks>(
-    c: &mut Criterion,
-    side: &str,
-    scim: &Dispatcher<S, A, H>,
-    first_new_user: &mut usize,
-) {
-    let ids = load(scim);
-    let mut g = c.benchmark_group("policy_1000_users");
-    let mut n = 0usize;
-    g.bench_function(BenchmarkId::new("get_by_id", side), |b| {
-        b.iter(|| {
-            n = (n + 7919) % USERS;
-            let r = block_on(scim.handle_bytes(req("GET", &format!("/Users/{}", ids[n]), None)));
-            debug_assert_eq!(r.status(), 200);
-            black_box(r)
-        })
-    });
-    g.bench_function(BenchmarkId::new("filter_userName_eq", side), |b| {
-        b.iter(|| {
-            n = (n + 7919) % USERS;
-            let uri = format!("/Users?filter=userName%20eq%20%22USER{n}@example.com%22");
-            let r = block_on(scim.handle_bytes(req("GET", &uri, None)));
-            debug_assert!(r.body().len() > 200);
-            black_box(r)
-        })
-    });
-    g.bench_function(BenchmarkId::new("post_user", side), |b| {
-        b.iter(|| {
-            *first_new_user += 1;
-            let body = user(*first_new_user);
-            let r = block_on(scim.handle_bytes(req("POST", "/Users", Some(&body))));
-            debug_assert_eq!(r.status(), 201);
-            black_box(r)
-        })
-    });
-    let mut flip = false;
-    g.bench_function(BenchmarkId::new("patch_entra_shape", side), |b| {
-        b.iter(|| {
-            n = (n + 7919) % USERS;
-            flip = !flip;
-            let patch = serde_json::to_vec(&json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [
-                    {"op": "Replace", "path": "active", "value": if flip { "False" } else { "True" }},
-                    {"op": "Replace", "path": "name.familyName", "value": format!("Changed{flip}")}
-                ]
-            }))
-            .unwrap();
-            let r = block_on(scim.handle_bytes(req(
-                "PATCH",
-                &format!("/Users/{}", ids[n]),
-                Some(&patch),
-            )));
-            debug_assert_eq!(r.status(), 200);
-            black_box(r)
-        })
-    });
-    g.finish();
+/// One side: a dispatcher and the ids of its users.
+struct Side<'a, S: Store, A: Authenticator, H: Hooks> {
+    name: &'static str,
+    scim: &'a Dispatcher<S, A, H>,
+    ids: Vec<String>,
+}
+
+impl<S: Store, A: Authenticator, H: Hooks> Side<'_, S, A, H> {
+    fn get(&self, n: usize) -> http::Response<Bytes> {
+        let r = block_on(self.scim.handle_bytes(req(
+            "GET",
+            &format!("/Users/{}", self.ids[n]),
+            None,
+        )));
+        debug_assert_eq!(r.status(), 200);
+        r
+    }
+
+    fn filter(&self, n: usize) -> http::Response<Bytes> {
+        let uri = format!("/Users?filter=userName%20eq%20%22USER{n}@example.com%22");
+        let r = block_on(self.scim.handle_bytes(req("GET", &uri, None)));
+        debug_assert!(r.body().len() > 200);
+        r
+    }
+
+    fn post(&self, i: usize) -> http::Response<Bytes> {
+        let r = block_on(
+            self.scim
+                .handle_bytes(req("POST", "/Users", Some(&user(i)))),
+        );
+        debug_assert_eq!(r.status(), 201);
+        r
+    }
+
+    fn patch(&self, n: usize, flip: bool) -> http::Response<Bytes> {
+        let patch = serde_json::to_vec(&json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {"op": "Replace", "path": "active", "value": if flip { "False" } else { "True" }},
+                {"op": "Replace", "path": "name.familyName", "value": format!("Changed{flip}")}
+            ]
+        }))
+        .unwrap();
+        let uri = format!("/Users/{}", self.ids[n]);
+        let r = block_on(self.scim.handle_bytes(req("PATCH", &uri, Some(&patch))));
+        debug_assert_eq!(r.status(), 200);
+        r
+    }
 }
 
 fn benches(c: &mut Criterion) {
-    let mut next = USERS * 10;
     let tokens = BearerTokens::new();
     tokens.insert(TOKEN, TenantId::new("bench"));
     let plain = Dispatcher::new(MemoryStore::new(), tokens);
-    run(c, "without_policy", &plain, &mut next);
-
     let prov = Provisioning::new();
     prov.create_tenant("bench", IdpDialect::EntraId).unwrap();
     prov.enable_provisioning_with_token("bench", TOKEN).unwrap();
     let with_policy = prov.dispatcher(MemoryStore::new()).build();
-    run(c, "with_policy", &with_policy, &mut next);
+    let a = Side {
+        name: "without_policy",
+        ids: load(&plain),
+        scim: &plain,
+    };
+    let b = Side {
+        name: "with_policy",
+        ids: load(&with_policy),
+        scim: &with_policy,
+    };
+
+    // Each operation on both sides one after the other, so that both are measured under the
+    // same machine load.
+    let mut g = c.benchmark_group("policy_1000_users");
+    let mut n = 0usize;
+    let mut next = USERS * 10;
+    let mut flip = false;
+    macro_rules! both {
+        ($op:literal, $call:expr) => {
+            g.bench_function(BenchmarkId::new($op, a.name), |bench| {
+                bench.iter(|| black_box($call(&a, &mut n, &mut next, &mut flip)))
+            });
+            g.bench_function(BenchmarkId::new($op, b.name), |bench| {
+                bench.iter(|| black_box($call(&b, &mut n, &mut next, &mut flip)))
+            });
+        };
+    }
+    fn step(n: &mut usize) -> usize {
+        *n = (*n + 7919) % USERS;
+        *n
+    }
+    both!("get_by_id", |s: &Side<_, _, _>,
+                        n: &mut usize,
+                        _: &mut usize,
+                        _: &mut bool| s
+        .get(step(n)));
+    both!(
+        "filter_userName_eq",
+        |s: &Side<_, _, _>, n: &mut usize, _: &mut usize, _: &mut bool| s.filter(step(n))
+    );
+    both!("post_user", |s: &Side<_, _, _>,
+                        _: &mut usize,
+                        next: &mut usize,
+                        _: &mut bool| {
+        *next += 1;
+        s.post(*next)
+    });
+    both!(
+        "patch_entra_shape",
+        |s: &Side<_, _, _>, n: &mut usize, _: &mut usize, flip: &mut bool| {
+            *flip = !*flip;
+            s.patch(step(n), *flip)
+        }
+    );
+    g.finish();
 }
 
 criterion_group! {
