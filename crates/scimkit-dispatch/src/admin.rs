@@ -55,10 +55,12 @@ const DEFAULT_PAGE: usize = 100;
 /// The largest `limit` a page request may give.
 const MAX_PAGE: usize = 1000;
 
-/// The wire names of the values an admin request may give, for error details.
-const IDP_VALUES: &str = "generic, entraId, okta, strict";
-const MODE_VALUES: &str = "addAutomatically, inviteOnly, doNotAdd";
-const JOINED_VIA_VALUES: &str = "domainAutoAdd, invite, manual";
+/// The `joinedVia` values an administrator may give (`scim` accounts come from the IdP).
+const ADMIN_JOINED_VIA: [JoinedVia; 3] = [
+    JoinedVia::DomainAutoAdd,
+    JoinedVia::Invite,
+    JoinedVia::Manual,
+];
 
 /// The tenant admin API (see the [module documentation](crate::admin) for the routes).
 ///
@@ -167,14 +169,24 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Fail> {
     serde_json::from_slice(body).map_err(|e| Fail::bad(format!("invalid JSON body: {e}")))
 }
 
-/// A wire name; an unknown one is a 400 listing `valid`.
-fn parse_enum<T: for<'de> Deserialize<'de>>(
-    what: &str,
-    value: &str,
-    valid: &str,
-) -> Result<T, Fail> {
-    serde_json::from_value(Value::from(value))
-        .map_err(|_| Fail::bad(format!("unknown {what} {value:?}; expected one of {valid}")))
+/// One of `valid`, by its wire name; anything else is a 400 listing their wire names.
+fn parse_enum<T>(what: &str, value: &str, valid: &[T]) -> Result<T, Fail>
+where
+    T: for<'de> Deserialize<'de> + serde::Serialize + PartialEq,
+{
+    serde_json::from_value::<T>(Value::from(value))
+        .ok()
+        .filter(|v| valid.contains(v))
+        .ok_or_else(|| {
+            let names: Vec<String> = valid
+                .iter()
+                .filter_map(|v| to_json(v).as_str().map(str::to_owned))
+                .collect();
+            Fail::bad(format!(
+                "unknown {what} {value:?}; expected one of {}",
+                names.join(", ")
+            ))
+        })
 }
 
 /// The query parameters of a request, by name (the last of a repeated name wins).
@@ -349,7 +361,7 @@ impl AdminApi {
             ["tenants"] if m == Method::POST => {
                 let req: NewTenant = parse(body)?;
                 let dialect: IdpDialect = match &req.idp {
-                    Some(s) => parse_enum("idp", s, IDP_VALUES)?,
+                    Some(s) => parse_enum("idp", s, &IdpDialect::ALL)?,
                     None => IdpDialect::Generic,
                 };
                 p.create_tenant(&req.id, dialect)?;
@@ -397,13 +409,13 @@ impl AdminApi {
             }
             ["tenants", t, "domains"] if m == Method::POST => {
                 let req: NewDomain = parse(body)?;
-                let mode: RegistrationMode = parse_enum("mode", &req.mode, MODE_VALUES)?;
+                let mode: RegistrationMode = parse_enum("mode", &req.mode, &RegistrationMode::ALL)?;
                 p.add_domain(t, &req.domain, mode)?;
                 Ok((StatusCode::CREATED, self.tenant_json(t)?))
             }
             ["tenants", t, "domains", d] if m == Method::PUT => {
                 let req: DomainMode = parse(body)?;
-                let mode: RegistrationMode = parse_enum("mode", &req.mode, MODE_VALUES)?;
+                let mode: RegistrationMode = parse_enum("mode", &req.mode, &RegistrationMode::ALL)?;
                 p.set_domain_mode(t, d, mode)?;
                 ok(self.tenant_json(t)?)
             }
@@ -434,14 +446,9 @@ impl AdminApi {
             ["tenants", t, "accounts"] if m == Method::POST => {
                 let req: NewAccount = parse(body)?;
                 let via: JoinedVia = match &req.joined_via {
-                    Some(s) => parse_enum("joinedVia", s, JOINED_VIA_VALUES)?,
+                    Some(s) => parse_enum("joinedVia", s, &ADMIN_JOINED_VIA)?,
                     None => JoinedVia::Invite,
                 };
-                if via == JoinedVia::Scim {
-                    return Err(Fail::bad(
-                        "accounts joined via SCIM are created by the identity provider",
-                    ));
-                }
                 let a = p.add_account(t, &req.email, &req.name, via)?;
                 Ok((StatusCode::CREATED, self.account_json(t, &a)))
             }

@@ -15,6 +15,15 @@ pub enum RegistrationMode {
     DoNotAdd,
 }
 
+impl RegistrationMode {
+    /// Every mode.
+    pub const ALL: [RegistrationMode; 3] = [
+        RegistrationMode::AddAutomatically,
+        RegistrationMode::InviteOnly,
+        RegistrationMode::DoNotAdd,
+    ];
+}
+
 /// An email domain the tenant has proved it owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
