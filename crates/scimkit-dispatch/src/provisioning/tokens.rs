@@ -28,6 +28,7 @@ pub(super) struct Tokens {
     /// gets "provisioning is disabled" rather than "invalid token".
     disabled: HashMap<TokenDigest, String>,
 }
+
 /// The dispatcher profile for a tenant's identity provider: `None` lets the dispatcher pick per
 /// request (Okta's for an Okta `User-Agent`, else its default).
 fn profile_of(dialect: IdpDialect) -> Option<Profile> {

@@ -74,7 +74,9 @@ impl AuditBody {
     /// ```
     pub fn of(body: &Value, redactor: &Redactor, limit: usize) -> Self {
         let mut sink = ExcerptWriter {
-            kept: Vec::with_capacity(limit.min(AUDIT_BODY_EXCERPT_BYTES) + 1),
+            // Small: most bodies are; a 4 KiB block per body would bypass the allocator's
+            // small-size caches.
+            kept: Vec::with_capacity(limit.min(512)),
             limit,
             total: 0,
             hash: None,
