@@ -279,13 +279,25 @@ impl Env {
         r.body["accounts"].clone()
     }
 
+    /// Every audit entry of the tenant, page by page (`since` = the previous page's `next`).
     pub fn audit(&self, idp: Idp) -> Vec<Value> {
-        let r = self.admin(
-            "GET",
-            &format!("/admin/tenants/{}/audit", idp.tenant()),
-            None,
-        );
-        assert_eq!(r.status, 200, "{r:?}");
-        r.body["entries"].as_array().unwrap().clone()
+        let mut entries = Vec::new();
+        let mut since = 0;
+        loop {
+            let r = self.admin(
+                "GET",
+                &format!(
+                    "/admin/tenants/{}/audit?since={since}&limit=1000",
+                    idp.tenant()
+                ),
+                None,
+            );
+            assert_eq!(r.status, 200, "{r:?}");
+            entries.extend(r.body["entries"].as_array().unwrap().iter().cloned());
+            match r.body.get("next").and_then(Value::as_u64) {
+                Some(next) => since = next,
+                None => return entries,
+            }
+        }
     }
 }

@@ -17,15 +17,20 @@
 //! | `PUT /tenants/{t}/templates/default` `{"template": id}` | set the default for new users |
 //! | `GET`/`POST /tenants/{t}/domains` `{"domain", "mode"}` | list, add verified domains |
 //! | `PUT`/`DELETE /tenants/{t}/domains/{domain}` `{"mode"}` | set the mode, remove |
-//! | `GET`/`POST /tenants/{t}/accounts` `{"email", "name", "joinedVia"?}` | list; add an account that joined outside SCIM |
+//! | `GET /tenants/{t}/accounts?limit=N&cursor=C&q=TEXT` | a page of accounts (email order), `next` cursor when more remain |
+//! | `POST /tenants/{t}/accounts` `{"email", "name", "joinedVia"?}` | add an account that joined outside SCIM (audited) |
 //! | `GET /tenants/{t}/accounts/{email}` | one account, every field |
 //! | `POST /tenants/{t}/accounts/{email}/suspend`, `/unsuspend` | local suspension |
 //! | `GET /tenants/{t}/warnings` | configuration lint |
-//! | `GET /tenants/{t}/audit?since=N` | audit log entries after sequence number N |
+//! | `GET /tenants/{t}/audit?since=N&limit=N` | a page of audit entries after sequence number N, `next` when more remain |
 //!
-//! Modes are `addAutomatically`, `inviteOnly`, `doNotAdd`; `idp` is `generic`, `entraId` or
-//! `okta`; `joinedVia` is `domainAutoAdd`, `invite` (default) or `manual`. Errors are
-//! `{"status": n, "error": "…"}`. See `docs/admin-api.md`.
+//! Paging: `limit` defaults to 100 and may be 1 to 1000 (400 otherwise); a page's `next` is the
+//! `since` (audit) or `cursor` (accounts) of the following page and is absent on the last.
+//! Modes are `addAutomatically`, `inviteOnly`, `doNotAdd`; `idp` is `generic` (detect per
+//! request: Okta's profile for an Okta `User-Agent`, else Entra ID's), `entraId`, `okta` or
+//! `strict` (plain RFC 7644 whatever the `User-Agent`); `joinedVia` is `domainAutoAdd`,
+//! `invite` (default) or `manual`. Errors are `{"status": n, "error": "…"}`. See
+//! `docs/admin-api.md`.
 
 use crate::auth::bearer_token;
 use crate::http_util::percent_decode;
@@ -38,10 +43,24 @@ use scimkit_policy::{AdminError, IdpDialect, JoinedVia, RegistrationMode, Templa
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use subtle::ConstantTimeEq;
 
 /// The largest admin request body accepted.
 const MAX_BODY: usize = 64 * 1024;
+
+/// The page size when a request gives no `limit`.
+const DEFAULT_PAGE: usize = 100;
+
+/// The largest `limit` a page request may give.
+const MAX_PAGE: usize = 1000;
+
+/// The `joinedVia` values an administrator may give (`scim` accounts come from the IdP).
+const ADMIN_JOINED_VIA: [JoinedVia; 3] = [
+    JoinedVia::DomainAutoAdd,
+    JoinedVia::Invite,
+    JoinedVia::Manual,
+];
 
 /// The tenant admin API (see the [module documentation](crate::admin) for the routes).
 ///
@@ -150,9 +169,44 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Fail> {
     serde_json::from_slice(body).map_err(|e| Fail::bad(format!("invalid JSON body: {e}")))
 }
 
-fn parse_enum<T: for<'de> Deserialize<'de>>(what: &str, value: &str) -> Result<T, Fail> {
-    serde_json::from_value(Value::from(value))
-        .map_err(|_| Fail::bad(format!("unknown {what} {value:?}")))
+/// One of `valid`, by its wire name; anything else is a 400 listing their wire names.
+fn parse_enum<T>(what: &str, value: &str, valid: &[T]) -> Result<T, Fail>
+where
+    T: for<'de> Deserialize<'de> + serde::Serialize + PartialEq,
+{
+    serde_json::from_value::<T>(Value::from(value))
+        .ok()
+        .filter(|v| valid.contains(v))
+        .ok_or_else(|| {
+            let names: Vec<String> = valid
+                .iter()
+                .filter_map(|v| to_json(v).as_str().map(str::to_owned))
+                .collect();
+            Fail::bad(format!(
+                "unknown {what} {value:?}; expected one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// The query parameters of a request, by name (the last of a repeated name wins).
+fn query(parts: &http::request::Parts) -> HashMap<String, String> {
+    crate::http_util::query_pairs(parts.uri.query())
+        .into_iter()
+        .collect()
+}
+
+/// `limit`: absent → [`DEFAULT_PAGE`]; 1 to [`MAX_PAGE`]; anything else is a 400.
+fn page_limit(q: &HashMap<String, String>) -> Result<usize, Fail> {
+    let Some(v) = q.get("limit") else {
+        return Ok(DEFAULT_PAGE);
+    };
+    match v.parse::<usize>() {
+        Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        _ => Err(Fail::bad(format!(
+            "limit={v} is not a page size from 1 to {MAX_PAGE}"
+        ))),
+    }
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Value {
@@ -259,15 +313,16 @@ impl AdminApi {
                 format!("the request body is larger than {MAX_BODY} bytes"),
             ));
         }
-        let authorized = bearer_token(parts).is_some_and(|t| {
-            let d: [u8; 32] = Sha256::digest(t.as_bytes()).into();
-            bool::from(d.ct_eq(&self.token_digest))
-        });
-        if !authorized {
-            return fail_response(Fail(
-                StatusCode::UNAUTHORIZED,
-                "Authorization: Bearer <admin token> is required".into(),
-            ));
+        let refusal = match bearer_token(parts) {
+            None => Some("Authorization: Bearer <admin token> is required"),
+            Some(t) => {
+                let d: [u8; 32] = Sha256::digest(t.as_bytes()).into();
+                (!bool::from(d.ct_eq(&self.token_digest)))
+                    .then_some("the admin token is not valid for this server")
+            }
+        };
+        if let Some(detail) = refusal {
+            return fail_response(Fail(StatusCode::UNAUTHORIZED, detail.into()));
         }
         match self.route(parts, body) {
             Ok((status, v)) => respond(status, &v),
@@ -306,7 +361,7 @@ impl AdminApi {
             ["tenants"] if m == Method::POST => {
                 let req: NewTenant = parse(body)?;
                 let dialect: IdpDialect = match &req.idp {
-                    Some(s) => parse_enum("idp", s)?,
+                    Some(s) => parse_enum("idp", s, &IdpDialect::ALL)?,
                     None => IdpDialect::Generic,
                 };
                 p.create_tenant(&req.id, dialect)?;
@@ -349,18 +404,18 @@ impl AdminApi {
                 ok(self.tenant_json(t)?)
             }
             ["tenants", t, "domains"] if m == Method::GET => {
-                let tenant = self.tenant(t)?;
-                ok(json!({ "domains": to_json(&tenant.settings().verified_domains) }))
+                let domains = self.with_tenant(t, |t| to_json(&t.settings().verified_domains))?;
+                ok(json!({ "domains": domains }))
             }
             ["tenants", t, "domains"] if m == Method::POST => {
                 let req: NewDomain = parse(body)?;
-                let mode: RegistrationMode = parse_enum("mode", &req.mode)?;
+                let mode: RegistrationMode = parse_enum("mode", &req.mode, &RegistrationMode::ALL)?;
                 p.add_domain(t, &req.domain, mode)?;
                 Ok((StatusCode::CREATED, self.tenant_json(t)?))
             }
             ["tenants", t, "domains", d] if m == Method::PUT => {
                 let req: DomainMode = parse(body)?;
-                let mode: RegistrationMode = parse_enum("mode", &req.mode)?;
+                let mode: RegistrationMode = parse_enum("mode", &req.mode, &RegistrationMode::ALL)?;
                 p.set_domain_mode(t, d, mode)?;
                 ok(self.tenant_json(t)?)
             }
@@ -369,29 +424,36 @@ impl AdminApi {
                 ok(self.tenant_json(t)?)
             }
             ["tenants", t, "accounts"] if m == Method::GET => {
-                let accounts: Vec<Value> = p
-                    .accounts(t)?
+                let q = query(parts);
+                let limit = page_limit(&q)?;
+                let page = p.accounts_page(
+                    t,
+                    q.get("cursor").map(String::as_str),
+                    limit,
+                    q.get("q").map(String::as_str),
+                )?;
+                let accounts: Vec<Value> = page
+                    .accounts
                     .iter()
-                    .map(|a| self.account_json(t, a))
+                    .map(|(a, id)| account_json(a, id.as_deref()))
                     .collect();
-                ok(json!({ "accounts": accounts }))
+                let mut v = json!({ "accounts": accounts });
+                if let Some(next) = page.next {
+                    v["next"] = Value::from(next);
+                }
+                ok(v)
             }
             ["tenants", t, "accounts"] if m == Method::POST => {
                 let req: NewAccount = parse(body)?;
                 let via: JoinedVia = match &req.joined_via {
-                    Some(s) => parse_enum("joinedVia", s)?,
+                    Some(s) => parse_enum("joinedVia", s, &ADMIN_JOINED_VIA)?,
                     None => JoinedVia::Invite,
                 };
-                if via == JoinedVia::Scim {
-                    return Err(Fail::bad(
-                        "accounts joined via SCIM are created by the identity provider",
-                    ));
-                }
                 let a = p.add_account(t, &req.email, &req.name, via)?;
                 Ok((StatusCode::CREATED, self.account_json(t, &a)))
             }
             ["tenants", t, "accounts", email] if m == Method::GET => {
-                self.tenant(t)?;
+                self.with_tenant(t, |_| ())?;
                 let a = p
                     .account(t, email)
                     .ok_or_else(|| ProvisioningError::UnknownAccount((*email).to_owned()))?;
@@ -409,16 +471,14 @@ impl AdminApi {
                 ok(json!({ "warnings": to_json(&p.warnings(t)?) }))
             }
             ["tenants", t, "audit"] if m == Method::GET => {
-                let since = match crate::http_util::query_pairs(parts.uri.query())
-                    .into_iter()
-                    .find(|(k, _)| k == "since")
-                {
-                    Some((_, v)) => v
+                let q = query(parts);
+                let since = match q.get("since") {
+                    Some(v) => v
                         .parse::<u64>()
                         .map_err(|_| Fail::bad(format!("since={v} is not a sequence number")))?,
                     None => 0,
                 };
-                ok(json!({ "entries": to_json(&p.audit_log(t, since)?) }))
+                ok(to_json(&p.audit_page(t, since, page_limit(&q)?)?))
             }
             _ => Err(Fail(
                 StatusCode::NOT_FOUND,
@@ -427,9 +487,14 @@ impl AdminApi {
         }
     }
 
-    fn tenant(&self, id: &str) -> Result<scimkit_policy::Tenant, Fail> {
+    /// Runs `f` on a tenant's policy state without copying it (its audit log can be large).
+    fn with_tenant<R>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&scimkit_policy::Tenant) -> R,
+    ) -> Result<R, Fail> {
         self.provisioning
-            .tenant(id)
+            .with_tenant(id, f)
             .ok_or_else(|| ProvisioningError::UnknownTenant(id.to_owned()).into())
     }
 
@@ -443,9 +508,12 @@ impl AdminApi {
     }
 
     fn tenant_json(&self, id: &str) -> Result<Value, Fail> {
-        let t = self.tenant(id)?;
+        self.with_tenant(id, |t| self.tenant_json_of(t))
+    }
+
+    fn tenant_json_of(&self, t: &scimkit_policy::Tenant) -> Value {
         let s = t.settings();
-        Ok(json!({
+        json!({
             "id": t.id(),
             "idp": to_json(&s.dialect),
             "provisioningEnabled": s.provisioning_enabled,
@@ -456,19 +524,19 @@ impl AdminApi {
             "verifiedDomains": to_json(&s.verified_domains),
             "rules": to_json(t.rules()),
             "warnings": to_json(&t.warnings()),
-        }))
+        })
     }
 
     fn account_json(&self, tenant: &str, a: &scimkit_policy::Account) -> Value {
-        let mut v = a.to_admin_json();
-        if let Value::Object(map) = &mut v {
-            map.insert(
-                "scimId".into(),
-                self.provisioning
-                    .user_id_of(tenant, &a.email)
-                    .map_or(Value::Null, Value::from),
-            );
-        }
-        v
+        account_json(a, self.provisioning.user_id_of(tenant, &a.email).as_deref())
     }
+}
+
+/// An account as the admin API shows it: every field, `effectiveAccess` and its `scimId`.
+fn account_json(a: &scimkit_policy::Account, scim_id: Option<&str>) -> Value {
+    let mut v = a.to_admin_json();
+    if let Value::Object(map) = &mut v {
+        map.insert("scimId".into(), scim_id.map_or(Value::Null, Value::from));
+    }
+    v
 }

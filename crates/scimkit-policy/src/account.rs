@@ -135,14 +135,23 @@ impl Account {
     }
 }
 
-/// Compares two email addresses the way the product does: ignoring letter case (Unicode-aware) and
-/// surrounding whitespace.
+/// Compares two email addresses the way the product does: by their [`identifier_key`].
 ///
 /// ```
 /// assert!(scimkit_policy::same_email("Ada@Example.COM", " ada@example.com"));
 /// assert!(!scimkit_policy::same_email("ada@example.com", "ada.l@example.com"));
 /// ```
 pub fn same_email(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim(), b.trim());
-    a == b || a.to_lowercase() == b.to_lowercase()
+    a.trim() == b.trim() || identifier_key(a) == identifier_key(b)
+}
+
+/// The form of an identifier email that accounts are indexed and compared by: surrounding
+/// whitespace removed, letter case folded (Unicode-aware). Every comparison or index of the
+/// identifier email goes through this one function.
+///
+/// ```
+/// assert_eq!(scimkit_policy::identifier_key(" Ada@Example.COM "), "ada@example.com");
+/// ```
+pub fn identifier_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }

@@ -135,7 +135,11 @@ pub struct AttributeOutcome {
 /// shows their result; they are listed so the product can run its own hooks (e.g. apply the
 /// template's policies, start a retention timer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "effect")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "effect"
+)]
 pub enum Effect {
     /// Create a new account with this email and registered name.
     CreateAccount {
@@ -240,7 +244,11 @@ pub enum Verdict {
 
 /// The result of a SCIM operation, for the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "result")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "result"
+)]
 pub enum AuditResult {
     /// Applied as given.
     Applied,

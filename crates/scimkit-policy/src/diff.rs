@@ -7,15 +7,15 @@ const SERVER_OWNED: [&str; 3] = ["id", "meta", "schemas"];
 
 /// One attribute whose value differs between the resource before and after an operation.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Change {
+pub(crate) struct Change<'v> {
     /// The path for people: `userName`, `name.givenName`, `urn:…:User:department`.
     pub path: String,
     /// The path's components as spelled in the resources (matched case-insensitively).
     pub keys: Vec<String>,
     /// The value before (`None`: unassigned).
-    pub before: Option<Value>,
+    pub before: Option<&'v Value>,
     /// The value after (`None`: unassigned).
-    pub after: Option<Value>,
+    pub after: Option<&'v Value>,
 }
 
 /// Looks up an attribute of a JSON object ignoring the letter case of its name.
@@ -46,57 +46,60 @@ fn assigned(v: Option<&Value>) -> Option<&Value> {
 ///
 /// Complex attributes and extension schemas are compared sub-attribute by sub-attribute;
 /// multi-valued attributes are compared as a whole.
-pub(crate) fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<Change> {
+pub(crate) fn diff<'v>(before: Option<&'v Value>, after: Option<&'v Value>) -> Vec<Change<'v>> {
     let mut out = Vec::new();
-    let empty = Map::new();
-    let b = before.and_then(Value::as_object).unwrap_or(&empty);
-    let a = after.and_then(Value::as_object).unwrap_or(&empty);
+    let b = before.and_then(Value::as_object).unwrap_or(empty_map());
+    let a = after.and_then(Value::as_object).unwrap_or(empty_map());
     diff_objects(b, a, &mut Vec::new(), &mut out, true);
     out
 }
 
-fn diff_objects(
-    before: &Map<String, Value>,
-    after: &Map<String, Value>,
+fn diff_objects<'v>(
+    before: &'v Map<String, Value>,
+    after: &'v Map<String, Value>,
     prefix: &mut Vec<String>,
-    out: &mut Vec<Change>,
+    out: &mut Vec<Change<'v>>,
     top: bool,
 ) {
     // Union of keys, case-insensitively; the after spelling wins for display.
-    let mut keys: Vec<(String, String)> = Vec::new(); // (lower, spelling)
+    let mut keys: Vec<&'v str> = Vec::new();
     for k in after.keys().chain(before.keys()) {
-        let lower = k.to_ascii_lowercase();
-        if top && SERVER_OWNED.contains(&lower.as_str()) {
+        if top && SERVER_OWNED.iter().any(|s| k.eq_ignore_ascii_case(s)) {
             continue;
         }
-        if !keys.iter().any(|(l, _)| *l == lower) {
-            keys.push((lower, k.clone()));
+        if !keys.iter().any(|seen| seen.eq_ignore_ascii_case(k)) {
+            keys.push(k);
         }
     }
-    for (_, key) in keys {
-        let b = assigned(find_ci(before, &key));
-        let a = assigned(find_ci(after, &key));
-        prefix.push(key);
+    for key in keys {
+        let b = assigned(find_ci(before, key));
+        let a = assigned(find_ci(after, key));
+        prefix.push(key.to_owned());
         let descend = matches!(
             (b, a),
             (Some(Value::Object(_)), Some(Value::Object(_)) | None)
                 | (None, Some(Value::Object(_)))
         );
         if descend {
-            let empty = Map::new();
-            let bo = b.and_then(Value::as_object).unwrap_or(&empty);
-            let ao = a.and_then(Value::as_object).unwrap_or(&empty);
+            let bo = b.and_then(Value::as_object).unwrap_or(empty_map());
+            let ao = a.and_then(Value::as_object).unwrap_or(empty_map());
             diff_objects(bo, ao, prefix, out, false);
         } else if b != a {
             out.push(Change {
                 path: join_path(prefix),
                 keys: prefix.clone(),
-                before: b.cloned(),
-                after: a.cloned(),
+                before: b,
+                after: a,
             });
         }
         prefix.pop();
     }
+}
+
+/// An empty object that lives as long as any resource.
+fn empty_map() -> &'static Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Map::new)
 }
 
 fn find_ci<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {

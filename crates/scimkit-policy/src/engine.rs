@@ -79,6 +79,11 @@ pub fn decide(
             for e in &cx.effects {
                 account.apply_effect(e);
             }
+            // The stored resource carries the account's `active`, so that what a client reads,
+            // filters and sorts on is one value, and reads need no rewrite.
+            if let Some(resource) = cx.resource.as_mut() {
+                cx.rewritten |= set_active(resource, account.scim_active);
+            }
             Verdict::Apply(Applied {
                 resource: if op.kind == OperationKind::Delete {
                     None
@@ -125,11 +130,25 @@ pub fn disabled_error(status: DisabledStatus) -> ScimError {
 /// ```
 pub fn scim_view(resource: &Value, account: &Account) -> Value {
     let mut out = resource.clone();
-    set_path(&mut out, &["active".to_owned()], None);
-    if let Value::Object(map) = &mut out {
-        map.insert("active".to_owned(), Value::Bool(account.scim_active));
-    }
+    set_active(&mut out, account.scim_active);
     out
+}
+
+/// Makes `resource`'s `active` exactly `"active": active` (one key, that spelling); returns
+/// whether anything changed.
+fn set_active(resource: &mut Value, active: bool) -> bool {
+    let Value::Object(map) = resource else {
+        return false;
+    };
+    let mut spellings = map.keys().filter(|k| k.eq_ignore_ascii_case("active"));
+    let already = matches!((spellings.next(), spellings.next()), (Some(k), None) if k == "active")
+        && map.get("active") == Some(&Value::Bool(active));
+    if already {
+        return false;
+    }
+    map.retain(|k, _| !k.eq_ignore_ascii_case("active"));
+    map.insert("active".to_owned(), Value::Bool(active));
+    true
 }
 
 /// A minimal shape check: one `@` with text on both sides and no whitespace.
@@ -361,7 +380,7 @@ impl Cx<'_> {
             if Self::is_top(&change, "active") {
                 match &change.after {
                     None => {
-                        self.restore(&change.keys, change.before.clone());
+                        self.restore(&change.keys, change.before.cloned());
                         self.record(&change.path, Outcome::Ignore, Reason::ActiveRemoved);
                     }
                     Some(_) => {
@@ -385,7 +404,7 @@ impl Cx<'_> {
             match outcome {
                 Outcome::Apply => names_applied |= self.rules.is_name_path(&change.path),
                 Outcome::Shadow => {}
-                Outcome::Ignore => self.restore(&change.keys, change.before.clone()),
+                Outcome::Ignore => self.restore(&change.keys, change.before.cloned()),
                 Outcome::Reject => {
                     return Err(ScimError::mutability(format!(
                         "{} cannot be changed from the identity provider",
@@ -438,7 +457,7 @@ impl Cx<'_> {
             IdChange::Same => Ok(false),
             IdChange::CaseOnly => {
                 if id_attr == "userName" {
-                    self.restore(&change.keys, change.before.clone());
+                    self.restore(&change.keys, change.before.cloned());
                     self.record(&change.path, Outcome::Ignore, Reason::IdentifierCase);
                     return Ok(true);
                 }
@@ -464,7 +483,7 @@ impl Cx<'_> {
                     }
                 }
                 let now = self.resource.as_ref().and_then(|r| get_ci(r, "emails"));
-                if now == change.before.as_ref() {
+                if now == change.before {
                     self.record(&change.path, Outcome::Ignore, Reason::IdentifierCase);
                     return Ok(true);
                 }
@@ -488,7 +507,7 @@ impl Cx<'_> {
                         self.effects.push(Effect::SetEmail { email: new });
                     }
                     Outcome::Shadow => {}
-                    Outcome::Ignore => self.restore(&change.keys, change.before.clone()),
+                    Outcome::Ignore => self.restore(&change.keys, change.before.cloned()),
                 }
                 Ok(true)
             }
@@ -498,7 +517,7 @@ impl Cx<'_> {
     /// Reads `active` from a change, turning a string boolean into a boolean in the stored
     /// resource.
     fn active_value(&mut self, change: &Change) -> Result<bool, ScimError> {
-        let raw = change.after.as_ref().unwrap_or(&Value::Null);
+        let raw = change.after.unwrap_or(&Value::Null);
         let value = parse_bool(raw)
             .ok_or_else(|| ScimError::invalid_value("active must be a boolean (true or false)"))?;
         if raw.is_string() {

@@ -37,8 +37,12 @@ mod rules;
 mod settings;
 mod tenant;
 
-pub use account::{same_email, Account, JoinedVia, Membership, TemplateId};
-pub use audit::{redact, AdminEvent, AuditEntry, AuditRecord};
+pub use account::{identifier_key, same_email, Account, JoinedVia, Membership, TemplateId};
+pub use audit::{
+    redact, AdminEvent, AuditBodies, AuditBody, AuditEntry, AuditLimits, AuditLog, AuditPage,
+    AuditRecord, BodyExcerpt, Redactor, AUDIT_BODY_EXCERPT_BYTES, DEFAULT_AUDIT_BYTES,
+    DEFAULT_AUDIT_CAPACITY, MAX_AUDIT_ATTRIBUTES, MAX_AUDIT_PAGE, REDACTED,
+};
 pub use decision::{
     Applied, AttributeOutcome, AuditResult, Decision, Effect, Operation, OperationKind, Reason,
     Verdict,
@@ -52,6 +56,5 @@ pub use settings::{
     IdpDialect, RegistrationMode, TenantSettings, VerifiedDomain, Warning, WarningCode,
 };
 pub use tenant::{
-    AdminError, PolicyTemplate, ProvisioningToken, Tenant, TokenDigest, DEFAULT_AUDIT_CAPACITY,
-    TOKEN_PREFIX,
+    AdminError, PolicyTemplate, ProvisioningToken, Tenant, TokenDigest, TOKEN_PREFIX,
 };

@@ -237,12 +237,12 @@ impl Default for RuleSet {
 
 /// Whether rule path `rule` equals `path` or is an ancestor of it, case-insensitively.
 fn path_covers(rule: &str, path: &str) -> bool {
-    let (r, p) = (rule.to_ascii_lowercase(), path.to_ascii_lowercase());
-    if r == p {
-        return true;
+    match (path.get(..rule.len()), path.get(rule.len()..)) {
+        (Some(head), Some(rest)) if head.eq_ignore_ascii_case(rule) => {
+            rest.is_empty() || rest.starts_with('.') || rest.starts_with(':')
+        }
+        _ => false,
     }
-    p.strip_prefix(&r)
-        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with(':'))
 }
 
 #[derive(Clone, Copy)]

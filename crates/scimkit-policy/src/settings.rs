@@ -15,6 +15,15 @@ pub enum RegistrationMode {
     DoNotAdd,
 }
 
+impl RegistrationMode {
+    /// Every mode.
+    pub const ALL: [RegistrationMode; 3] = [
+        RegistrationMode::AddAutomatically,
+        RegistrationMode::InviteOnly,
+        RegistrationMode::DoNotAdd,
+    ];
+}
+
 /// An email domain the tenant has proved it owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,18 +34,35 @@ pub struct VerifiedDomain {
     pub mode: RegistrationMode,
 }
 
-/// Which identity provider the tenant connects; the dispatcher uses it to pick the request
-/// normalisation (Entra ID's capitalised ops and string booleans, Okta's PUT-based updates).
+/// Which identity provider the tenant connects: it picks the compatibility profile the
+/// dispatcher handles the tenant's SCIM requests with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum IdpDialect {
-    /// Plain RFC 7644.
+    /// Detect per request (wire name `generic`): Okta's profile for a request whose
+    /// `User-Agent` names Okta, else the dispatcher's default profile (Entra ID's, which also
+    /// accepts every standard request). Lenient: e.g. a PATCH `replace` on a value path that
+    /// matches nothing creates the element, as Entra ID expects.
     #[default]
     Generic,
-    /// Microsoft Entra ID (formerly Azure Active Directory).
+    /// Microsoft Entra ID (formerly Azure Active Directory), whatever the `User-Agent`.
     EntraId,
-    /// Okta.
+    /// Okta, whatever the `User-Agent`.
     Okta,
+    /// Plain RFC 7643/7644 (wire name `strict`), whatever the `User-Agent`: no IdP quirks,
+    /// e.g. a PATCH `replace` on a value path that matches nothing is 400 `noTarget`.
+    Strict,
+}
+
+impl IdpDialect {
+    /// Every dialect, in the order the admin API lists their wire names.
+    pub const ALL: [IdpDialect; 4] = [
+        IdpDialect::Generic,
+        IdpDialect::EntraId,
+        IdpDialect::Okta,
+        IdpDialect::Strict,
+    ];
 }
 
 /// A tenant's provisioning settings, as the tenant administrator configures them.

@@ -1,7 +1,7 @@
 //! The tenant administrator's operations, as a library API: [`Tenant`].
 
 use crate::account::{Account, TemplateId};
-use crate::audit::{AdminEvent, AuditEntry, AuditRecord};
+use crate::audit::{hex, AdminEvent, AuditEntry, AuditLimits, AuditLog, AuditPage, AuditRecord};
 use crate::decision::{Decision, Operation};
 use crate::engine::{decide, disabled_error};
 use crate::rules::RuleSet;
@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use scimkit_schema::ScimError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::VecDeque;
 use std::fmt;
 use subtle::ConstantTimeEq;
 
@@ -28,7 +27,7 @@ pub struct PolicyTemplate {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdminError {
     /// No template has this id.
-    #[error("no policy template {0}")]
+    #[error("no policy template with id {}", .0 .0)]
     UnknownTemplate(TemplateId),
     /// A template with this name exists.
     #[error("a policy template named {0:?} already exists")]
@@ -99,16 +98,6 @@ impl fmt::Debug for TokenDigest {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
-}
-
 /// The prefix of every token, so secret scanners can recognise a leaked one.
 pub const TOKEN_PREFIX: &str = "scimkit_";
 
@@ -139,13 +128,8 @@ pub struct Tenant {
     rules: RuleSet,
     templates: Vec<PolicyTemplate>,
     token: Option<TokenDigest>,
-    audit: VecDeque<AuditEntry>,
-    audit_capacity: usize,
-    next_seq: u64,
+    audit: AuditLog,
 }
-
-/// How many audit entries a tenant keeps in memory unless told otherwise.
-pub const DEFAULT_AUDIT_CAPACITY: usize = 10_000;
 
 impl Tenant {
     /// A tenant with one policy template, "Default" ([`TemplateId`] 1), as the default;
@@ -161,9 +145,7 @@ impl Tenant {
                 name: "Default".into(),
             }],
             token: None,
-            audit: VecDeque::new(),
-            audit_capacity: DEFAULT_AUDIT_CAPACITY,
-            next_seq: 1,
+            audit: AuditLog::default(),
         }
     }
 
@@ -195,8 +177,13 @@ impl Tenant {
     /// Keeps at most `capacity` audit entries in memory (the oldest go first); persist them with
     /// [`drain_audit`](Tenant::drain_audit) to keep more.
     pub fn set_audit_capacity(&mut self, capacity: usize) {
-        self.audit_capacity = capacity;
-        self.trim_audit();
+        let limits = self.audit.limits().with_max_entries(capacity);
+        self.audit.set_limits(limits);
+    }
+
+    /// Bounds the in-memory audit log by entries and by bytes (the oldest go first).
+    pub fn set_audit_limits(&mut self, limits: AuditLimits) {
+        self.audit.set_limits(limits);
     }
 
     // ----- templates -----
@@ -410,6 +397,9 @@ impl Tenant {
         if !account.is_member() {
             return Err(AdminError::NotAMember(account.email.clone()));
         }
+        if account.admin_suspended == suspended {
+            return Ok(());
+        }
         account.admin_suspended = suspended;
         let email = account.email.clone();
         let event = if suspended {
@@ -419,6 +409,31 @@ impl Tenant {
         };
         self.log_admin(event, now);
         Ok(())
+    }
+
+    /// A new member account that joined outside SCIM (`joined_via`), assigned to the current
+    /// default template; the addition is audited. Storing it is the caller's business.
+    pub fn add_account(
+        &mut self,
+        email: &str,
+        registered_name: &str,
+        joined_via: crate::account::JoinedVia,
+        now: DateTime<Utc>,
+    ) -> Account {
+        let account = Account::new(
+            email.trim(),
+            registered_name.trim(),
+            self.settings.default_template,
+            joined_via,
+        );
+        self.log_admin(
+            AdminEvent::AccountAdded {
+                email: account.email.clone(),
+                joined_via,
+            },
+            now,
+        );
+        account
     }
 
     /// The configuration lint (see [`TenantSettings::lint`]).
@@ -461,9 +476,19 @@ impl Tenant {
         self.audit.iter()
     }
 
+    /// The in-memory audit log (its size, its bounds, pages of it).
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Up to `limit` audit entries after sequence number `since` ([`AuditLog::page`]).
+    pub fn audit_page(&self, since: u64, limit: usize) -> AuditPage {
+        self.audit.page(since, limit)
+    }
+
     /// Takes the audit entries out (to persist them), oldest first.
     pub fn drain_audit(&mut self) -> Vec<AuditEntry> {
-        self.audit.drain(..).collect()
+        self.audit.drain()
     }
 
     fn log_admin(&mut self, event: AdminEvent, now: DateTime<Utc>) {
@@ -471,16 +496,7 @@ impl Tenant {
     }
 
     fn log(&mut self, record: AuditRecord, at: DateTime<Utc>) {
-        let seq = self.next_seq;
-        self.next_seq = self.next_seq.saturating_add(1);
-        self.audit.push_back(AuditEntry { seq, at, record });
-        self.trim_audit();
-    }
-
-    fn trim_audit(&mut self) {
-        while self.audit.len() > self.audit_capacity {
-            self.audit.pop_front();
-        }
+        self.audit.push(record, at);
     }
 }
 

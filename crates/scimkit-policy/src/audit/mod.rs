@@ -1,4 +1,16 @@
-//! The audit log: one entry per SCIM decision and per admin operation.
+//! The audit log: one entry per SCIM decision and per admin operation, its bounds
+//! ([`AuditLog`]), the bodies it keeps ([`AuditBody`]) and their redaction ([`Redactor`]).
+
+mod body;
+mod log;
+mod redact;
+
+pub(crate) use body::hex;
+pub use body::{AuditBody, BodyExcerpt, AUDIT_BODY_EXCERPT_BYTES};
+pub use log::{
+    AuditLimits, AuditLog, AuditPage, DEFAULT_AUDIT_BYTES, DEFAULT_AUDIT_CAPACITY, MAX_AUDIT_PAGE,
+};
+pub use redact::{Redactor, REDACTED};
 
 use crate::account::TemplateId;
 use crate::decision::{AttributeOutcome, AuditResult, Decision, Effect, Operation, OperationKind};
@@ -6,10 +18,19 @@ use crate::settings::{RegistrationMode, Warning};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::OnceLock;
+
+/// The most attribute outcomes an audit record lists; the rest are counted in
+/// `omittedAttributes`.
+pub const MAX_AUDIT_ATTRIBUTES: usize = 256;
 
 /// What a tenant administrator did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "event")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "event"
+)]
 pub enum AdminEvent {
     /// Provisioning turned on and a token issued.
     ProvisioningEnabled,
@@ -60,11 +81,22 @@ pub enum AdminEvent {
         /// The user's email.
         email: String,
     },
+    /// An account that joined outside SCIM was added by a tenant administrator.
+    AccountAdded {
+        /// The account's email.
+        email: String,
+        /// How it joined.
+        joined_via: crate::account::JoinedVia,
+    },
 }
 
 /// What an audit entry records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "actor")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "actor"
+)]
 pub enum AuditRecord {
     /// A SCIM operation from the identity provider.
     Scim {
@@ -72,14 +104,18 @@ pub enum AuditRecord {
         kind: OperationKind,
         /// The identifier email the operation concerns, if known.
         subject: Option<String>,
-        /// The request body as received (passwords redacted).
-        raw: Option<Value>,
-        /// The request body after dialect normalisation (passwords redacted).
-        normalized: Option<Value>,
+        /// The request body as received (secrets redacted; large bodies as an excerpt).
+        raw: Option<AuditBody>,
+        /// The request body after dialect normalisation (secrets redacted; large bodies as an
+        /// excerpt).
+        normalized: Option<AuditBody>,
         /// Applied, rewritten or rejected.
         result: AuditResult,
-        /// The outcome per attribute.
+        /// The outcome per attribute (at most [`MAX_AUDIT_ATTRIBUTES`]).
         attributes: Vec<AttributeOutcome>,
+        /// How many attribute outcomes were left out beyond [`MAX_AUDIT_ATTRIBUTES`].
+        #[serde(default, skip_serializing_if = "is_zero")]
+        omitted_attributes: usize,
         /// The account changes made.
         effects: Vec<Effect>,
         /// Warnings raised.
@@ -92,16 +128,61 @@ pub enum AuditRecord {
     },
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The request bodies of one SCIM operation as its audit record keeps them: redacted and, when
+/// large, excerpted. Build them before taking any lock: this is the costly part of a record.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct AuditBodies {
+    /// The body as received.
+    pub raw: Option<AuditBody>,
+    /// The body after dialect normalisation.
+    pub normalized: Option<AuditBody>,
+}
+
+impl AuditBodies {
+    /// The operation's raw and normalised bodies through `redactor`, each kept whole up to
+    /// [`AUDIT_BODY_EXCERPT_BYTES`].
+    pub fn of(op: &Operation<'_>, redactor: &Redactor) -> Self {
+        let keep = |b: &Value| AuditBody::of(b, redactor, AUDIT_BODY_EXCERPT_BYTES);
+        AuditBodies {
+            raw: op.raw.map(keep),
+            normalized: op.normalized.map(keep),
+        }
+    }
+}
+
 impl AuditRecord {
-    /// The record of a SCIM decision.
+    /// The record of a SCIM decision, its bodies redacted by [`Redactor::default`] (the
+    /// standard schemas' secrets).
     pub fn from_decision(op: &Operation<'_>, subject: Option<&str>, decision: &Decision) -> Self {
+        let bodies = AuditBodies::of(op, default_redactor());
+        Self::scim(op.kind, subject, bodies, decision)
+    }
+
+    /// The record of a SCIM decision with bodies prepared by [`AuditBodies::of`].
+    pub fn scim(
+        kind: OperationKind,
+        subject: Option<&str>,
+        bodies: AuditBodies,
+        decision: &Decision,
+    ) -> Self {
+        let attributes = &decision.attributes;
         AuditRecord::Scim {
-            kind: op.kind,
+            kind,
             subject: subject.map(str::to_owned),
-            raw: op.raw.map(redact),
-            normalized: op.normalized.map(redact),
+            raw: bodies.raw,
+            normalized: bodies.normalized,
             result: decision.audit_result(),
-            attributes: decision.attributes.clone(),
+            attributes: attributes
+                .iter()
+                .take(MAX_AUDIT_ATTRIBUTES)
+                .cloned()
+                .collect(),
+            omitted_attributes: attributes.len().saturating_sub(MAX_AUDIT_ATTRIBUTES),
             effects: decision
                 .applied()
                 .map(|a| a.effects.clone())
@@ -109,6 +190,11 @@ impl AuditRecord {
             warnings: decision.warnings.clone(),
         }
     }
+}
+
+fn default_redactor() -> &'static Redactor {
+    static DEFAULT: OnceLock<Redactor> = OnceLock::new();
+    DEFAULT.get_or_init(Redactor::default)
 }
 
 /// One entry of a tenant's audit log.
@@ -123,10 +209,8 @@ pub struct AuditEntry {
     pub record: AuditRecord,
 }
 
-const REDACTED: &str = "[redacted]";
-
-/// A copy of `v` with every `password` attribute's value, and the value of every PATCH operation
-/// whose path is `password`, replaced by `"[redacted]"`.
+/// A copy of `v` with every secret of the standard schemas (`password`, in any spelling) replaced
+/// by `"[redacted]"`: [`Redactor::default`]`.redact(v)`.
 ///
 /// ```
 /// use serde_json::json;
@@ -137,29 +221,5 @@ const REDACTED: &str = "[redacted]";
 /// assert!(!r.to_string().contains("\"y\""));
 /// ```
 pub fn redact(v: &Value) -> Value {
-    match v {
-        Value::Object(map) => {
-            let path_is_password = map.iter().any(|(k, v)| {
-                k.eq_ignore_ascii_case("path")
-                    && v.as_str()
-                        .is_some_and(|p| p.trim().eq_ignore_ascii_case("password"))
-            });
-            Value::Object(
-                map.iter()
-                    .map(|(k, v)| {
-                        let hide = k.eq_ignore_ascii_case("password")
-                            || (path_is_password && k.eq_ignore_ascii_case("value"));
-                        let v = if hide {
-                            Value::from(REDACTED)
-                        } else {
-                            redact(v)
-                        };
-                        (k.clone(), v)
-                    })
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
-        other => other.clone(),
-    }
+    default_redactor().redact(v)
 }
