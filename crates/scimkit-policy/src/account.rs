@@ -146,12 +146,20 @@ pub fn same_email(a: &str, b: &str) -> bool {
 }
 
 /// The form of an identifier email that accounts are indexed and compared by: surrounding
-/// whitespace removed, letter case folded (Unicode-aware). Every comparison or index of the
-/// identifier email goes through this one function.
+/// whitespace removed, then [`scimkit_filter::fold`]: width mapping, full case folding, NFC —
+/// the key `userName` is indexed and filtered by, so an account and its SCIM user never
+/// disagree about who is who. Every comparison or index of the identifier email goes through
+/// this one function.
 ///
 /// ```
 /// assert_eq!(scimkit_policy::identifier_key(" Ada@Example.COM "), "ada@example.com");
+/// // NFC and NFD spellings, fullwidth letters: one account.
+/// assert_eq!(
+///     scimkit_policy::identifier_key("JOSE\u{301}@example.com"),
+///     scimkit_policy::identifier_key("jos\u{e9}@example.com")
+/// );
+/// assert_eq!(scimkit_policy::identifier_key("ｆred@example.com"), "fred@example.com");
 /// ```
 pub fn identifier_key(email: &str) -> String {
-    email.trim().to_lowercase()
+    scimkit_filter::fold(email.trim()).into_owned()
 }

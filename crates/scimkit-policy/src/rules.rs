@@ -128,6 +128,21 @@ impl RuleSet {
         }
     }
 
+    /// Plain SCIM, no product rules: every change the IdP sends applies (the identifier email
+    /// follows `userName`, including renames to another address; names, `password` and every
+    /// other attribute apply), a create for an existing non-SCIM account adopts it, and SCIM
+    /// operations get 403 Forbidden while provisioning is disabled. Accounts are still kept
+    /// (template, admin suspension, effective access), so the admin API works the same.
+    pub fn plain() -> Self {
+        RuleSet {
+            identifier_changes: Outcome::Apply,
+            name_changes: Outcome::Apply,
+            attribute_rules: Vec::new(),
+            other_changes: Outcome::Apply,
+            ..RuleSet::tresorit()
+        }
+    }
+
     /// Sets [`name_changes`](RuleSet::name_changes).
     pub fn with_name_changes(mut self, outcome: Outcome) -> Self {
         self.name_changes = outcome;

@@ -1,7 +1,7 @@
 //! What the server is configured with: [`Options`] and its parts, with their defaults.
 
 use crate::secret::Secret;
-use scimkit_policy::{IdpDialect, Outcome, RuleSet};
+use scimkit_policy::{IdpDialect, RuleSet};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -193,32 +193,27 @@ impl RulePreset {
     pub fn rule_set(self) -> RuleSet {
         match self {
             RulePreset::Product => RuleSet::tresorit(),
-            RulePreset::Plain => RuleSet::tresorit()
-                .with_identifier_changes(Outcome::Apply)
-                .with_name_changes(Outcome::Apply)
-                .with_other_changes(Outcome::Apply)
-                .with_attribute("password", Outcome::Apply),
+            RulePreset::Plain => RuleSet::plain(),
         }
     }
 }
 
 /// The identity-provider profile names a tenant accepts, as the policy crate spells them.
-const IDP_CANDIDATES: [&str; 4] = ["generic", "entraId", "okta", "strict"];
+const IDP_NAMES: [(&str, IdpDialect); 4] = [
+    ("generic", IdpDialect::Generic),
+    ("entraId", IdpDialect::EntraId),
+    ("okta", IdpDialect::Okta),
+    ("strict", IdpDialect::Strict),
+];
 
-/// The profile for a name (`generic`, `entraId`, `okta`, and any other the policy crate
-/// knows), or the list of valid names.
+/// The profile for a name (any letter case), or the list of valid names.
 pub fn parse_idp(name: &str) -> Result<IdpDialect, String> {
-    let parse = |n: &str| serde_json::from_value::<IdpDialect>(n.into()).ok();
-    IDP_CANDIDATES
+    IDP_NAMES
         .iter()
-        .find(|c| c.eq_ignore_ascii_case(name))
-        .and_then(|c| parse(c))
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, dialect)| *dialect)
         .ok_or_else(|| {
-            let valid: Vec<&str> = IDP_CANDIDATES
-                .iter()
-                .copied()
-                .filter(|c| parse(c).is_some())
-                .collect();
+            let valid: Vec<&str> = IDP_NAMES.iter().map(|(n, _)| *n).collect();
             format!("unknown IdP profile {name:?}; valid: {}", valid.join(", "))
         })
 }
