@@ -82,7 +82,7 @@ impl Server {
                 .strip_prefix(ADMIN_PATH)
                 .is_some_and(|rest| rest.starts_with('/'));
         if !is_admin {
-            return self.scim.handle(req).await;
+            return self.heavy.handle(&self.scim, req).await;
         }
         let changes = req.method() != Method::GET;
         let resp = self.admin.handle(req).await;

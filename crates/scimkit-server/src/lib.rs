@@ -35,6 +35,10 @@
 //!   `application/scim+json`). The HTTP parser's limits sit above these (twice the sum), and
 //!   only heads beyond them, or bytes that are not HTTP at all (400), get hyper's own answer,
 //!   which has an empty body: hyper offers no hook to shape it.
+//! - **Large requests** ([`HEAVY_BODY_BYTES`]): a body of 64 KiB or more (a PATCH over
+//!   thousands of values, a Bulk) is computed on tokio's blocking pool, one at a time
+//!   ([`HEAVY_AT_ONCE`]), so that it never holds a runtime worker and other tenants' small
+//!   requests stay fast.
 //! - **Links**: without `--base-url`, `meta.location` and `Location` use the listen address
 //!   (`http://127.0.0.1:8080/scim/v2`); the request's `Host` header is never reflected. Behind
 //!   a proxy, or listening on `0.0.0.0`, set `--base-url`.
@@ -51,6 +55,7 @@ mod app;
 mod args;
 mod connection;
 mod error;
+mod heavy;
 mod options;
 mod request_log;
 mod run;
@@ -60,6 +65,7 @@ mod server;
 pub use args::{parse_args, ADMIN_TOKEN_ENV, USAGE};
 pub use connection::serve;
 pub use error::ConfigError;
+pub use heavy::{HEAVY_AT_ONCE, HEAVY_BODY_BYTES};
 pub use options::{
     idp_name, parse_idp, ConnectionLimits, Options, RequestLimits, RulePreset, TenantOptions,
     DEFAULT_TENANT, MIN_TOKEN_LEN,

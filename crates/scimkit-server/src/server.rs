@@ -2,6 +2,7 @@
 //! start-up prints.
 
 use crate::error::ConfigError;
+use crate::heavy::HeavyGate;
 use crate::options::{idp_name, Options, RequestLimits, DEFAULT_TENANT};
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
@@ -30,6 +31,7 @@ pub struct Server {
     pub(crate) request_limits: RequestLimits,
     pub(crate) body_timeout: Duration,
     pub(crate) quiet: bool,
+    pub(crate) heavy: HeavyGate,
     startup: Vec<String>,
 }
 
@@ -120,6 +122,7 @@ impl Server {
             request_limits: options.request_limits,
             body_timeout: options.connections.body_timeout,
             quiet: options.quiet,
+            heavy: HeavyGate::default(),
             startup,
         })
     }
