@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Loopback throughput, side by side in one run: the reference server with the provisioning
-# policy (scimkit-server, seed product rules) against the same dispatcher and store without any
-# policy (examples/hyper_server.rs). Bounded: every wrk run lasts DURATION; the servers are
-# stopped by their pids on exit.
+# policy (scimkit-server, seed product rules), the same dispatcher and policy served by bare
+# hyper (examples/hyper_server.rs --policy), and bare hyper without any policy. The second
+# against the third is the policy's own cost; the first against the third is what the attack
+# review measured. Bounded: every wrk run lasts DURATION; the servers are stopped by their pids
+# on exit.
 #
 #   bench/loopback/run.sh                 # 1,000 users, 10 s per run, 16 connections
 #   DURATION=5s ROUNDS=2 bench/loopback/run.sh
@@ -40,6 +42,7 @@ start() { # name port command...
 start policy 18180 target/release/examples/server --listen 127.0.0.1:18180 \
     --tenant "default=env:TOKEN" --quiet
 start plain 18181 target/release/examples/hyper_server 127.0.0.1:18181 "$TOKEN"
+start hyperpolicy 18182 target/release/examples/hyper_server 127.0.0.1:18182 "$TOKEN" --policy
 
 seed() { # port → ids file; USERS users POSTed one by one
     python3 - "$1" "$USERS" "$work/ids-$1" <<'PY'
@@ -59,6 +62,7 @@ PY
 }
 seed 18180
 seed 18181
+seed 18182
 
 measure() { # port scenario → "req/s p99"
     local port=$1 scenario=$2 url="http://127.0.0.1:$1/scim/v2"
@@ -82,13 +86,14 @@ measure() { # port scenario → "req/s p99"
     echo "$rps $p99"
 }
 
-echo "| request | with policy (req/s, p99) | without (req/s, p99) | ratio |"
-echo "|---|---|---|---|"
+share() { python3 -c "print(f'{$1 / $2 * 100:.0f} %')"; }
+echo "| request | server + policy (req/s, p99) | hyper + policy | hyper, no policy | policy's share | server's share |"
+echo "|---|---|---|---|---|---|"
 for round in $(seq 1 "$ROUNDS"); do
     for scenario in get filter patch post; do
         read -r a ap < <(measure 18180 "$scenario")
+        read -r h hp < <(measure 18182 "$scenario")
         read -r b bp < <(measure 18181 "$scenario")
-        ratio=$(python3 -c "print(f'{$a / $b * 100:.0f} %')")
-        echo "| $scenario (round $round) | $a, $ap | $b, $bp | $ratio |"
+        echo "| $scenario (round $round) | $a, $ap | $h, $hp | $b, $bp | $(share "$h" "$b") | $(share "$a" "$b") |"
     done
 done
