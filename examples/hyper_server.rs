@@ -12,17 +12,18 @@ use http_body_util::Full;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use scimkit::dispatch::{
-    BearerTokens, Config, Dispatcher, MemoryStore, Provisioning, TenantId,
-};
+use scimkit::dispatch::{BearerTokens, Config, Dispatcher, MemoryStore, TenantId};
 use scimkit::policy::IdpDialect;
+use scimkit::provisioning::Provisioning;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 type Handler = Arc<
-    dyn Fn(Request<hyper::body::Incoming>) -> Pin<Box<dyn Future<Output = Response<bytes::Bytes>> + Send>>
+    dyn Fn(
+            Request<hyper::body::Incoming>,
+        ) -> Pin<Box<dyn Future<Output = Response<bytes::Bytes>> + Send>>
         + Send
         + Sync,
 >;

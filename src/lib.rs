@@ -6,7 +6,9 @@
 //! - [`filter`]: the filter and attribute-path language (parse, print, evaluate, sort);
 //! - [`schema`]: the resource model, validation, projection, PATCH and protocol messages;
 //! - [`policy`]: provisioning rules as pure decisions;
-//! - [`dispatch`]: a framework-agnostic `http::Request` → `http::Response` SCIM endpoint.
+//! - [`dispatch`]: a framework-agnostic `http::Request` → `http::Response` SCIM endpoint;
+//! - [`provisioning`]: the policy wired into the dispatcher (tenants, tokens, accounts, audit)
+//!   and the tenant admin API.
 #![forbid(unsafe_code)]
 // The README's examples are compiled and run as doctests of this crate.
 #![doc = ""]
@@ -15,6 +17,7 @@
 pub use scimkit_dispatch as dispatch;
 pub use scimkit_filter as filter;
 pub use scimkit_policy as policy;
+pub use scimkit_provisioning as provisioning;
 pub use scimkit_schema as schema;
 
 /// The code blocks of docs/embedding.md, compiled and run as doctests so they stay true.
@@ -27,4 +30,5 @@ pub struct EmbeddingGuide;
 #[doc = include_str!("../crates/scimkit-filter/README.md")]
 #[doc = include_str!("../crates/scimkit-schema/README.md")]
 #[doc = include_str!("../crates/scimkit-dispatch/README.md")]
+#[doc = include_str!("../crates/scimkit-provisioning/README.md")]
 pub struct CrateReadmes;

@@ -5,7 +5,8 @@
 
 use bytes::Bytes;
 use http::Request;
-use scimkit::dispatch::{block_on, AdminApi, Config, Dispatcher, MemoryStore, Provisioning};
+use scimkit::dispatch::{block_on, Config, Dispatcher, MemoryStore};
+use scimkit::provisioning::{AdminApi, Provisioning};
 use serde_json::{json, Value};
 
 pub const ADMIN_TOKEN: &str = "policy-tests-admin-token";

@@ -32,7 +32,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod admin;
 mod auth;
 mod bulk;
 mod dispatcher;
@@ -40,20 +39,17 @@ mod hooks;
 mod http_util;
 mod identifiers;
 mod memory;
-pub mod provisioning;
 mod read_filter;
 mod render;
 mod store;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-pub use admin::AdminApi;
 pub use auth::{bearer_token, token_digest, AllowAll, Authenticator, BearerTokens, Principal};
 pub use dispatcher::{Config, Dispatcher, DispatcherBuilder};
 pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::MemoryStore;
-pub use provisioning::{Provisioning, ProvisioningError};
 pub use store::{Change, Page, Query, Resource, Store, StoreError, Stored, TenantId, Version};
 
 use std::future::Future;

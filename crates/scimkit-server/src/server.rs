@@ -6,8 +6,9 @@ use crate::heavy::HeavyGate;
 use crate::options::{idp_name, Options, RequestLimits, DEFAULT_TENANT};
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
-use scimkit_dispatch::{AdminApi, Config, Dispatcher, MemoryStore, Provisioning};
+use scimkit_dispatch::{Config, Dispatcher, MemoryStore};
 use scimkit_policy::IdpDialect;
+use scimkit_provisioning::{AdminApi, Provisioning};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -60,10 +61,11 @@ impl Server {
             .unwrap_or_else(|| format!("http://{local_addr}{BASE_PATH}"));
         let provisioning = Provisioning::new();
         let mut startup = vec![format!("SCIM base URL: {base_url}")];
-        let refused = |tenant: &str, e: scimkit_dispatch::ProvisioningError| ConfigError::Tenant {
-            tenant: tenant.to_string(),
-            problem: e.to_string(),
-        };
+        let refused =
+            |tenant: &str, e: scimkit_provisioning::ProvisioningError| ConfigError::Tenant {
+                tenant: tenant.to_string(),
+                problem: e.to_string(),
+            };
         for t in &options.tenants {
             provisioning
                 .create_tenant(&t.id, t.idp)

@@ -2,9 +2,9 @@
 //! bearer token against the token index.
 
 use super::{lock, read, write, Provisioning, ProvisioningError, TenantState};
-use crate::auth::{bearer_token, Authenticator, Principal};
-use crate::store::TenantId;
 use chrono::{DateTime, Utc};
+use scimkit_dispatch::TenantId;
+use scimkit_dispatch::{bearer_token, Authenticator, Principal};
 use scimkit_policy::{disabled_error, IdpDialect, ProvisioningToken, TokenDigest};
 use scimkit_schema::{Profile, ScimError};
 use std::collections::HashMap;

@@ -39,7 +39,8 @@
 //! tenant.
 //!
 //! ```
-//! use scimkit_dispatch::{block_on, MemoryStore, Provisioning};
+//! use scimkit_dispatch::{block_on, MemoryStore};
+//! use scimkit_provisioning::Provisioning;
 //! use scimkit_policy::IdpDialect;
 //! use serde_json::json;
 //!
@@ -62,10 +63,12 @@
 //! assert!(ada.managed_by_scim);
 //! ```
 
-use crate::dispatcher::{Dispatcher, DispatcherBuilder};
-use crate::hooks::{Hooks, Write};
-use crate::store::Store;
+#![forbid(unsafe_code)]
+
 use chrono::{DateTime, Utc};
+use scimkit_dispatch::Store;
+use scimkit_dispatch::{Dispatcher, DispatcherBuilder};
+use scimkit_dispatch::{Hooks, Write};
 use scimkit_policy::{
     identifier_key, Account, AdminError, AuditLimits, AuditPage, IdpDialect, JoinedVia,
     PolicyTemplate, Redactor, RegistrationMode, RuleSet, TemplateId, Tenant, Warning,
@@ -77,11 +80,13 @@ use std::future::{ready, Future};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 mod accounts;
+pub mod admin;
 mod tokens;
 mod writes;
 
 use accounts::AccountIndex;
 pub use accounts::{AccountPage, MAX_ACCOUNT_PAGE};
+pub use admin::AdminApi;
 use tokens::Tokens;
 use writes::Pending;
 
@@ -139,7 +144,7 @@ type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 type Entropy = Arc<dyn Fn() -> Result<[u8; 32], String> + Send + Sync>;
 
 /// Tenants' provisioning policy and accounts, in memory: the [`Hooks`] and the
-/// [`Authenticator`] of a dispatcher (see the [module documentation](crate::provisioning)).
+/// [`Authenticator`] of a dispatcher (see the [module documentation](crate)).
 ///
 /// Cheap to clone; clones share the state, so the admin API ([`AdminApi`](crate::AdminApi))
 /// and the dispatcher see the same tenants.
@@ -627,8 +632,8 @@ impl Hooks for Provisioning {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::{Authenticator, Principal};
-    use crate::block_on;
+    use scimkit_dispatch::block_on;
+    use scimkit_dispatch::{Authenticator, Principal};
     use scimkit_schema::Profile;
 
     fn auth(p: &Provisioning, token: &str) -> Result<Principal, ScimError> {

@@ -2,7 +2,7 @@
 //! and audit after it.
 
 use super::{Provisioning, TenantState};
-use crate::hooks::{Write, WriteKind};
+use scimkit_dispatch::{Write, WriteKind};
 use scimkit_policy::{
     decide, identifier_key, Account, AuditBodies, AuditRecord, Decision, Effect, Operation, Verdict,
 };
@@ -15,7 +15,7 @@ use std::hash::{Hash, Hasher};
 /// (a write that failed in the store leaves one behind; the oldest go first).
 const MAX_PENDING: usize = 256;
 
-/// A decision accepted before the store write, waiting for [`Hooks::after_write`](crate::Hooks).
+/// A decision accepted before the store write, waiting for [`Hooks::after_write`](scimkit_dispatch::Hooks).
 #[derive(Debug)]
 pub(super) struct Pending {
     kind: WriteKind,

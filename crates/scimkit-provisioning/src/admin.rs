@@ -32,19 +32,18 @@
 //! `invite` (default) or `manual`. Errors are `{"status": n, "error": "…"}`. See
 //! `docs/admin-api.md`.
 
-use crate::auth::bearer_token;
-use crate::http_util::percent_decode;
-use crate::provisioning::{Provisioning, ProvisioningError};
+use crate::{Provisioning, ProvisioningError};
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, Limited};
-use scimkit_policy::{AdminError, IdpDialect, JoinedVia, RegistrationMode, TemplateId};
+use scimkit_dispatch::bearer_token;
+use scimkit_policy::{
+    AdminError, IdpDialect, JoinedVia, RegistrationMode, TemplateId, TokenDigest,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use subtle::ConstantTimeEq;
 
 /// The largest admin request body accepted.
 const MAX_BODY: usize = 64 * 1024;
@@ -65,7 +64,8 @@ const ADMIN_JOINED_VIA: [JoinedVia; 3] = [
 /// The tenant admin API (see the [module documentation](crate::admin) for the routes).
 ///
 /// ```
-/// use scimkit_dispatch::{block_on, AdminApi, Provisioning};
+/// use scimkit_dispatch::block_on;
+/// use scimkit_provisioning::{AdminApi, Provisioning};
 ///
 /// let prov = Provisioning::new();
 /// let admin = AdminApi::new(prov.clone(), "admin-secret", "https://scim.example.com/scim/v2")
@@ -82,7 +82,7 @@ const ADMIN_JOINED_VIA: [JoinedVia; 3] = [
 #[derive(Clone)]
 pub struct AdminApi {
     provisioning: Provisioning,
-    token_digest: [u8; 32],
+    token_digest: TokenDigest,
     scim_base_url: String,
     base_path: String,
 }
@@ -191,8 +191,8 @@ where
 
 /// The query parameters of a request, by name (the last of a repeated name wins).
 fn query(parts: &http::request::Parts) -> HashMap<String, String> {
-    crate::http_util::query_pairs(parts.uri.query())
-        .into_iter()
+    form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .into_owned()
         .collect()
 }
 
@@ -266,7 +266,7 @@ impl AdminApi {
     ) -> Self {
         AdminApi {
             provisioning,
-            token_digest: Sha256::digest(admin_token.as_bytes()).into(),
+            token_digest: TokenDigest::of(admin_token),
             scim_base_url: scim_base_url.into(),
             base_path: String::new(),
         }
@@ -315,11 +315,8 @@ impl AdminApi {
         }
         let refusal = match bearer_token(parts) {
             None => Some("Authorization: Bearer <admin token> is required"),
-            Some(t) => {
-                let d: [u8; 32] = Sha256::digest(t.as_bytes()).into();
-                (!bool::from(d.ct_eq(&self.token_digest)))
-                    .then_some("the admin token is not valid for this server")
-            }
+            Some(t) => (!self.token_digest.matches(t))
+                .then_some("the admin token is not valid for this server"),
         };
         if let Some(detail) = refusal {
             return fail_response(Fail(StatusCode::UNAUTHORIZED, detail.into()));
@@ -350,7 +347,11 @@ impl AdminApi {
         let segs: Vec<String> = rest
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| percent_decode(s, false))
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
             .collect();
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
         let p = &self.provisioning;

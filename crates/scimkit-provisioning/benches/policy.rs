@@ -2,23 +2,22 @@
 //! dispatcher without hooks and against one wired to [`Provisioning`] (Entra ID tenant,
 //! Tresorit rule set), each holding 1,000 users of the `dispatch` bench's shape.
 //!
-//! `cargo bench -p scimkit-dispatch --bench policy`; figures in docs/performance.md.
+//! `cargo bench -p scimkit-provisioning --bench policy`; figures in docs/performance.md.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use scimkit_dispatch::{
-    block_on, BearerTokens, Dispatcher, Hooks, MemoryStore, Provisioning, TenantId,
-};
+use scimkit_dispatch::{block_on, BearerTokens, Dispatcher, Hooks, MemoryStore, TenantId};
 use scimkit_dispatch::{Authenticator, Store};
 use scimkit_policy::IdpDialect;
+use scimkit_provisioning::Provisioning;
 use serde_json::json;
 use std::hint::black_box;
 
 const USERS: usize = 1_000;
 const TOKEN: &str = "bench-token-0123456789abcdef0123456789";
 
-#[path = "support/user.rs"]
+#[path = "../../scimkit-dispatch/benches/support/user.rs"]
 mod support_user;
 use support_user::user;
 
