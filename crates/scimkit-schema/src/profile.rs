@@ -67,6 +67,10 @@ pub struct Profile {
     /// A one-element array given for a single-valued attribute is taken as that element, an
     /// empty one as null (Entra ID sends `"value": [{"value": …}]` for `manager`).
     pub unwrap_single_element_arrays: bool,
+    /// Filter comparison values may be unquoted (`userName eq bjensen`), as Microsoft's
+    /// provisioning documentation shows them; a quoted value means the same. Off where a
+    /// standard filter could be misread: only Entra ID's profile has it.
+    pub unquoted_filter_values: bool,
 }
 
 impl Default for Profile {
@@ -87,6 +91,7 @@ impl Default for Profile {
             ignore_unchanged_read_only: true,
             unqualified_extension_names: true,
             unwrap_single_element_arrays: true,
+            unquoted_filter_values: false,
         }
     }
 }
@@ -109,6 +114,7 @@ impl Profile {
             ignore_unchanged_read_only: false,
             unqualified_extension_names: false,
             unwrap_single_element_arrays: false,
+            unquoted_filter_values: false,
         }
     }
 
@@ -120,6 +126,7 @@ impl Profile {
             name: "entra-id",
             unknown_schemas: Unknown::Ignore,
             create_on_no_match: true,
+            unquoted_filter_values: true,
             ..Profile::default()
         }
     }

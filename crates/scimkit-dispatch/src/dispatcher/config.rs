@@ -20,8 +20,9 @@ pub struct Config {
     /// Limits on filter length, depth and terms.
     pub filter_limits: Limits,
     /// Whether filters may compare with bare words (`externalId eq jyoung`), as Microsoft's
-    /// older documentation shows Entra ID sending. `None` (the default): only for requests
-    /// handled with the Entra ID profile; `Some(b)`: always `b`.
+    /// older documentation shows Entra ID sending. `None` (the default): as the request's
+    /// profile says ([`Profile::unquoted_filter_values`](scimkit_schema::Profile), on for Entra
+    /// ID's); `Some(b)`: always `b`.
     pub unquoted_filter_values: Option<bool>,
     /// The most operations a `/Bulk` request may hold. Default 1000.
     pub bulk_max_operations: usize,

@@ -12,7 +12,7 @@ use http::{Response, StatusCode};
 use scimkit_filter::{
     compare_resources, parse_attr_path, AttrPath, Filter, Matcher, ParseOptions, SortOrder,
 };
-use scimkit_schema::{Profile, Projection, ResourceSchema, ScimError};
+use scimkit_schema::{Projection, ResourceSchema, ScimError};
 
 impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
     pub(crate) async fn list(
@@ -26,7 +26,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             limits: cfg.filter_limits,
             unquoted_strings: cfg
                 .unquoted_filter_values
-                .unwrap_or(ctx.profile.name == Profile::entra_id().name),
+                .unwrap_or(ctx.profile.unquoted_filter_values),
         };
         let filter = match &params.filter {
             Some(f) => Some(options.parse(f)?),
