@@ -68,10 +68,7 @@ fn main() -> std::io::Result<()> {
     let token = args.next().unwrap_or_else(|| "dev-token".into());
     let tokens = BearerTokens::new();
     tokens.insert(&token, TenantId::new("default"));
-    let config = Config {
-        base_path: "/scim/v2".into(),
-        ..Config::default()
-    };
+    let config = Config::default().with_base_path("/scim/v2");
     let scim = web::Data::new(
         Dispatcher::builder(MemoryStore::new(), tokens)
             .config(config)

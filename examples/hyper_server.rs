@@ -29,10 +29,7 @@ type Handler = Arc<
 >;
 
 fn config() -> Config {
-    Config {
-        base_path: "/scim/v2".into(),
-        ..Config::default()
-    }
+    Config::default().with_base_path("/scim/v2")
 }
 
 #[tokio::main]

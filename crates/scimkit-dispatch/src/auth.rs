@@ -8,8 +8,10 @@ use std::future::{ready, Future};
 use std::sync::{Arc, PoisonError, RwLock};
 use subtle::ConstantTimeEq;
 
-/// The authenticated caller of a request.
+/// The authenticated caller of a request. Built with [`Principal::new`] and the `with_*`
+/// methods (the type grows).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Principal {
     /// The tenant every store call of the request is scoped to.
     pub tenant: TenantId,
@@ -29,6 +31,20 @@ impl Principal {
             profile: None,
             me: None,
         }
+    }
+
+    /// This principal with a compatibility profile of its own.
+    #[must_use]
+    pub fn with_profile(mut self, profile: Option<Profile>) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// This principal as the `User` with this id (what `/Me` stands for).
+    #[must_use]
+    pub fn with_me(mut self, user_id: impl Into<String>) -> Self {
+        self.me = Some(user_id.into());
+        self
     }
 }
 

@@ -8,6 +8,7 @@ use std::future::{ready, Future};
 
 /// What kind of write a [`Write`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WriteKind {
     /// POST: a new resource.
     Create,
@@ -21,6 +22,7 @@ pub enum WriteKind {
 
 /// One write the dispatcher is about to make (or has made).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Write<'a> {
     /// Who asks.
     pub principal: &'a Principal,

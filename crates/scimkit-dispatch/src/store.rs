@@ -281,6 +281,7 @@ impl Change {
 
 /// A query over one resource type of one tenant.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Query<'a> {
     /// The resource type, resolved against the registry (its attribute facts decide how
     /// values compare).

@@ -51,11 +51,11 @@ fn create_returns_201_location_etag_and_meta() {
 
 #[test]
 fn base_path_and_public_url() {
-    let d = dispatcher(Config {
-        base_path: "/scim/v2".into(),
-        base_url: Some("https://idp.example.com/scim/v2/".into()),
-        ..Config::default()
-    });
+    let d = dispatcher(
+        Config::default()
+            .with_base_path("/scim/v2")
+            .with_base_url("https://idp.example.com/scim/v2/"),
+    );
     let r = call(&d, "POST", "/scim/v2/Users", Some(user("x")), &[]);
     assert_eq!(r.status, 201);
     assert!(r
@@ -116,10 +116,7 @@ fn errors_are_scim_bodies() {
 
 #[test]
 fn raw_body_errors() {
-    let d = dispatcher(Config {
-        max_body_bytes: 1000,
-        ..Config::default()
-    });
+    let d = dispatcher(Config::default().with_max_body_bytes(1000));
     let send = |ct: &str, body: Vec<u8>| {
         let req = http::Request::post("/Users")
             .header("Authorization", format!("Bearer {TOKEN}"))
@@ -157,10 +154,7 @@ fn raw_body_errors() {
 
 #[test]
 fn paging_rules_and_stable_walk() {
-    let d = dispatcher(Config {
-        max_results: 10,
-        ..Config::default()
-    });
+    let d = dispatcher(Config::default().with_max_results(10));
     let mut created = Vec::new();
     for i in 0..25 {
         let r = call(&d, "POST", "/Users", Some(user(&format!("u{i:02}"))), &[]);
@@ -349,10 +343,7 @@ fn etags_and_preconditions() {
 
 #[test]
 fn patch_can_answer_204() {
-    let d = dispatcher(Config {
-        patch_returns_resource: false,
-        ..Config::default()
-    });
+    let d = dispatcher(Config::default().with_patch_returns_resource(false));
     let r = call(&d, "POST", "/Users", Some(user("p")), &[]);
     let path = format!("/Users/{}", r.body["id"].as_str().unwrap());
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -445,11 +436,11 @@ fn membership_and_groups_attribute() {
 
 #[test]
 fn discovery_advertises_configuration() {
-    let d = dispatcher(Config {
-        max_results: 50,
-        bulk_max_operations: 7,
-        ..Config::default()
-    });
+    let d = dispatcher(
+        Config::default()
+            .with_max_results(50)
+            .with_bulk_limits(7, Config::default().bulk_max_payload),
+    );
     let r = call(&d, "GET", "/ServiceProviderConfig", None, &[]);
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -559,11 +550,7 @@ fn group_with_refs(name: &str, refs: &[&str]) -> Value {
 
 #[test]
 fn bulk_errors_and_limits() {
-    let d = dispatcher(Config {
-        bulk_max_operations: 3,
-        bulk_max_payload: 4000,
-        ..Config::default()
-    });
+    let d = dispatcher(Config::default().with_bulk_limits(3, 4000));
     let ops = |n: usize| {
         (0..n)
             .map(|i| {

@@ -66,10 +66,7 @@ fn removal_matching_nothing_is_an_error_only_under_the_strict_profile() {
         (Profile::okta(), (200, ""), (200, "")),
     ] {
         let d = Dispatcher::builder(MemoryStore::new(), tokens())
-            .config(Config {
-                profile,
-                ..Config::default()
-            })
+            .config(Config::default().with_profile(profile))
             .build();
         let id = |r: Resp| r.body["id"].as_str().unwrap().to_string();
         let uid = id(call(

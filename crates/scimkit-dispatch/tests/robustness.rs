@@ -85,7 +85,7 @@ proptest! {
         body in proptest::option::of(json_strategy()),
         use_id in any::<bool>(),
     ) {
-        let d = dispatcher(Config { max_results: 1000, ..Config::default() });
+        let d = dispatcher(Config::default().with_max_results(1000));
         let u = call(&d, "POST", "/Users", Some(user("u0")), &[]);
         let uid = u.body["id"].as_str().unwrap().to_string();
         let g = call(&d, "POST", "/Groups", Some(group("g0", &[&uid])), &[]);

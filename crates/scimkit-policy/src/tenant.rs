@@ -25,6 +25,7 @@ pub struct PolicyTemplate {
 
 /// Why an admin operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AdminError {
     /// No template has this id.
     #[error("no policy template with id {}", .0 .0)]

@@ -133,7 +133,7 @@ impl From<ProvisioningError> for Fail {
                 AdminError::EmptyTemplateName | AdminError::InvalidDomain(_) => {
                     StatusCode::BAD_REQUEST
                 }
-                AdminError::WeakEntropy => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
         };
         Fail(status, e.to_string())

@@ -181,11 +181,8 @@ impl Provisioning {
         } else {
             t.tenant.authenticate(token)?;
         }
-        Ok(Principal {
-            tenant: TenantId::new(&entry.tenant),
-            profile: profile_of(t.tenant.settings().dialect),
-            me: None,
-        })
+        Ok(Principal::new(TenantId::new(&entry.tenant))
+            .with_profile(profile_of(t.tenant.settings().dialect)))
     }
 }
 

@@ -117,7 +117,7 @@ impl Provisioning {
         let normalized = match write.kind {
             WriteKind::Create | WriteKind::Replace => proposed.as_ref(),
             WriteKind::Patch => patch_normalized.as_ref(),
-            WriteKind::Delete => None,
+            _ => None,
         };
         let mut op = match (write.kind, proposed.as_ref()) {
             (WriteKind::Create, Some(p)) => Operation::create(p),
@@ -242,7 +242,7 @@ impl Provisioning {
                 }
             }
             WriteKind::Delete => t.accounts.unlink_user(&key),
-            WriteKind::Replace | WriteKind::Patch => {}
+            _ => {}
         }
         t.tenant.record(pending.record, now);
     }

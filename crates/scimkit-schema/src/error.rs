@@ -9,6 +9,7 @@ pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// The `scimType` of a 400 (or 409, 413) error (RFC 7644 §3.12, Table 9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum ScimType {
     /// The filter syntax was invalid, or the comparison is not supported.
     InvalidFilter,

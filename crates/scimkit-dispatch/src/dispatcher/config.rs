@@ -3,8 +3,21 @@
 use scimkit_filter::Limits;
 use scimkit_schema::{Profile, ServiceProviderConfig};
 
-/// How a [`Dispatcher`] behaves. `Config::default()` suits Entra ID and Okta.
+/// How a [`Dispatcher`](crate::Dispatcher) behaves. `Config::default()` suits Entra ID and
+/// Okta; the `with_*` methods change one setting each (the type grows, so it is built this way
+/// rather than with a struct literal):
+///
+/// ```
+/// use scimkit_dispatch::Config;
+///
+/// let config = Config::default()
+///     .with_base_path("/scim/v2")
+///     .with_base_url("https://app.example.com/scim/v2")
+///     .with_max_results(100);
+/// assert_eq!(config.service_provider_config().filter.max_results, 100);
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// The path prefix the SCIM endpoints live under (e.g. `/scim/v2`); `""` for the root.
     /// Requests outside it get 404.
@@ -57,6 +70,78 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Sets [`base_path`](Config::base_path).
+    #[must_use]
+    pub fn with_base_path(mut self, base_path: impl Into<String>) -> Self {
+        self.base_path = base_path.into();
+        self
+    }
+
+    /// Sets [`base_url`](Config::base_url).
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Sets [`max_body_bytes`](Config::max_body_bytes).
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Sets [`max_results`](Config::max_results).
+    #[must_use]
+    pub fn with_max_results(mut self, max_results: usize) -> Self {
+        self.max_results = max_results;
+        self
+    }
+
+    /// Sets [`filter_limits`](Config::filter_limits).
+    #[must_use]
+    pub fn with_filter_limits(mut self, limits: Limits) -> Self {
+        self.filter_limits = limits;
+        self
+    }
+
+    /// Sets [`unquoted_filter_values`](Config::unquoted_filter_values) to `Some(allowed)`.
+    #[must_use]
+    pub fn with_unquoted_filter_values(mut self, allowed: bool) -> Self {
+        self.unquoted_filter_values = Some(allowed);
+        self
+    }
+
+    /// Sets [`bulk_max_operations`](Config::bulk_max_operations) and
+    /// [`bulk_max_payload`](Config::bulk_max_payload).
+    #[must_use]
+    pub fn with_bulk_limits(mut self, max_operations: usize, max_payload: usize) -> Self {
+        self.bulk_max_operations = max_operations;
+        self.bulk_max_payload = max_payload;
+        self
+    }
+
+    /// Sets [`patch_returns_resource`](Config::patch_returns_resource).
+    #[must_use]
+    pub fn with_patch_returns_resource(mut self, returns: bool) -> Self {
+        self.patch_returns_resource = returns;
+        self
+    }
+
+    /// Sets [`profile`](Config::profile).
+    #[must_use]
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Sets [`max_write_retries`](Config::max_write_retries).
+    #[must_use]
+    pub fn with_max_write_retries(mut self, retries: usize) -> Self {
+        self.max_write_retries = retries;
+        self
+    }
+
     /// The `/ServiceProviderConfig` this configuration advertises: exactly what works.
     pub fn service_provider_config(&self) -> ServiceProviderConfig {
         let mut spc = ServiceProviderConfig::default();
