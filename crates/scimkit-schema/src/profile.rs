@@ -25,7 +25,19 @@ pub enum PutAbsent {
 }
 
 /// A named set of normalisations and strictness settings.
+///
+/// Start from a named profile and change flags by assignment (the type gains flags as IdPs
+/// show new quirks, so it is `#[non_exhaustive]` and not built with a struct literal):
+///
+/// ```
+/// use scimkit_schema::Profile;
+///
+/// let mut lenient = Profile::strict();
+/// lenient.boolean_strings = true; // accept Entra ID's "True"/"False"
+/// assert!(!lenient.create_on_no_match);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Profile {
     /// The profile's name (`default`, `strict`, `entra-id`, `okta`).
     pub name: &'static str,

@@ -179,10 +179,8 @@ fn remove_matching_nothing_per_profile() {
         assert_eq!(&in_place, before);
     }
     // A profile that removes by value but is not idempotent says so too.
-    let by_value = Profile {
-        idempotent_remove: false,
-        ..Profile::entra_id()
-    };
+    let mut by_value = Profile::entra_id();
+    by_value.idempotent_remove = false;
     let p = patch(json!([{"op": "remove", "path": "members", "value": [{"value": "nope"}]}]));
     let e = groups.patch(&stored, &p, &by_value).unwrap_err();
     assert_eq!(e.scim_type().unwrap().as_str(), "noTarget");

@@ -250,10 +250,8 @@ fn put_absent_null_and_value() {
         json!({"schemas": [core], "id": "1", "userName": "a", "title": "T",
                              "password": "secret", "meta": {"resourceType": "User"}})
     );
-    let keep = Profile {
-        put_absent: PutAbsent::Keep,
-        ..Profile::default()
-    };
+    let mut keep = Profile::default();
+    keep.put_absent = PutAbsent::Keep;
     let kept = rs.validate_replace(&stored, body, &keep).unwrap();
     assert_eq!(kept["displayName"], "A", "absent kept");
     assert!(
@@ -379,10 +377,8 @@ fn entra_create_requests_as_documented() {
                            "displayName": "displayName"})
     );
     // Without the Entra profile the unknown schema URN is an error.
-    let strict = Profile {
-        unknown_schemas: Unknown::Reject,
-        ..Profile::entra_id()
-    };
+    let mut strict = Profile::entra_id();
+    strict.unknown_schemas = Unknown::Reject;
     assert!(group.validate_create(body, &strict).is_err());
 }
 
