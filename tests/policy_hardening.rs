@@ -6,8 +6,8 @@
 mod policy_common;
 
 use bytes::Bytes;
+use futures_executor::block_on;
 use policy_common::{patch, Env, Idp, BOTH};
-use scimkit::dispatch::block_on;
 use scimkit::policy::{AuditLimits, JoinedVia};
 use serde_json::{json, Value};
 

@@ -12,9 +12,10 @@
 
 mod policy_common;
 
+use futures_executor::block_on;
 use policy_common::{patch, Env, Idp};
 use proptest::prelude::*;
-use scimkit::dispatch::{block_on, Hooks, Principal, Store, TenantId};
+use scimkit::dispatch::{Hooks, Principal, Store, TenantId};
 use scimkit::policy::Account;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

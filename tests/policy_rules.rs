@@ -529,7 +529,7 @@ fn admin_api_requires_its_token_and_groups_pass_through() {
             .header("Authorization", format!("Bearer {token}"))
             .body(bytes::Bytes::from_static(br#"{"id": "evil"}"#))
             .unwrap();
-        let resp = scimkit::dispatch::block_on(env.admin.handle_bytes(req));
+        let resp = futures_executor::block_on(env.admin.handle_bytes(req));
         assert_eq!(resp.status(), 401);
     }
     assert_eq!(env.prov.tenant_ids(), ["entra", "okta"]);

@@ -3,8 +3,9 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use bytes::Bytes;
+use futures_executor::block_on;
 use http::{HeaderMap, Request, StatusCode};
-use scimkit::dispatch::{block_on, BearerTokens, Config, Dispatcher, MemoryStore, TenantId};
+use scimkit::dispatch::{BearerTokens, Config, Dispatcher, MemoryStore, TenantId};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 

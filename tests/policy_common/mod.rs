@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use bytes::Bytes;
+use futures_executor::block_on;
 use http::Request;
-use scimkit::dispatch::{block_on, Config, Dispatcher, MemoryStore};
+use scimkit::dispatch::{Config, Dispatcher, MemoryStore};
 use scimkit::provisioning::{AdminApi, Provisioning};
 use serde_json::{json, Value};
 

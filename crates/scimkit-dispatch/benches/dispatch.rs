@@ -7,7 +7,8 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
-use scimkit_dispatch::{block_on, BearerTokens, Dispatcher, MemoryStore, TenantId};
+use futures_executor::block_on;
+use scimkit_dispatch::{BearerTokens, Dispatcher, MemoryStore, TenantId};
 use serde_json::json;
 use std::hint::black_box;
 

@@ -5,7 +5,8 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::print_stdout)]
 
 use bytes::Bytes;
-use scimkit_dispatch::{block_on, BearerTokens, Dispatcher, MemoryStore, TenantId};
+use futures_executor::block_on;
+use scimkit_dispatch::{BearerTokens, Dispatcher, MemoryStore, TenantId};
 use std::time::Instant;
 
 fn rss_kib() -> u64 {

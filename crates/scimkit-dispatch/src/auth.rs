@@ -68,7 +68,7 @@ pub trait Authenticator: Send + Sync + 'static {
 ///
 /// ```
 /// use scimkit_dispatch::{Authenticator, BearerTokens, TenantId};
-/// # scimkit_dispatch::block_on(async {
+/// # futures_executor::block_on(async {
 /// let tokens = BearerTokens::new();
 /// tokens.insert("s3cret-token", TenantId::new("acme"));
 /// let req = http::Request::get("/Users")
@@ -184,7 +184,7 @@ impl Authenticator for AllowAll {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::block_on;
+    use futures_executor::block_on;
 
     fn parts(auth: Option<&str>) -> http::request::Parts {
         let mut b = http::Request::get("/Users");

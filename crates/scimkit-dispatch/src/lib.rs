@@ -19,7 +19,7 @@
 //! let tokens = BearerTokens::new();
 //! tokens.insert("secret", TenantId::new("acme"));
 //! let scim = Dispatcher::new(MemoryStore::new(), tokens);
-//! # scimkit_dispatch::block_on(async {
+//! # futures_executor::block_on(async {
 //! let req = http::Request::get("/Users?filter=userName%20eq%20%22bjensen%22")
 //!     .header("Authorization", "Bearer secret")
 //!     .body(bytes::Bytes::new())
@@ -51,30 +51,3 @@ pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::MemoryStore;
 pub use store::{Change, Page, Query, Resource, Store, StoreError, Stored, TenantId, Version};
-
-use std::future::Future;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-
-/// Runs a future to completion on the current thread, parking between polls.
-///
-/// The dispatcher needs no runtime of its own: with [`MemoryStore`] every store future is
-/// ready at once, so this is enough for tests, examples and synchronous callers.
-pub fn block_on<F: Future>(fut: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut fut = pin!(fut);
-    loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::park();
-    }
-}

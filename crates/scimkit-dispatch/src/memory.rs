@@ -28,7 +28,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 /// ```
 /// use scimkit_dispatch::{MemoryStore, Store, TenantId};
 /// use serde_json::json;
-/// # scimkit_dispatch::block_on(async {
+/// # futures_executor::block_on(async {
 /// let store = MemoryStore::new();
 /// let acme = TenantId::new("acme");
 /// let user = store.create(&acme, "User", json!({"userName": "bjensen"})).await.unwrap();
@@ -1286,7 +1286,7 @@ impl IdGen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::block_on;
+    use futures_executor::block_on;
     use scimkit_schema::Registry;
 
     fn t(s: &str) -> TenantId {

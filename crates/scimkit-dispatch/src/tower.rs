@@ -7,7 +7,7 @@
 //!
 //! let scim = Dispatcher::new(MemoryStore::new(), AllowAll(TenantId::new("dev")));
 //! let mut service = ScimService::new(scim);
-//! # scimkit_dispatch::block_on(async {
+//! # futures_executor::block_on(async {
 //! let req = http::Request::get("/ServiceProviderConfig")
 //!     .body(http_body_util::Empty::<bytes::Bytes>::new())
 //!     .unwrap();

@@ -123,7 +123,7 @@ fn raw_body_errors() {
             .header("Content-Type", ct)
             .body(bytes::Bytes::from(body))
             .unwrap();
-        let resp = scimkit_dispatch::block_on(d.handle_bytes(req));
+        let resp = futures_executor::block_on(d.handle_bytes(req));
         let body: Value = serde_json::from_slice(resp.body()).unwrap();
         assert_error_body(&body, resp.status());
         resp.status().as_u16()
@@ -143,13 +143,13 @@ fn raw_body_errors() {
             5000
         ])))
         .unwrap();
-    assert_eq!(scimkit_dispatch::block_on(d.handle(req)).status(), 413);
+    assert_eq!(futures_executor::block_on(d.handle(req)).status(), 413);
     let req = http::Request::post("/Users")
         .header("Authorization", format!("Bearer {TOKEN}"))
         .header("Content-Length", "999999")
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .unwrap();
-    assert_eq!(scimkit_dispatch::block_on(d.handle(req)).status(), 413);
+    assert_eq!(futures_executor::block_on(d.handle(req)).status(), 413);
 }
 
 #[test]
@@ -845,7 +845,7 @@ fn me_is_the_callers_user_or_501() {
         let bytes = body
             .map(|v| serde_json::to_vec(&v).unwrap())
             .unwrap_or_default();
-        let resp = scimkit_dispatch::block_on(d.handle_bytes(b.body(bytes).unwrap()));
+        let resp = futures_executor::block_on(d.handle_bytes(b.body(bytes).unwrap()));
         let status = resp.status().as_u16();
         let v: Value = if resp.body().is_empty() {
             Value::Null

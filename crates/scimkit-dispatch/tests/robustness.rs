@@ -103,7 +103,7 @@ proptest! {
             Some(v) => { req = req.header("Content-Type", "application/json"); serde_json::to_vec(v).unwrap() }
             None => Vec::new(),
         };
-        let resp = scimkit_dispatch::block_on(d.handle_bytes(req.body(bytes::Bytes::from(bytes)).unwrap()));
+        let resp = futures_executor::block_on(d.handle_bytes(req.body(bytes::Bytes::from(bytes)).unwrap()));
         let status = resp.status();
         prop_assert!(status.as_u16() != 500, "500 for {method} {path}");
         if status.as_u16() >= 400 {

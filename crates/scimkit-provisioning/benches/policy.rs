@@ -7,8 +7,9 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use scimkit_dispatch::{block_on, BearerTokens, Dispatcher, Hooks, MemoryStore, TenantId};
+use futures_executor::block_on;
 use scimkit_dispatch::{Authenticator, Store};
+use scimkit_dispatch::{BearerTokens, Dispatcher, Hooks, MemoryStore, TenantId};
 use scimkit_policy::IdpDialect;
 use scimkit_provisioning::Provisioning;
 use serde_json::json;

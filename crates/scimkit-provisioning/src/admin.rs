@@ -64,7 +64,7 @@ const ADMIN_JOINED_VIA: [JoinedVia; 3] = [
 /// The tenant admin API (see the [module documentation](crate::admin) for the routes).
 ///
 /// ```
-/// use scimkit_dispatch::block_on;
+/// use futures_executor::block_on;
 /// use scimkit_provisioning::{AdminApi, Provisioning};
 ///
 /// let prov = Provisioning::new();

@@ -39,7 +39,8 @@
 //! tenant.
 //!
 //! ```
-//! use scimkit_dispatch::{block_on, MemoryStore};
+//! use scimkit_dispatch::MemoryStore;
+//! use futures_executor::block_on;
 //! use scimkit_provisioning::Provisioning;
 //! use scimkit_policy::IdpDialect;
 //! use serde_json::json;
@@ -632,7 +633,7 @@ impl Hooks for Provisioning {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scimkit_dispatch::block_on;
+    use futures_executor::block_on;
     use scimkit_dispatch::{Authenticator, Principal};
     use scimkit_schema::Profile;
 

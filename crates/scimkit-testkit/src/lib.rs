@@ -8,7 +8,8 @@
 //! what differs; run them from your own tests, on the runtime your store needs:
 //!
 //! ```
-//! use scimkit_dispatch::{block_on, MemoryStore};
+//! use scimkit_dispatch::MemoryStore;
+//! use futures_executor::block_on;
 //!
 //! // With tokio: #[tokio::test] async fn conformance() { run_all(|| async { open().await }).await }
 //! block_on(scimkit_testkit::store::crud(MemoryStore::new()));

@@ -1,6 +1,7 @@
 //! The suites pass on the reference store, `MemoryStore`.
 
-use scimkit_dispatch::{block_on, MemoryStore};
+use futures_executor::block_on;
+use scimkit_dispatch::MemoryStore;
 use scimkit_testkit::store;
 
 #[test]

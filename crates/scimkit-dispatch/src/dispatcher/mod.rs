@@ -44,7 +44,7 @@ struct Inner<S, A, H> {
 /// let tokens = BearerTokens::new();
 /// tokens.insert("t0ken", TenantId::new("acme"));
 /// let scim = Dispatcher::new(MemoryStore::new(), tokens);
-/// # scimkit_dispatch::block_on(async {
+/// # futures_executor::block_on(async {
 /// let req = http::Request::post("/Users")
 ///     .header("Authorization", "Bearer t0ken")
 ///     .header("Content-Type", "application/scim+json")

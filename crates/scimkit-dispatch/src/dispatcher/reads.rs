@@ -153,7 +153,8 @@ mod tests {
     use super::*;
     use crate::render::Rendered;
     use crate::Principal;
-    use crate::{block_on, AllowAll, MemoryStore, TenantId};
+    use crate::{AllowAll, MemoryStore, TenantId};
+    use futures_executor::block_on;
     use scimkit_schema::{Profile, Projection, Registry};
     use serde_json::json;
     use serde_json::Value;

@@ -58,7 +58,7 @@ pub fn call<S: Store, H: Hooks>(
         }
         None => Bytes::new(),
     };
-    let resp = scimkit_dispatch::block_on(d.handle_bytes(b.body(bytes).unwrap()));
+    let resp = futures_executor::block_on(d.handle_bytes(b.body(bytes).unwrap()));
     let status = resp.status();
     let headers = resp.headers().clone();
     let body = if resp.body().is_empty() {
