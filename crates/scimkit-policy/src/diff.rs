@@ -18,14 +18,9 @@ pub(crate) struct Change<'v> {
     pub after: Option<&'v Value>,
 }
 
-/// Looks up an attribute of a JSON object ignoring the letter case of its name.
+/// Looks up an attribute of a JSON value (an object) ignoring the letter case of its name.
 pub(crate) fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
-    let obj = v.as_object()?;
-    obj.get(key).or_else(|| {
-        obj.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+    scimkit_filter::get_ci(v.as_object()?, key)
 }
 
 /// SCIM treats `null`, `[]` and `{}` as "unassigned" (RFC 7643 §2.5, RFC 7644 §3.5.2).
@@ -72,8 +67,8 @@ fn diff_objects<'v>(
         }
     }
     for key in keys {
-        let b = assigned(find_ci(before, key));
-        let a = assigned(find_ci(after, key));
+        let b = assigned(scimkit_filter::get_ci(before, key));
+        let a = assigned(scimkit_filter::get_ci(after, key));
         prefix.push(key.to_owned());
         let descend = matches!(
             (b, a),
@@ -100,14 +95,6 @@ fn diff_objects<'v>(
 fn empty_map() -> &'static Map<String, Value> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
     EMPTY.get_or_init(Map::new)
-}
-
-fn find_ci<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
-    map.get(key).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
 }
 
 /// `a.b`, except that an extension schema URN is followed by `:` (RFC 7644 §3.10).
