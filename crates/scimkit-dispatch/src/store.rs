@@ -391,3 +391,13 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 }
+
+/// The id a `members` element refers to: its `value` (any letter case of the key), or the
+/// element itself when a client sent a bare string. The one place membership elements are read.
+pub(crate) fn member_id(element: &Value) -> Option<&str> {
+    match element {
+        Value::Object(o) => scimkit_filter::get_ci(o, "value")?.as_str(),
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}

@@ -252,14 +252,7 @@ pub(crate) fn member_ids(v: &Value) -> Vec<(String, &Value)> {
         .map(|items| {
             items
                 .iter()
-                .filter_map(|m| {
-                    let id = match m {
-                        Value::Object(o) => get_ci(o, "value")?.as_str()?,
-                        Value::String(s) => s.as_str(),
-                        _ => return None,
-                    };
-                    Some((id.to_string(), m))
-                })
+                .filter_map(|m| Some((crate::store::member_id(m)?.to_string(), m)))
                 .collect()
         })
         .unwrap_or_default()

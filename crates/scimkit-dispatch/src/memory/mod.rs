@@ -588,15 +588,11 @@ type Member = (String, Value);
 fn parse_members(list: Vec<Value>) -> Result<Vec<Member>, StoreError> {
     list.into_iter()
         .map(|m| {
-            let id = match &m {
-                Value::Object(o) => get_ci(o, "value").and_then(Value::as_str),
-                Value::String(s) => Some(s.as_str()),
-                _ => None,
-            }
-            .ok_or_else(|| {
-                StoreError::InvalidValue("each member must have a string \"value\"".into())
-            })?
-            .to_string();
+            let id = crate::store::member_id(&m)
+                .ok_or_else(|| {
+                    StoreError::InvalidValue("each member must have a string \"value\"".into())
+                })?
+                .to_string();
             Ok((id, m))
         })
         .collect()
