@@ -2,8 +2,12 @@
 
 use serde_json::{Map, Value};
 
-/// Attributes the service provider owns; the policy never looks at them.
-const SERVER_OWNED: [&str; 3] = ["id", "meta", "schemas"];
+/// Whether the policy looks at a top-level attribute: never at the server-owned ones
+/// ([`scimkit_schema::SERVER_OWNED`]) nor at `schemas`, which names schemas and changes no
+/// account.
+fn judged(name: &str) -> bool {
+    !scimkit_schema::is_server_owned(name) && !name.eq_ignore_ascii_case("schemas")
+}
 
 /// One attribute whose value differs between the resource before and after an operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +63,7 @@ fn diff_objects<'v>(
     // Union of keys, case-insensitively; the after spelling wins for display.
     let mut keys: Vec<&'v str> = Vec::new();
     for k in after.keys().chain(before.keys()) {
-        if top && SERVER_OWNED.iter().any(|s| k.eq_ignore_ascii_case(s)) {
+        if top && !judged(k) {
             continue;
         }
         if !keys.iter().any(|seen| seen.eq_ignore_ascii_case(k)) {

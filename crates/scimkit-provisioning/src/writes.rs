@@ -64,11 +64,7 @@ fn fingerprint(resource: &Value) -> u64 {
                 7u8.hash(&mut h);
                 let mut sum = 0u64;
                 for (k, v) in map {
-                    if top
-                        && ["id", "meta", "groups"]
-                            .iter()
-                            .any(|s| k.eq_ignore_ascii_case(s))
-                    {
+                    if top && scimkit_schema::is_server_owned(k) {
                         continue;
                     }
                     let mut e = Fnv::default();

@@ -53,6 +53,9 @@ pub use registry::{
     AuthenticationScheme, BulkConfig, FilterConfig, Registry, RegistryBuilder, ResolvedAttr,
     ResourceSchema, ResourceType, SchemaExtension, ServiceProviderConfig, Supported,
 };
-pub use resource::{get_ci, get_ci_mut, is_unassigned, key_ci, remove_ci, values_equal};
+pub use resource::{
+    get_ci, get_ci_mut, is_server_owned, is_unassigned, key_ci, remove_ci, values_equal,
+    SERVER_OWNED,
+};
 pub use schema::{AttributeDef, AttributeType, Mutability, Returned, Schema, Uniqueness};
 pub use typed::{ExternalId, Group, Meta, MultiValue, Name, ResourceId, User};

@@ -177,3 +177,19 @@ impl ResourceSchema<'_> {
         resources.sort_by(|a, b| scimkit_filter::compare_resources(a, b, &path, order, self));
     }
 }
+
+/// The top-level attributes the service provider maintains, whatever a client sends: `id` and
+/// `meta` (RFC 7643 §3.1) and a User's `groups`, derived from Group membership (§4.1.2). A
+/// store keeps them itself, a policy never judges them, and a client's value for them is
+/// ignored.
+pub const SERVER_OWNED: [&str; 3] = ["id", "meta", "groups"];
+
+/// Whether a top-level attribute name (any letter case) is one of [`SERVER_OWNED`].
+///
+/// ```
+/// assert!(scimkit_schema::is_server_owned("Meta"));
+/// assert!(!scimkit_schema::is_server_owned("userName"));
+/// ```
+pub fn is_server_owned(name: &str) -> bool {
+    SERVER_OWNED.iter().any(|s| s.eq_ignore_ascii_case(name))
+}

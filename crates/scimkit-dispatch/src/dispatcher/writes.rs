@@ -6,7 +6,7 @@ use crate::hooks::{Hooks, Write, WriteKind};
 use crate::http_util::Precondition;
 use crate::identifiers;
 use crate::store::{Change, Store, StoreError, Stored};
-use scimkit_schema::{get_ci, PatchOp, ResourceSchema, ScimError};
+use scimkit_schema::{get_ci, is_server_owned, PatchOp, ResourceSchema, ScimError};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -237,11 +237,11 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, ScimError> {
         .map_err(|e| ScimError::invalid_syntax(format!("The request body is not JSON: {e}")))
 }
 
-pub(crate) const SERVER_KEYS: [&str; 4] = ["id", "meta", "members", "groups"];
-
+/// The attributes a write stores as the document: all but the server-owned ones and `members`
+/// (a relation, changed by deltas).
 pub(crate) fn attributes_of(v: &Value) -> Map<String, Value> {
     let mut m = v.as_object().cloned().unwrap_or_default();
-    m.retain(|k, _| !SERVER_KEYS.iter().any(|s| s.eq_ignore_ascii_case(k)));
+    m.retain(|k, _| !is_server_owned(k) && !k.eq_ignore_ascii_case("members"));
     m
 }
 

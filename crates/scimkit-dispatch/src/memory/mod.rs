@@ -577,7 +577,7 @@ fn mentions_relation(f: &Filter<'_>) -> bool {
 
 /// Drops what the store maintains itself.
 fn strip_server_attributes(doc: &mut Map<String, Value>) {
-    for k in ["id", "meta", "groups"] {
+    for k in scimkit_schema::SERVER_OWNED {
         remove_ci(doc, k);
     }
 }
