@@ -146,12 +146,17 @@ pub struct AuditBodies {
 impl AuditBodies {
     /// The operation's raw and normalised bodies through `redactor`, each kept whole up to
     /// [`AUDIT_BODY_EXCERPT_BYTES`].
+    ///
+    /// A normalised body equal to the raw one (a request already in canonical form, as most
+    /// are) is not redacted and serialised a second time: it shares the raw body's record.
     pub fn of(op: &Operation<'_>, redactor: &Redactor) -> Self {
         let keep = |b: &Value| AuditBody::of(b, redactor, AUDIT_BODY_EXCERPT_BYTES);
-        AuditBodies {
-            raw: op.raw.map(keep),
-            normalized: op.normalized.map(keep),
-        }
+        let raw = op.raw.map(keep);
+        let normalized = match (op.raw, op.normalized, &raw) {
+            (Some(r), Some(n), Some(kept)) if r == n => Some(kept.clone()),
+            (_, n, _) => n.map(keep),
+        };
+        AuditBodies { raw, normalized }
     }
 }
 
