@@ -113,10 +113,7 @@ async fn connection(
 ) {
     let _ = stream.set_nodelay(true);
     let phase = Arc::new(Mutex::new(Phase::Idle(Instant::now())));
-    let io = TokioIo::new(Watched {
-        inner: stream,
-        phase: phase.clone(),
-    });
+    let io = TokioIo::new(Watched::new(stream, phase.clone()));
     let service_phase = phase.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         set(&service_phase, Phase::Busy);
@@ -175,10 +172,115 @@ fn expired(phase: &Mutex<Phase>, limits: &ConnectionLimits) -> bool {
     }
 }
 
-/// A socket that moves its connection from idle to reading a head when bytes arrive.
+/// A socket that moves its connection from idle to reading a head when bytes arrive, and
+/// gives the HTTP parser's own error answers a SCIM body.
+///
+/// Hyper answers a request it cannot parse (bytes that are not HTTP, a head beyond its buffer)
+/// itself, with an empty body, before any application code runs. Such an answer is the only
+/// thing written while a head is being read, so a write in that phase is replaced by the same
+/// status with a SCIM error body (`application/scim+json`, `Connection: close`); hyper closes
+/// the connection after it, and what it writes afterwards is dropped.
 struct Watched {
     inner: TcpStream,
     phase: Arc<Mutex<Phase>>,
+    /// A replacement answer being written, and how much of it is written.
+    replacement: Option<(Vec<u8>, usize)>,
+    /// The parser's answer was replaced: the connection ends, further writes are dropped.
+    replaced: bool,
+}
+
+impl Watched {
+    fn new(inner: TcpStream, phase: Arc<Mutex<Phase>>) -> Self {
+        Watched {
+            inner,
+            phase,
+            replacement: None,
+            replaced: false,
+        }
+    }
+
+    fn reading_head(&self) -> bool {
+        matches!(
+            *self.phase.lock().unwrap_or_else(PoisonError::into_inner),
+            Phase::Head(_)
+        )
+    }
+
+    /// Handles a write of `len` bytes starting with `head`: `None` to pass it to the socket,
+    /// or the outcome when it is (or follows) a parser answer that is replaced.
+    fn intercept(
+        &mut self,
+        cx: &mut Context<'_>,
+        head: &[u8],
+        len: usize,
+    ) -> Option<Poll<std::io::Result<usize>>> {
+        if self.replacement.is_none() && !self.replaced {
+            let status = parser_error_status(head)?;
+            if !self.reading_head() {
+                return None;
+            }
+            self.replacement = Some((scim_error_answer(status), 0));
+        }
+        while let Some((bytes, written)) = self.replacement.as_mut() {
+            if *written == bytes.len() {
+                self.replacement = None;
+                self.replaced = true;
+                break;
+            }
+            match Pin::new(&mut self.inner).poll_write(cx, &bytes[*written..]) {
+                Poll::Ready(Ok(n)) => *written += n,
+                Poll::Ready(Err(e)) => return Some(Poll::Ready(Err(e))),
+                Poll::Pending => return Some(Poll::Pending),
+            }
+        }
+        Some(Poll::Ready(Ok(len)))
+    }
+}
+
+/// The status of an answer that only the HTTP parser writes: an error status (4xx, 5xx) whose
+/// head names no content type. Every error the application writes carries
+/// `application/scim+json`, so even a pipelined request read while such an answer is pending
+/// cannot make an application answer look like the parser's.
+fn parser_error_status(head: &[u8]) -> Option<u16> {
+    let status = head
+        .strip_prefix(b"HTTP/1.1 ")?
+        .get(..3)
+        .and_then(|s| std::str::from_utf8(s).ok())?
+        .parse::<u16>()
+        .ok()
+        .filter(|s| *s >= 400)?;
+    let head_end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(head.len());
+    let names_type = head[..head_end]
+        .split(|b| *b == b'\n')
+        .any(|line| line.len() >= 13 && line[..13].eq_ignore_ascii_case(b"content-type:"));
+    (!names_type).then_some(status)
+}
+
+/// A complete HTTP/1.1 answer with this status and a SCIM error body.
+fn scim_error_answer(status: u16) -> Vec<u8> {
+    let (reason, detail) = match status {
+        431 => (
+            "Request Header Fields Too Large",
+            "The request head is larger than the server accepts",
+        ),
+        408 => (
+            "Request Timeout",
+            "The request head was not received in time",
+        ),
+        _ => ("Bad Request", "The request is not valid HTTP/1.1"),
+    };
+    let body = scimkit_schema::ScimError::new(status, None, detail)
+        .to_json()
+        .to_string();
+    format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/scim+json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 impl AsyncRead for Watched {
@@ -206,7 +308,11 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+        let this = self.get_mut();
+        if let Some(done) = this.intercept(cx, buf, buf.len()) {
+            return done;
+        }
+        Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -222,10 +328,40 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let head = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &b[..]);
+        let len = bufs.iter().map(|b| b.len()).sum();
+        if let Some(done) = this.intercept(cx, head, len) {
+            return done;
+        }
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parser_error_status;
+
+    #[test]
+    fn only_the_parsers_own_answers_are_replaced() {
+        let parser = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        assert_eq!(parser_error_status(parser), Some(400));
+        let too_big = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(parser_error_status(too_big), Some(431));
+        let app_error = b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/scim+json\r\n\
+                          content-length: 90\r\n\r\n{}";
+        assert_eq!(parser_error_status(app_error), None);
+        assert_eq!(
+            parser_error_status(b"HTTP/1.1 204 No Content\r\n\r\n"),
+            None
+        );
+        assert_eq!(parser_error_status(b"HTTP/1.1 200 OK\r\n\r\n"), None);
     }
 }

@@ -32,9 +32,10 @@
 //!   408) timeouts and a cap on open connections (1024; more wait to be accepted).
 //! - **Request heads** ([`RequestLimits`]): a request target over 8 KiB gets a SCIM 414, a
 //!   header block over 16 KiB or 100 fields a SCIM 431 (`schemas`, `status`, `detail`,
-//!   `application/scim+json`). The HTTP parser's limits sit above these (twice the sum), and
-//!   only heads beyond them, or bytes that are not HTTP at all (400), get hyper's own answer,
-//!   which has an empty body: hyper offers no hook to shape it.
+//!   `application/scim+json`). The HTTP parser's limits sit above these (twice the sum); what
+//!   only the parser can refuse — heads beyond its buffer (431), bytes that are not HTTP at all
+//!   (400) — gets the parser's status with a SCIM body too (`connection.rs`), and the connection
+//!   is closed.
 //! - **Large requests** ([`HEAVY_BODY_BYTES`]): a body of 64 KiB or more (a PATCH over
 //!   thousands of values, a Bulk) is computed on tokio's blocking pool, one at a time
 //!   ([`HEAVY_AT_ONCE`]), so that it never holds a runtime worker and other tenants' small

@@ -61,14 +61,20 @@ async fn malformed_http_is_refused_and_the_server_carries_on() {
         b"\x00\x01\x02\xff\r\n\r\n",
     ] {
         let reply = exchange(addr, raw).await;
-        // Hyper answers these itself, before any application code, with an empty body (it
-        // offers no hook to shape it; documented in the crate docs).
-        assert_eq!(reply.status, 400, "{raw:?} → {reply:?}");
+        // Hyper answers these itself, before any application code; the server gives that
+        // answer a SCIM body (crates/scimkit-server/src/connection.rs).
+        reply.assert_scim_error(400);
+        assert_eq!(
+            reply.header("connection"),
+            Some("close"),
+            "{raw:?} → {reply:?}"
+        );
     }
-    // Heads beyond the parser's own buffer likewise get hyper's bare answer.
+    // A head beyond the parser's own buffer: hyper's 431, with a SCIM body too.
     let huge = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(100_000));
     let reply = exchange(addr, huge.as_bytes()).await;
     assert!(matches!(reply.status, 400 | 414 | 431), "{reply:?}");
+    reply.assert_scim_error(reply.status);
     let target = "/scim/v2/ServiceProviderConfig";
     let reply = exchange(addr, &request("GET", target, "x", TOKEN, None)).await;
     assert_eq!(reply.status, 200);
