@@ -11,7 +11,6 @@
 use crate::server::Scim;
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use scimkit_dispatch::error_response;
 use scimkit_schema::ScimError;
 use std::sync::Arc;
@@ -34,7 +33,7 @@ impl Default for HeavyGate {
 }
 
 impl HeavyGate {
-    /// Reads the body (up to the dispatcher's largest limit), then answers the request: on the
+    /// Reads the body (within the dispatcher's limit for the path), then answers the request: on the
     /// current task when the body is small, on the blocking pool when it is large.
     pub(crate) async fn handle<B>(&self, scim: &Scim, request: Request<B>) -> Response<Bytes>
     where
@@ -42,22 +41,9 @@ impl HeavyGate {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = request.into_parts();
-        let limit = scim
-            .config()
-            .max_body_bytes
-            .max(scim.config().bulk_max_payload);
-        let bytes = match Limited::new(body, limit).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-                return error_response(&ScimError::payload_too_large(format!(
-                    "The request body is larger than {limit} bytes"
-                )))
-            }
-            Err(_) => {
-                return error_response(&ScimError::invalid_syntax(
-                    "The request body could not be read",
-                ))
-            }
+        let bytes = match scim.read_body(&parts, body).await {
+            Ok(bytes) => bytes,
+            Err(refusal) => return refusal,
         };
         if bytes.len() < HEAVY_BODY_BYTES {
             return scim.handle_parts(parts, bytes).await;

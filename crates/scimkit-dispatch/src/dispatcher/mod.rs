@@ -191,6 +191,30 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = request.into_parts();
+        match self.read_body(&parts, body).await {
+            Ok(bytes) => self.handle_parts(parts, bytes).await,
+            Err(refusal) => refusal,
+        }
+    }
+
+    /// Reads a request's body within the limit for its path (`max_body_bytes`, or
+    /// `bulk_max_payload` for `/Bulk`): what [`handle`](Dispatcher::handle) does before
+    /// [`handle_parts`](Dispatcher::handle_parts), for a caller that wants the bytes first (e.g.
+    /// to choose where to compute the answer by the body's size).
+    ///
+    /// # Errors
+    ///
+    /// The SCIM error response to send: 413 for a body (or a `Content-Length`) over the limit,
+    /// 400 for a body that could not be read.
+    pub async fn read_body<B>(
+        &self,
+        parts: &http::request::Parts,
+        body: B,
+    ) -> Result<Bytes, Response<Bytes>>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let limit = if self.is_bulk_path(parts.uri.path()) {
             self.inner.config.bulk_max_payload
         } else {
@@ -201,26 +225,21 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 "The request body is larger than {limit} bytes"
             )))
         };
-        if let Some(len) = parts
+        let declared = parts
             .headers
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-        {
-            if len > limit as u64 {
-                return too_large();
-            }
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(too_large());
         }
-        let bytes = match Limited::new(body, limit).collect().await {
-            Ok(c) => c.to_bytes(),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
-            Err(_) => {
-                return error_response(&ScimError::invalid_syntax(
-                    "The request body could not be read",
-                ))
-            }
-        };
-        self.handle_parts(parts, bytes).await
+        match Limited::new(body, limit).collect().await {
+            Ok(c) => Ok(c.to_bytes()),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+            Err(_) => Err(error_response(&ScimError::invalid_syntax(
+                "The request body could not be read",
+            ))),
+        }
     }
 
     fn is_bulk_path(&self, path: &str) -> bool {
