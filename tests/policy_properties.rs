@@ -15,7 +15,7 @@ mod policy_common;
 use futures_executor::block_on;
 use policy_common::{patch, Env, Idp};
 use proptest::prelude::*;
-use scimkit::dispatch::{Hooks, Principal, Store, TenantId};
+use scimkit::dispatch::{Hooks, MemoryStore, Principal, Store, TenantId};
 use scimkit::policy::Account;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -117,11 +117,13 @@ impl World {
             .values()
             .filter_map(|id| {
                 let stored = block_on(self.env.scim.store().get(&tenant, "User", id)).unwrap()?;
-                let view = self
-                    .env
-                    .prov
-                    .on_read(&principal, "User", &stored.resource)
-                    .unwrap_or_else(|| (*stored.resource).clone());
+                let view = Hooks::<MemoryStore>::on_read(
+                    &self.env.prov,
+                    &principal,
+                    "User",
+                    &stored.resource,
+                )
+                .unwrap_or_else(|| (*stored.resource).clone());
                 Some((id.clone(), view))
             })
             .collect()

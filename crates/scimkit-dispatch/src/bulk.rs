@@ -5,12 +5,12 @@ use crate::auth::Authenticator;
 use crate::dispatcher::{Ctx, Dispatcher};
 use crate::hooks::Hooks;
 use crate::http_util::Precondition;
-use crate::store::{Change, Store};
+use crate::store::Store;
 use scimkit_schema::{
     get_ci, BulkOperation, BulkOperationResponse, BulkRequest, BulkResponse, ResourceSchema,
-    ScimError, BULK_REQUEST_SCHEMA, BULK_RESPONSE_SCHEMA,
+    ScimError, BULK_REQUEST_SCHEMA, BULK_RESPONSE_SCHEMA, PATCH_OP_SCHEMA,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
 const PREFIX: &str = "bulkId:";
@@ -116,7 +116,7 @@ struct Deferred {
     result_index: usize,
 }
 
-impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
+impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
     pub(crate) async fn bulk(&self, ctx: &Ctx, body: Value) -> Result<Value, ScimError> {
         let req: BulkRequest = serde_json::from_value(body)
             .map_err(|e| ScimError::invalid_syntax(format!("Not a BulkRequest message: {e}")))?;
@@ -306,20 +306,22 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                     None,
                     format!("bulkId {r} could not be resolved"),
                 )),
-                None => self
-                    .store()
-                    .update(
-                        &ctx.principal.tenant,
-                        groups.name(),
+                // Through the write pipeline (hooks, transaction), as a PATCH would be.
+                None => {
+                    let patch = json!({
+                        "schemas": [PATCH_OP_SCHEMA],
+                        "Operations": [{"op": "add", "path": "members", "value": add}],
+                    });
+                    self.patch(
+                        ctx,
+                        groups,
                         &d.group_id,
-                        Change {
-                            add_members: add,
-                            ..Change::default()
-                        },
-                        None,
+                        patch,
+                        &Precondition::from_version(None),
+                        true,
                     )
                     .await
-                    .map_err(ScimError::from),
+                }
             };
             if let Some(slot) = results.get_mut(d.result_index) {
                 match outcome {

@@ -2,6 +2,7 @@
 //! provisioning policy (e.g. `scimkit-policy`) decides, rewrites or rejects.
 
 use crate::auth::Principal;
+use crate::store::{Store, Stored};
 use scimkit_schema::ScimError;
 use serde_json::Value;
 use std::future::{ready, Future};
@@ -43,40 +44,58 @@ pub struct Write<'a> {
 /// Hooks around every write and read. Every method has a do-nothing default, so an
 /// implementation overrides only what it needs; [`NoHooks`] is the default.
 ///
-/// The dispatcher calls, per write: validate / PATCH (schema crate) → [`Hooks::before_write`]
-/// (or [`Hooks::before_delete`]) → store → [`Hooks::after_write`]. A rejection stores nothing.
+/// Per write, the dispatcher begins a transaction ([`Store::begin`]), reads the resource
+/// through it, validates or PATCHes it (schema crate), then calls [`Hooks::before_write`] (or
+/// [`Hooks::before_delete`]) → the store write → [`Hooks::after_write`] → commit. The hooks get
+/// the transaction, so what they write in it (an account, an audit record) commits with the
+/// resource or not at all: an error from the store or from `after_write` drops the transaction
+/// and nothing is visible. A rejection from `before_write` is an answer, not a failure: the
+/// transaction then commits what the hook wrote in it (typically the audit record of the
+/// refusal) and the resource is unchanged. What `before_write` decided reaches `after_write` as
+/// [`Hooks::Decision`], for the same write.
+///
 /// For reads, [`Hooks::on_read`] sees every resource before projection.
-pub trait Hooks: Send + Sync + 'static {
+pub trait Hooks<S: Store>: Send + Sync + 'static {
+    /// What [`Hooks::before_write`] hands to [`Hooks::after_write`] for the same write
+    /// (`()` when nothing).
+    type Decision: Default + Send;
+
     /// Decides on a proposed resource (after validation or PATCH, before the store): return it,
-    /// a rewritten resource, or an error to reject the request. The proposed resource of a
-    /// PUT or PATCH carries the stored `id` and `meta`.
+    /// or a rewritten resource, with the decision for [`Hooks::after_write`]; or an error to
+    /// reject the request. The proposed resource of a PUT or PATCH carries the stored `id`
+    /// and `meta`.
     fn before_write(
         &self,
+        tx: &mut S::Tx,
         write: &Write<'_>,
         proposed: Value,
-    ) -> impl Future<Output = Result<Value, ScimError>> + Send {
-        let _ = write;
-        ready(Ok(proposed))
+    ) -> impl Future<Output = Result<(Value, Self::Decision), ScimError>> + Send {
+        let _ = (tx, write);
+        ready(Ok((proposed, Self::Decision::default())))
     }
 
     /// Decides on a delete before it happens.
     fn before_delete(
         &self,
+        tx: &mut S::Tx,
         write: &Write<'_>,
-    ) -> impl Future<Output = Result<(), ScimError>> + Send {
-        let _ = write;
-        ready(Ok(()))
+    ) -> impl Future<Output = Result<Self::Decision, ScimError>> + Send {
+        let _ = (tx, write);
+        ready(Ok(Self::Decision::default()))
     }
 
-    /// Called after a successful write with the stored resource (absent after a delete):
-    /// the place for effects and audit records.
+    /// Called after the store write, in its transaction, with the stored resource (absent
+    /// after a delete) and what `before_write` decided: the place for effects and audit
+    /// records. An error rolls the whole write back.
     fn after_write(
         &self,
+        tx: &mut S::Tx,
         write: &Write<'_>,
-        stored: Option<&Value>,
-    ) -> impl Future<Output = ()> + Send {
-        let _ = (write, stored);
-        ready(())
+        stored: Option<&Stored>,
+        decision: Self::Decision,
+    ) -> impl Future<Output = Result<(), ScimError>> + Send {
+        let _ = (tx, write, stored, decision);
+        ready(Ok(()))
     }
 
     /// Rewrites a resource on its way out (every GET, list and write response), before
@@ -104,7 +123,9 @@ pub trait Hooks: Send + Sync + 'static {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoHooks;
 
-impl Hooks for NoHooks {
+impl<S: Store> Hooks<S> for NoHooks {
+    type Decision = ();
+
     fn rewrites_reads(&self) -> bool {
         false
     }

@@ -49,5 +49,8 @@ pub use auth::{bearer_token, token_digest, AllowAll, Authenticator, BearerTokens
 pub use dispatcher::{Config, Dispatcher, DispatcherBuilder};
 pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
-pub use memory::MemoryStore;
-pub use store::{Change, Page, Query, Resource, Store, StoreError, Stored, TenantId, Version};
+pub use memory::{MemoryStore, MemoryTx};
+pub use store::{
+    timestamp, Change, Page, Plan, Query, Resource, Store, StoreError, StoreTx, Stored, TenantId,
+    Version,
+};

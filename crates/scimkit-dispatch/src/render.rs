@@ -315,19 +315,30 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 /// A JSON object's text with one top-level entry set (replacing any stored value of it), the
 /// keys kept in the sorted order `serde_json::Map` writes them in.
 pub(crate) fn with_entry(text: &str, name: &str, value: &Value) -> Option<String> {
+    with_entries(text, &[(name, value)])
+}
+
+/// [`with_entry`] for several entries, given in sorted order of their names.
+pub(crate) fn with_entries(text: &str, set: &[(&str, &Value)]) -> Option<String> {
     let entries = scan(text)?;
-    let value = serde_json::to_string(value).ok()?;
-    let name_json = serde_json::to_string(name).ok()?;
-    let mut out = String::with_capacity(text.len() + value.len() + name.len() + 4);
+    let mut new = Vec::with_capacity(set.len());
+    for (name, value) in set {
+        new.push((
+            *name,
+            serde_json::to_string(name).ok()?,
+            serde_json::to_string(value).ok()?,
+        ));
+    }
+    let extra: usize = new.iter().map(|(_, n, v)| n.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(text.len() + extra);
     out.push('{');
-    let mut done = false;
+    let mut pending = new.iter().peekable();
     for (k, v) in entries {
-        if k == name {
+        if new.iter().any(|(name, _, _)| *name == k) {
             continue;
         }
-        if !done && k > name {
-            push_entry(&mut out, &name_json, &value);
-            done = true;
+        while let Some((_, name_json, value)) = pending.next_if(|(name, _, _)| k > *name) {
+            push_entry(&mut out, name_json, value);
         }
         if out.len() > 1 {
             out.push(',');
@@ -337,8 +348,8 @@ pub(crate) fn with_entry(text: &str, name: &str, value: &Value) -> Option<String
         out.push_str("\":");
         out.push_str(v);
     }
-    if !done {
-        push_entry(&mut out, &name_json, &value);
+    for (_, name_json, value) in pending {
+        push_entry(&mut out, name_json, value);
     }
     out.push('}');
     Some(out)

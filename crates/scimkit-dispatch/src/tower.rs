@@ -52,7 +52,7 @@ impl<S, A, H, B> tower_service::Service<Request<B>> for ScimService<S, A, H>
 where
     S: Store,
     A: Authenticator,
-    H: Hooks,
+    H: Hooks<S>,
     B: Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

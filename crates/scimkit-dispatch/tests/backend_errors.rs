@@ -7,9 +7,8 @@ mod common;
 use common::*;
 use http::StatusCode;
 use scimkit_dispatch::{
-    Change, Dispatcher, MemoryStore, Page, Query, Store, StoreError, Stored, TenantId, Version,
+    Dispatcher, MemoryStore, MemoryTx, Page, Query, Store, StoreError, Stored, TenantId,
 };
-use serde_json::Value;
 use std::future::{ready, Future};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -26,13 +25,10 @@ fn failure() -> StoreError {
 }
 
 impl Store for Broken {
-    fn create(
-        &self,
-        t: &TenantId,
-        rt: &str,
-        r: Value,
-    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
-        self.0.create(t, rt, r)
+    type Tx = MemoryTx;
+
+    fn begin(&self, t: &TenantId) -> impl Future<Output = Result<MemoryTx, StoreError>> + Send {
+        self.0.begin(t)
     }
     fn get(
         &self,
@@ -41,35 +37,6 @@ impl Store for Broken {
         _: &str,
     ) -> impl Future<Output = Result<Option<Stored>, StoreError>> + Send {
         ready(Err(failure()))
-    }
-    fn update(
-        &self,
-        t: &TenantId,
-        rt: &str,
-        id: &str,
-        c: Change,
-        v: Option<Version>,
-    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
-        self.0.update(t, rt, id, c, v)
-    }
-    fn replace(
-        &self,
-        t: &TenantId,
-        rt: &str,
-        id: &str,
-        r: Value,
-        v: Option<Version>,
-    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
-        self.0.replace(t, rt, id, r, v)
-    }
-    fn delete(
-        &self,
-        t: &TenantId,
-        rt: &str,
-        id: &str,
-        v: Option<Version>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.0.delete(t, rt, id, v)
     }
     fn query(
         &self,

@@ -6,11 +6,11 @@ mod common;
 
 use common::*;
 use scimkit_dispatch::{
-    BearerTokens, Config, Dispatcher, Hooks, MemoryStore, Page, Query, Store, StoreError, Stored,
-    TenantId, Version, Write, WriteKind,
+    BearerTokens, Config, Dispatcher, Hooks, MemoryStore, MemoryTx, Page, Plan, Query, Store,
+    StoreError, Stored, TenantId, Write, WriteKind,
 };
-use scimkit_filter::{AttrTest, CompareOp, Filter};
-use scimkit_schema::ScimError;
+use scimkit_filter::{AttrPath, AttrTest, CompareOp, Filter};
+use scimkit_schema::{ResourceSchema, ScimError};
 use serde_json::{json, Value};
 use std::future::Future;
 
@@ -653,14 +653,16 @@ fn bulk_errors_and_limits() {
 #[derive(Clone)]
 struct Partial(MemoryStore);
 
+fn is_user_name_eq(f: &Filter<'_>) -> bool {
+    matches!(f, Filter::Attr { path, test: AttrTest::Compare(CompareOp::Eq, _) }
+        if path.name.eq_ignore_ascii_case("userName"))
+}
+
 impl Store for Partial {
-    fn create(
-        &self,
-        t: &TenantId,
-        rt: &str,
-        r: Value,
-    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
-        self.0.create(t, rt, r)
+    type Tx = MemoryTx;
+
+    fn begin(&self, t: &TenantId) -> impl Future<Output = Result<MemoryTx, StoreError>> + Send {
+        self.0.begin(t)
     }
     fn get(
         &self,
@@ -670,49 +672,29 @@ impl Store for Partial {
     ) -> impl Future<Output = Result<Option<Stored>, StoreError>> + Send {
         self.0.get(t, rt, id)
     }
-    fn update(
-        &self,
-        t: &TenantId,
-        rt: &str,
-        id: &str,
-        c: scimkit_dispatch::Change,
-        v: Option<Version>,
-    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
-        self.0.update(t, rt, id, c, v)
-    }
-    fn replace(
-        &self,
-        t: &TenantId,
-        rt: &str,
-        id: &str,
-        r: Value,
-        v: Option<Version>,
-    ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
-        self.0.replace(t, rt, id, r, v)
-    }
-    fn delete(
-        &self,
-        t: &TenantId,
-        rt: &str,
-        id: &str,
-        v: Option<Version>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.0.delete(t, rt, id, v)
-    }
     fn query(
         &self,
         t: &TenantId,
         q: Query<'_>,
     ) -> impl Future<Output = Result<Page, StoreError>> + Send {
-        assert!(q
-            .filter
-            .map_or(true, |f| self.answers(q.resource_type.name(), f)));
+        assert!(q.filter.map_or(true, is_user_name_eq));
         assert!(q.sort.is_none());
         self.0.query(t, q)
     }
-    fn answers(&self, _rt: &str, f: &Filter<'_>) -> bool {
-        matches!(f, Filter::Attr { path, test: AttrTest::Compare(CompareOp::Eq, _) }
-            if path.name.eq_ignore_ascii_case("userName"))
+    fn plan<'a>(
+        &self,
+        _: &ResourceSchema<'_>,
+        filter: Option<&Filter<'a>>,
+        _: Option<&AttrPath<'_>>,
+    ) -> Plan<'a> {
+        match filter {
+            Some(f) if is_user_name_eq(f) => Plan::split(Some(f.clone()), None),
+            Some(Filter::And(parts)) => Plan::split(
+                parts.iter().find(|p| is_user_name_eq(p)).cloned(),
+                filter.cloned(),
+            ),
+            _ => Plan::residual(filter),
+        }
     }
 }
 
@@ -760,12 +742,15 @@ struct Policy {
     seen: std::sync::Mutex<Vec<(WriteKind, bool)>>,
 }
 
-impl Hooks for Policy {
+impl<S: Store> Hooks<S> for Policy {
+    type Decision = ();
+
     fn before_write(
         &self,
+        _: &mut S::Tx,
         w: &Write<'_>,
         mut proposed: Value,
-    ) -> impl Future<Output = Result<Value, ScimError>> + Send {
+    ) -> impl Future<Output = Result<(Value, ()), ScimError>> + Send {
         self.seen.lock().unwrap().push((w.kind, w.before.is_some()));
         let name = proposed["userName"].as_str().unwrap_or("").to_string();
         let out = if name.ends_with("@blocked.example") {
@@ -774,7 +759,7 @@ impl Hooks for Policy {
             if !name.is_empty() {
                 proposed["userName"] = json!(name.to_lowercase());
             }
-            Ok(proposed)
+            Ok((proposed, ()))
         };
         std::future::ready(out)
     }

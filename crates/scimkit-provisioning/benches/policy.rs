@@ -35,7 +35,7 @@ fn req(method: &str, uri: &str, body: Option<&[u8]>) -> http::Request<Bytes> {
 }
 
 /// Loads the users; returns their ids.
-fn load<S: Store, A: Authenticator, H: Hooks>(scim: &Dispatcher<S, A, H>) -> Vec<String> {
+fn load<S: Store, A: Authenticator, H: Hooks<S>>(scim: &Dispatcher<S, A, H>) -> Vec<String> {
     (0..USERS)
         .map(|i| {
             let resp = block_on(scim.handle_bytes(req("POST", "/Users", Some(&user(i)))));
@@ -47,13 +47,13 @@ fn load<S: Store, A: Authenticator, H: Hooks>(scim: &Dispatcher<S, A, H>) -> Vec
 }
 
 /// One side: a dispatcher and the ids of its users.
-struct Side<'a, S: Store, A: Authenticator, H: Hooks> {
+struct Side<'a, S: Store, A: Authenticator, H: Hooks<S>> {
     name: &'static str,
     scim: &'a Dispatcher<S, A, H>,
     ids: Vec<String>,
 }
 
-impl<S: Store, A: Authenticator, H: Hooks> Side<'_, S, A, H> {
+impl<S: Store, A: Authenticator, H: Hooks<S>> Side<'_, S, A, H> {
     fn get(&self, n: usize) -> http::Response<Bytes> {
         let r = block_on(self.scim.handle_bytes(req(
             "GET",

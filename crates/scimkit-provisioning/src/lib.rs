@@ -11,10 +11,11 @@
 //! - **User writes** (POST, PUT, PATCH, DELETE): [`Hooks::before_write`] / [`Hooks::before_delete`]
 //!   call [`decide`] with the stored resource before and the proposed resource after the
 //!   operation; a rejection is returned as the SCIM error (and audited), an acceptance stores the
-//!   policy's (possibly rewritten) resource. The account effects are applied in
-//!   [`Hooks::after_write`], i.e. only once the store write succeeded, by replaying the decision's
-//!   [`Effect`]s on the account as it is then (so a concurrent admin suspension is never undone);
-//!   the decision is audited at that moment too.
+//!   policy's (possibly rewritten) resource. The dispatcher hands what was accepted
+//!   ([`Accepted`]) to [`Hooks::after_write`] for the same write, which runs after the store
+//!   write, in the write's transaction: it applies the decision's [`Effect`]s to the account as
+//!   it is then (so a concurrent admin suspension is never undone) and audits the decision. A
+//!   store write that fails reaches no account and no audit record.
 //! - **Reads**: every User write stores the account's `scim_active` as the resource's `active`
 //!   (never its effective access, so a local suspension stays invisible to the IdP), so reads
 //!   and filters see one value and reads are served as stored, without a hook.
@@ -67,16 +68,15 @@
 #![forbid(unsafe_code)]
 
 use chrono::{DateTime, Utc};
-use scimkit_dispatch::Store;
 use scimkit_dispatch::{Dispatcher, DispatcherBuilder};
-use scimkit_dispatch::{Hooks, Write};
+use scimkit_dispatch::{Hooks, Store, Stored, Write};
 use scimkit_policy::{
     identifier_key, Account, AdminError, AuditLimits, AuditPage, IdpDialect, JoinedVia,
     PolicyTemplate, Redactor, RegistrationMode, RuleSet, TemplateId, Tenant, Warning,
 };
 use scimkit_schema::ScimError;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::future::{ready, Future};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -89,7 +89,7 @@ use accounts::AccountIndex;
 pub use accounts::{AccountPage, MAX_ACCOUNT_PAGE};
 pub use admin::AdminApi;
 use tokens::Tokens;
-use writes::Pending;
+pub use writes::Accepted;
 
 /// Why a [`Provisioning`] operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -130,7 +130,6 @@ pub enum ProvisioningError {
 struct TenantState {
     tenant: Tenant,
     accounts: AccountIndex,
-    pending: VecDeque<Pending>,
 }
 
 type TenantCell = Arc<Mutex<TenantState>>;
@@ -322,7 +321,6 @@ impl Provisioning {
             Arc::new(Mutex::new(TenantState {
                 tenant,
                 accounts: AccountIndex::default(),
-                pending: VecDeque::new(),
             })),
         );
         Ok(())
@@ -588,40 +586,52 @@ impl Provisioning {
     }
 }
 
-impl Hooks for Provisioning {
+impl<S: Store> Hooks<S> for Provisioning {
+    /// What the policy accepted for a User write (nothing for other types).
+    type Decision = Option<Accepted>;
+
     fn before_write(
         &self,
+        _tx: &mut S::Tx,
         write: &Write<'_>,
         proposed: Value,
-    ) -> impl Future<Output = Result<Value, ScimError>> + Send {
+    ) -> impl Future<Output = Result<(Value, Option<Accepted>), ScimError>> + Send {
         ready(if is_user(write.resource_type) {
             self.decide_write(write, Some(proposed))
-                .and_then(|r| r.ok_or_else(|| ScimError::internal("the policy kept no resource")))
+                .and_then(|(resource, accepted)| {
+                    let resource = resource
+                        .ok_or_else(|| ScimError::internal("the policy kept no resource"))?;
+                    Ok((resource, Some(accepted)))
+                })
         } else {
-            Ok(proposed)
+            Ok((proposed, None))
         })
     }
 
     fn before_delete(
         &self,
+        _tx: &mut S::Tx,
         write: &Write<'_>,
-    ) -> impl Future<Output = Result<(), ScimError>> + Send {
+    ) -> impl Future<Output = Result<Option<Accepted>, ScimError>> + Send {
         ready(if is_user(write.resource_type) {
-            self.decide_write(write, None).map(|_| ())
+            self.decide_write(write, None)
+                .map(|(_, accepted)| Some(accepted))
         } else {
-            Ok(())
+            Ok(None)
         })
     }
 
     fn after_write(
         &self,
+        _tx: &mut S::Tx,
         write: &Write<'_>,
-        stored: Option<&Value>,
-    ) -> impl Future<Output = ()> + Send {
-        if is_user(write.resource_type) {
-            self.complete_write(write, stored);
+        stored: Option<&Stored>,
+        decision: Option<Accepted>,
+    ) -> impl Future<Output = Result<(), ScimError>> + Send {
+        if let Some(accepted) = decision {
+            self.complete_write(write, stored, accepted);
         }
-        ready(())
+        ready(Ok(()))
     }
 
     /// Reads are served as stored: every User write stores the account's `active`.

@@ -1,7 +1,7 @@
 //! A minimal SCIM client over a [`Dispatcher`], two tenants with a token each.
 
 use bytes::Bytes;
-use scimkit_dispatch::{BearerTokens, Dispatcher, Store, TenantId};
+use scimkit_dispatch::{BearerTokens, Dispatcher, Hooks, NoHooks, Store, TenantId};
 use serde_json::Value;
 
 /// The bearer token of tenant `a`.
@@ -20,20 +20,39 @@ pub struct Answer {
     pub etag: Option<String>,
 }
 
-/// A dispatcher over the store under test, with tenants `a` and `b`.
-pub struct Client<S: Store> {
-    scim: Dispatcher<S, BearerTokens>,
+/// A dispatcher over the store under test (and hooks, [`NoHooks`] by default), with tenants
+/// `a` and `b`.
+pub struct Client<S: Store, H: Hooks<S> = NoHooks> {
+    scim: Dispatcher<S, BearerTokens, H>,
+}
+
+fn tokens() -> BearerTokens {
+    let tokens = BearerTokens::new();
+    tokens.insert(TENANT_A, TenantId::new("a"));
+    tokens.insert(TENANT_B, TenantId::new("b"));
+    tokens
 }
 
 impl<S: Store> Client<S> {
     /// Wraps `store` in a dispatcher with the default configuration.
     pub fn new(store: S) -> Self {
-        let tokens = BearerTokens::new();
-        tokens.insert(TENANT_A, TenantId::new("a"));
-        tokens.insert(TENANT_B, TenantId::new("b"));
         Client {
-            scim: Dispatcher::new(store, tokens),
+            scim: Dispatcher::new(store, tokens()),
         }
+    }
+}
+
+impl<S: Store, H: Hooks<S>> Client<S, H> {
+    /// Wraps `store` in a dispatcher with the default configuration and `hooks`.
+    pub fn with_hooks(store: S, hooks: H) -> Self {
+        Client {
+            scim: Dispatcher::builder(store, tokens()).hooks(hooks).build(),
+        }
+    }
+
+    /// The dispatcher's hooks.
+    pub fn hooks(&self) -> &H {
+        self.scim.hooks()
     }
 
     /// Sends a request as tenant `a`.

@@ -24,3 +24,4 @@ pub mod client;
 pub mod corpus;
 pub mod population;
 pub mod store;
+mod transactions;

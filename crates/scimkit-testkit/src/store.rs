@@ -5,6 +5,7 @@
 //! Each check takes a fresh, empty store and panics with a message naming what differs.
 
 use crate::client::{encode, Client, TENANT_B};
+pub use crate::transactions::{rollback_after_the_resource_write, SideEffect};
 use crate::{corpus, population};
 use futures_util::future::join_all;
 use scimkit_dispatch::{MemoryStore, Store};
@@ -27,6 +28,7 @@ where
     delete_cascades(factory().await).await;
     tenant_isolation(factory().await).await;
     filters_sorting_and_paging(factory().await).await;
+    rollback_after_the_resource_write(factory().await).await;
 }
 
 fn id(answer: &Value) -> String {

@@ -85,7 +85,7 @@ pub struct DispatcherBuilder<S, A, H = NoHooks> {
     config: Config,
 }
 
-impl<S: Store, A: Authenticator, H: Hooks> DispatcherBuilder<S, A, H> {
+impl<S: Store, A: Authenticator, H: Hooks<S>> DispatcherBuilder<S, A, H> {
     /// The resource types and schemas to serve (default: [`Registry::standard`]).
     #[must_use]
     pub fn registry(mut self, registry: Registry) -> Self {
@@ -101,7 +101,7 @@ impl<S: Store, A: Authenticator, H: Hooks> DispatcherBuilder<S, A, H> {
     }
 
     /// The hooks around writes and reads (e.g. a provisioning policy).
-    pub fn hooks<H2: Hooks>(self, hooks: H2) -> DispatcherBuilder<S, A, H2> {
+    pub fn hooks<H2: Hooks<S>>(self, hooks: H2) -> DispatcherBuilder<S, A, H2> {
         DispatcherBuilder {
             store: self.store,
             auth: self.auth,
@@ -157,7 +157,7 @@ impl<S: Store, A: Authenticator> Dispatcher<S, A, NoHooks> {
     }
 }
 
-impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
+impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.inner.store

@@ -1,5 +1,6 @@
 //! Queries: filter, sort and page, natively in the store where it can, here otherwise.
 
+use super::writes::served;
 use super::{wants_members, Ctx, Dispatcher, ListParams};
 use crate::auth::Authenticator;
 use crate::hooks::Hooks;
@@ -14,7 +15,7 @@ use scimkit_filter::{
 };
 use scimkit_schema::{Projection, ResourceSchema, ScimError};
 
-impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
+impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
     pub(crate) async fn list(
         &self,
         ctx: &Ctx,
@@ -97,8 +98,10 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         Ok(json_bytes_response(StatusCode::OK, body))
     }
 
-    /// Runs a query, natively where the store can, otherwise evaluating the filter, sorting and
-    /// paging here over the candidates the store returns.
+    /// Runs a query: what the store's [`Store::plan`] calls native in the store, the residual
+    /// filter, sorting and paging here over the store's answer when it is not all native.
+    /// Filters on what only a read adds (`meta.location`, `$ref`) are evaluated here on the
+    /// read view.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn run_query(
         &self,
@@ -113,59 +116,61 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         let store = &self.inner.store;
         let tenant = &ctx.principal.tenant;
         let on_read_view = filter.is_some_and(read_filter::names_read_only_addition);
-        let native_filter = filter.map_or(true, |f| !on_read_view && store.answers(rs.name(), f));
-        let native_sort = sort.map_or(true, |(by, _)| store.sorts_by(rs.name(), by));
-        if native_filter && native_sort {
+        let plan = match filter {
+            Some(f) if on_read_view => {
+                // The conjuncts that do not need the read view may still go to the store.
+                let stored_part = match f {
+                    Filter::And(parts) => and_of(
+                        parts
+                            .iter()
+                            .filter(|p| !read_filter::names_read_only_addition(p))
+                            .cloned()
+                            .collect(),
+                    ),
+                    _ => None,
+                };
+                let mut plan = store.plan(&rs, stored_part.as_ref(), None);
+                plan.residual = Some(f.clone());
+                plan.sorts = false;
+                plan
+            }
+            _ => store.plan(&rs, filter, sort.map(|(by, _)| by)),
+        };
+        let pushed_down = plan.is_native() || (plan.residual.is_none() && sort.is_none());
+        if pushed_down {
             let q = Query {
                 resource_type: rs,
-                filter,
+                filter: plan.native.as_ref(),
                 sort,
                 offset,
                 limit: Some(limit),
                 with_members,
             };
-            return Ok(store.query(tenant, q).await?);
+            let mut page = store.query(tenant, q).await?;
+            page.resources = page.resources.into_iter().map(|s| served(rs, s)).collect();
+            return Ok(page);
         }
-        // Candidates: the conjuncts the store answers, or everything.
-        let partial: Option<Filter<'_>> = match filter {
-            Some(f) if native_filter => Some(f.clone()),
-            Some(Filter::And(parts)) => {
-                let mut answered: Vec<Filter<'_>> = parts
-                    .iter()
-                    .filter(|p| {
-                        !read_filter::names_read_only_addition(p) && store.answers(rs.name(), p)
-                    })
-                    .cloned()
-                    .collect();
-                match answered.len() {
-                    0 => None,
-                    1 => answered.pop(),
-                    _ => Some(Filter::And(answered)),
-                }
-            }
-            _ => None,
-        };
         let q = Query {
             resource_type: rs,
-            filter: partial.as_ref(),
+            filter: plan.native.as_ref(),
             sort: None,
             offset: 0,
             limit: None,
             with_members: true,
         };
-        let page = store.query(tenant, q).await?;
-        let mut matched: Vec<Stored> = match filter {
-            Some(f) if !native_filter => {
+        let candidates = store.query(tenant, q).await?.resources;
+        let candidates = candidates.into_iter().map(|s| served(rs, s));
+        let mut matched: Vec<Stored> = match &plan.residual {
+            Some(f) => {
                 let m = Matcher::new(f, &rs)?;
-                page.resources
-                    .into_iter()
+                candidates
                     .filter(|s| match on_read_view {
                         true => m.matches(&self.read_view(ctx, rs, &s.resource)),
                         false => m.matches(&s.resource),
                     })
                     .collect()
             }
-            _ => page.resources,
+            None => candidates.collect(),
         };
         if let Some((by, order)) = sort {
             matched.sort_by(|a, b| compare_resources(&a.resource, &b.resource, by, order, &rs));
@@ -180,5 +185,14 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             }
         }
         Ok(Page { total, resources })
+    }
+}
+
+/// The conjunction of filters (`None` for none, the filter itself for one).
+fn and_of(mut parts: Vec<Filter<'_>>) -> Option<Filter<'_>> {
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Filter::And(parts)),
     }
 }

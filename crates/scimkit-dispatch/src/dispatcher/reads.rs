@@ -11,7 +11,7 @@ use http::{Response, StatusCode};
 use scimkit_schema::{Projection, ResourceSchema};
 use serde_json::Value;
 
-impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
+impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
     pub(crate) fn location(&self, ctx: &Ctx, rs: ResourceSchema<'_>, id: &str) -> String {
         format!(
             "{}/{}/{}",
@@ -193,6 +193,7 @@ mod tests {
         let u = block_on(d.store().get(&ctx.principal.tenant, "User", &u.id))
             .unwrap()
             .unwrap();
+        let u = super::super::writes::served(users, u);
         for (rs, stored) in [(users, &u), (groups, &g)] {
             let fast = d.render(&ctx, rs, &stored.resource, &Projection::default());
             assert!(matches!(fast, Rendered::Stored { .. }));

@@ -1,5 +1,6 @@
 //! Routing: from a request path to an endpoint, with the caller's base URL and profile.
 
+use super::writes::served;
 use super::{not_found, parse_json, projection, Ctx, Dispatcher, ListParams};
 use crate::auth::Authenticator;
 use crate::hooks::Hooks;
@@ -28,7 +29,7 @@ pub(crate) enum Route<'p> {
     NotFound,
 }
 
-impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
+impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
     pub(crate) fn base_url(&self, parts: &http::request::Parts) -> String {
         if let Some(u) = &self.inner.config.base_url {
             return u.trim_end_matches('/').to_string();
@@ -221,6 +222,7 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                             .get(&ctx.principal.tenant, rs.name(), &id)
                             .await?
                             .ok_or_else(|| not_found(&rs, &id))?;
+                        let stored = served(rs, stored);
                         let inm = Precondition::from_header(&parts.headers, header::IF_NONE_MATCH);
                         if inm.is_given() && inm.matches(stored.version) {
                             let mut resp = Response::new(Bytes::new());

@@ -5,12 +5,41 @@ use crate::auth::Authenticator;
 use crate::hooks::{Hooks, Write, WriteKind};
 use crate::http_util::Precondition;
 use crate::identifiers;
-use crate::store::{Change, Store, StoreError, Stored};
+use crate::store::{Change, Resource, Store, StoreError, StoreTx, Stored};
 use scimkit_schema::{get_ci, is_server_owned, PatchOp, ResourceSchema, ScimError};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
-impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
+impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
+    async fn begin(&self, ctx: &Ctx) -> Result<S::Tx, ScimError> {
+        Ok(self.inner.store.begin(&ctx.principal.tenant).await?)
+    }
+
+    /// A hook's refusal: commits what the hook wrote in the transaction (its audit record),
+    /// then answers the refusal.
+    async fn refused(tx: S::Tx, refusal: ScimError) -> ScimError {
+        match tx.commit().await {
+            Ok(()) => refusal,
+            Err(e) => e.into(),
+        }
+    }
+
+    /// The end of a write: the hooks see the stored resource in the transaction, then it
+    /// commits.
+    async fn finish(
+        &self,
+        mut tx: S::Tx,
+        write: &Write<'_>,
+        stored: Option<&Stored>,
+        decision: H::Decision,
+    ) -> Result<(), ScimError> {
+        self.inner
+            .hooks
+            .after_write(&mut tx, write, stored, decision)
+            .await?;
+        Ok(tx.commit().await?)
+    }
+
     /// POST: validate, decide, store.
     pub(crate) async fn create(
         &self,
@@ -30,42 +59,37 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             raw: Some(&raw),
             bulk,
         };
-        let proposed = self.inner.hooks.before_write(&write, proposed).await?;
-        let stored = self
+        let mut tx = self.begin(ctx).await?;
+        let (proposed, decision) = match self
             .inner
-            .store
-            .create(&ctx.principal.tenant, rs.name(), proposed)
-            .await?;
-        Ok(self.stored(&write, stored).await)
+            .hooks
+            .before_write(&mut tx, &write, proposed)
+            .await
+        {
+            Ok(decided) => decided,
+            Err(refusal) => return Err(Self::refused(tx, refusal).await),
+        };
+        let stored = served(rs, tx.create(rs.name(), proposed).await?);
+        self.finish(tx, &write, Some(&stored), decision).await?;
+        Ok(stored)
     }
 
-    pub(crate) async fn get_existing(
-        &self,
-        ctx: &Ctx,
+    /// The resource a write starts from, read in its transaction, if it matches `If-Match`.
+    async fn existing(
+        tx: &mut S::Tx,
         rs: ResourceSchema<'_>,
         id: &str,
         if_match: &Precondition,
     ) -> Result<Stored, ScimError> {
-        let stored = self
-            .inner
-            .store
-            .get(&ctx.principal.tenant, rs.name(), id)
+        let stored = tx
+            .get_for_update(rs.name(), id)
             .await?
             .ok_or_else(|| not_found(&rs, id))?;
         if_match.check(stored.version)?;
-        Ok(stored)
+        Ok(served(rs, stored))
     }
 
     /// Whether to try again after a version conflict.
-    /// A successful store write: the hooks see it, then it is answered.
-    pub(crate) async fn stored(&self, write: &Write<'_>, stored: Stored) -> Stored {
-        self.inner
-            .hooks
-            .after_write(write, Some(&stored.resource))
-            .await;
-        stored
-    }
-
     pub(crate) fn retry(&self, err: &StoreError, if_match: &Precondition, attempt: usize) -> bool {
         matches!(err, StoreError::VersionMismatch { .. })
             && !if_match.is_given()
@@ -98,7 +122,8 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let existing = self.get_existing(ctx, rs, id, if_match).await?;
+            let mut tx = self.begin(ctx).await?;
+            let existing = Self::existing(&mut tx, rs, id, if_match).await?;
             let proposed = rs.validate_replace(&existing.resource, raw.clone(), &ctx.profile)?;
             identifiers::check(rs, Some(&existing.resource), &proposed)?;
             let write = Write {
@@ -110,20 +135,24 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 raw: Some(&raw),
                 bulk,
             };
-            let proposed = self.inner.hooks.before_write(&write, proposed).await?;
-            match self
+            let (proposed, decision) = match self
                 .inner
-                .store
-                .replace(
-                    &ctx.principal.tenant,
-                    rs.name(),
-                    id,
-                    proposed,
-                    Some(existing.version),
-                )
+                .hooks
+                .before_write(&mut tx, &write, proposed)
                 .await
             {
-                Ok(stored) => return Ok(self.stored(&write, stored).await),
+                Ok(decided) => decided,
+                Err(refusal) => return Err(Self::refused(tx, refusal).await),
+            };
+            match tx
+                .replace(rs.name(), id, proposed, Some(existing.version))
+                .await
+            {
+                Ok(stored) => {
+                    let stored = served(rs, stored);
+                    self.finish(tx, &write, Some(&stored), decision).await?;
+                    return Ok(stored);
+                }
                 Err(e) if self.retry(&e, if_match, attempt) => continue,
                 Err(e) => return Err(Self::write_error(e, if_match)),
             }
@@ -155,7 +184,8 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let existing = self.get_existing(ctx, rs, id, if_match).await?;
+            let mut tx = self.begin(ctx).await?;
+            let existing = Self::existing(&mut tx, rs, id, if_match).await?;
             let outcome = rs.patch(&existing.resource, &patch, &ctx.profile)?;
             identifiers::check(rs, Some(&existing.resource), &outcome.resource)?;
             let write = Write {
@@ -167,28 +197,28 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
                 raw: Some(&raw),
                 bulk,
             };
-            let proposed = self
+            let (proposed, decision) = match self
                 .inner
                 .hooks
-                .before_write(&write, outcome.resource)
-                .await?;
+                .before_write(&mut tx, &write, outcome.resource)
+                .await
+            {
+                Ok(decided) => decided,
+                Err(refusal) => return Err(Self::refused(tx, refusal).await),
+            };
             let change = diff(is_group, &existing.resource, proposed);
             if change.is_empty() {
-                self.inner
-                    .hooks
-                    .after_write(&write, Some(&existing.resource))
-                    .await;
+                self.finish(tx, &write, Some(&existing), decision).await?;
                 return Ok(existing);
             }
             let expected =
                 (change.attributes.is_some() || if_match.is_given()).then_some(existing.version);
-            match self
-                .inner
-                .store
-                .update(&ctx.principal.tenant, rs.name(), id, change, expected)
-                .await
-            {
-                Ok(stored) => return Ok(self.stored(&write, stored).await),
+            match tx.update(rs.name(), id, change, expected).await {
+                Ok(stored) => {
+                    let stored = served(rs, stored);
+                    self.finish(tx, &write, Some(&stored), decision).await?;
+                    return Ok(stored);
+                }
                 Err(e) if self.retry(&e, if_match, attempt) => continue,
                 Err(e) => return Err(Self::write_error(e, if_match)),
             }
@@ -204,7 +234,8 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
         if_match: &Precondition,
         bulk: bool,
     ) -> Result<(), ScimError> {
-        let existing = self.get_existing(ctx, rs, id, if_match).await?;
+        let mut tx = self.begin(ctx).await?;
+        let existing = Self::existing(&mut tx, rs, id, if_match).await?;
         let write = Write {
             principal: &ctx.principal,
             resource_type: rs.name(),
@@ -214,15 +245,34 @@ impl<S: Store, A: Authenticator, H: Hooks> Dispatcher<S, A, H> {
             raw: None,
             bulk,
         };
-        self.inner.hooks.before_delete(&write).await?;
+        let decision = match self.inner.hooks.before_delete(&mut tx, &write).await {
+            Ok(decision) => decision,
+            Err(refusal) => return Err(Self::refused(tx, refusal).await),
+        };
         let expected = if_match.is_given().then_some(existing.version);
-        self.inner
-            .store
-            .delete(&ctx.principal.tenant, rs.name(), id, expected)
-            .await?;
-        self.inner.hooks.after_write(&write, None).await;
-        Ok(())
+        tx.delete(rs.name(), id, expected).await?;
+        self.finish(tx, &write, None, decision).await
     }
+}
+
+/// A stored resource as the dispatcher works with it and serves it: with `id` and `meta`.
+pub(crate) fn served(rs: ResourceSchema<'_>, mut stored: Stored) -> Stored {
+    let id = Value::String(stored.id.clone());
+    let meta = stored.meta(rs.name());
+    let text = stored
+        .resource
+        .json_text()
+        .and_then(|text| crate::render::with_entries(text, &[("id", &id), ("meta", &meta)]));
+    match text {
+        Some(text) => stored.resource = Resource::from_json(text.into()),
+        None => {
+            if let Some(o) = stored.resource.make_mut().as_object_mut() {
+                o.insert("id".into(), id);
+                o.insert("meta".into(), meta);
+            }
+        }
+    }
+    stored
 }
 
 pub(crate) fn not_found(rs: &ResourceSchema<'_>, id: &str) -> ScimError {

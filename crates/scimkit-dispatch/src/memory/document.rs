@@ -1,17 +1,20 @@
 //! Stored documents: one compact JSON text per resource, and what is read from it without a
 //! full parse.
 
+use chrono::{DateTime, Utc};
 use scimkit_filter::Filter;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Entry {
     pub(super) seq: u64,
     pub(super) version: u64,
-    /// The resource (with `id` and `meta`) as compact JSON: a third of the memory of a parsed
-    /// `Value`, and served as it is with the default projection. The index keys are read
-    /// from it again when it changes.
+    pub(super) created: DateTime<Utc>,
+    pub(super) last_modified: DateTime<Utc>,
+    /// The resource's attributes (without `id`, `meta` and its relation) as compact JSON: a
+    /// third of the memory of a parsed `Value`, and served as it is with the default
+    /// projection. The index keys are read from it again when it changes.
     pub(super) doc: Arc<str>,
     /// A group's `displayName`, for the computed `groups` of its members.
     pub(super) display: Option<Box<Value>>,

@@ -33,8 +33,6 @@ impl IndexKeys {
 
 #[derive(Debug)]
 pub(super) struct TypeData {
-    /// The resource type's name as first written.
-    pub(super) name: String,
     pub(super) by_id: HashMap<Id, Entry>,
     /// Creation order: the stable default order of lists.
     pub(super) order: Order,
@@ -47,9 +45,8 @@ pub(super) struct TypeData {
 }
 
 impl TypeData {
-    pub(super) fn new(name: &str) -> Self {
+    pub(super) fn new() -> Self {
         TypeData {
-            name: name.to_string(),
             by_id: HashMap::new(),
             order: Order::default(),
             user_name: HashMap::new(),

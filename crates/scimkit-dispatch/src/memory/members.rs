@@ -21,14 +21,24 @@ impl MemberList {
         true
     }
 
-    pub(super) fn remove(&mut self, id: &str) -> bool {
-        let Some(pos) = self.index.remove(id) else {
-            return false;
-        };
-        self.items.remove(pos);
+    /// Removes a member; returns where it was and its element.
+    pub(super) fn remove(&mut self, id: &str) -> Option<(usize, Value)> {
+        let pos = self.index.remove(id)?;
+        let (_, element) = self.items.remove(pos);
+        self.reindex_from(pos);
+        Some((pos, element))
+    }
+
+    /// Puts a removed member back where it was (a rolled-back removal).
+    pub(super) fn insert_at(&mut self, pos: usize, id: String, element: Value) {
+        let pos = pos.min(self.items.len());
+        self.items.insert(pos, (id, element));
+        self.reindex_from(pos);
+    }
+
+    fn reindex_from(&mut self, pos: usize) {
         for (i, (m, _)) in self.items.iter().enumerate().skip(pos) {
             self.index.insert(m.clone(), i);
         }
-        true
     }
 }

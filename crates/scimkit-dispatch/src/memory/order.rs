@@ -53,6 +53,24 @@ impl Order {
         }
     }
 
+    /// Puts an id back into a slot [`Order::remove`] emptied (a rolled-back delete), so it
+    /// keeps its place in creation order.
+    pub(super) fn restore(&mut self, slot: u64, id: Id) {
+        let Ok(slot) = usize::try_from(slot) else {
+            return;
+        };
+        match self.slots.get_mut(slot) {
+            Some(s @ None) => *s = Some(id),
+            _ => return,
+        }
+        self.live += 1;
+        let mut i = slot + 1;
+        while i <= self.tree.len() {
+            self.tree[i - 1] += 1;
+            i += Self::lowbit(i);
+        }
+    }
+
     /// The slot of the live id of rank `k` (0-based), if there are more than `k`.
     pub(super) fn nth(&self, k: usize) -> Option<usize> {
         if k >= self.live {

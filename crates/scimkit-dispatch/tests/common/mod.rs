@@ -35,7 +35,7 @@ pub fn dispatcher(config: Config) -> Dispatcher<MemoryStore, BearerTokens> {
         .build()
 }
 
-pub fn call<S: Store, H: Hooks>(
+pub fn call<S: Store, H: Hooks<S>>(
     d: &Dispatcher<S, BearerTokens, H>,
     method: &str,
     path: &str,
