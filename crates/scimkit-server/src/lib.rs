@@ -54,24 +54,36 @@
 
 mod app;
 mod args;
+mod config;
 mod connection;
 mod error;
+mod file;
+mod health;
 mod heavy;
+mod logging;
+mod metrics;
 mod options;
 mod request_log;
+mod routes;
 mod run;
 mod secret;
 mod server;
+mod state;
 
-pub use args::{parse_args, ADMIN_TOKEN_ENV, USAGE};
+pub use args::USAGE;
+pub use config::{load, parse_args, Loaded, ADMIN_TOKEN_ENV, CONFIG_ENV};
 pub use connection::serve;
 pub use error::ConfigError;
+pub use health::{AlwaysReady, Readiness, HEALTH_PATH, READY_PATH};
 pub use heavy::{HEAVY_AT_ONCE, HEAVY_BODY_BYTES};
+pub use logging::init_logging;
+pub use metrics::{Metrics, METRICS_PATH};
 pub use options::{
-    idp_name, parse_idp, ConnectionLimits, Options, RequestLimits, RulePreset, TenantOptions,
-    DEFAULT_TENANT, MIN_TOKEN_LEN,
+    idp_name, parse_idp, ConnectionLimits, LogFormat, MetricsOptions, Options, RequestLimits,
+    RulePreset, Storage, TenantOptions, DEFAULT_TENANT, MIN_TOKEN_LEN,
 };
 pub use request_log::{TenantRecorder, REQUEST_ID_HEADER};
+pub use routes::route_template;
 pub use run::{main_with_args, start, Running};
 pub use secret::{Secret, SecretOrigin};
 pub use server::{Scim, Server, ADMIN_PATH, BASE_PATH};
