@@ -84,6 +84,6 @@ pub use options::{
 };
 pub use request_log::{TenantRecorder, REQUEST_ID_HEADER};
 pub use routes::route_template;
-pub use run::{main_with_args, start, Running};
+pub use run::{main_with_args, start, start_with, Running};
 pub use secret::{Secret, SecretOrigin};
 pub use server::{Scim, Server, ADMIN_PATH, BASE_PATH};

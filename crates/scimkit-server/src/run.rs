@@ -77,6 +77,18 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ConfigError
 /// # Errors
 /// [`ConfigError::Listen`] when an address cannot be bound; [`Server::new`]'s errors.
 pub async fn start(options: &Options) -> Result<Running, ConfigError> {
+    start_with(options, |server| server).await
+}
+
+/// [`start`], with `prepare` applied to the [`Server`] before it serves (e.g.
+/// [`Server::with_readiness`]).
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with(
+    options: &Options,
+    prepare: impl FnOnce(Server) -> Server,
+) -> Result<Running, ConfigError> {
     let mut listeners = Vec::new();
     for addr in options.listen_addresses() {
         listeners.push(bind(addr).await?);
@@ -85,7 +97,7 @@ pub async fn start(options: &Options) -> Result<Running, ConfigError> {
         Some(addr) => Some(bind(addr).await?),
         None => None,
     };
-    let server = Server::new(options, listeners[0].1)?;
+    let server = prepare(Server::new(options, listeners[0].1)?);
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let addrs = listeners.iter().map(|(_, a)| *a).collect();
