@@ -6,6 +6,7 @@ use crate::health::{plain, probe_answer, HEALTH_PATH, READY_PATH};
 use crate::logging::RequestLine;
 use crate::metrics::{token_matches, CONTENT_TYPE as METRICS_CONTENT_TYPE, METRICS_PATH};
 use crate::options::RequestLimits;
+use crate::proxy::{client_address, PeerAddr};
 use crate::request_log::{
     credential_problem, reason_of, request_id, with_notes, REQUEST_ID_HEADER,
 };
@@ -81,6 +82,10 @@ impl Server {
         let route = route_template(req.uri().path());
         let admin_tenant = admin_tenant(req.uri().path()).map(str::to_string);
         let credentials = credential_problem(req.headers());
+        let client = req
+            .extensions()
+            .get::<PeerAddr>()
+            .map(|p| client_address(p.0.ip(), req.headers(), &self.trusted_proxies));
         let ((mut resp, timed_out), notes) = with_notes(async {
             if let Err(e) = check_head(&req, &self.request_limits) {
                 return (error_response(&e), false);
@@ -124,6 +129,7 @@ impl Server {
             RequestLine {
                 request_id: &id,
                 tenant: notes.tenant.as_deref().or(admin_tenant.as_deref()),
+                client,
                 method: method.as_str(),
                 path: &path,
                 route: &route,

@@ -35,6 +35,8 @@ capitals with SCIMKIT_ in front (--body-timeout: SCIMKIT_BODY_TIMEOUT); see docs
   --shutdown-grace DURATION  after SIGTERM/SIGINT, let in-flight requests finish (default 10s)
   --max-uri-bytes N          longest request target (default 8192; 414 beyond)
   --max-header-bytes N       largest header block (default 16384; 431 beyond)
+  --trusted-proxy NET        a proxy whose X-Forwarded-For names the client in log lines
+                             (10.0.0.0/8, 127.0.0.1; repeatable; none by default)
   --log-format FORMAT        auto (default: human on a terminal, else JSON lines), human, json
   --quiet                    no per-request log line
 

@@ -6,6 +6,7 @@ use crate::args::flags_layer;
 use crate::error::ConfigError;
 use crate::file::file_layer;
 use crate::options::{parse_idp, LogFormat, Options, RulePreset, Storage, TenantOptions};
+use crate::proxy::TrustedProxy;
 use crate::secret::Secret;
 use scimkit_policy::IdpDialect;
 use std::net::SocketAddr;
@@ -88,6 +89,7 @@ pub(crate) struct Layer {
     pub(crate) shutdown_grace: Option<Duration>,
     pub(crate) max_uri_bytes: Option<usize>,
     pub(crate) max_header_bytes: Option<usize>,
+    pub(crate) trusted_proxies: Option<Vec<TrustedProxy>>,
     /// Tenants in the order first given; one entry per id.
     pub(crate) tenants: Vec<TenantLayer>,
 }
@@ -119,10 +121,11 @@ pub(crate) enum Key {
     ShutdownGrace,
     MaxUriBytes,
     MaxHeaderBytes,
+    TrustedProxy,
 }
 
 /// Every plain (non-secret, non-tenant) setting: key, flag, environment variable, file key.
-pub(crate) const KEYS: [(Key, &str, &str, &str); 13] = [
+pub(crate) const KEYS: [(Key, &str, &str, &str); 14] = [
     (Key::Listen, "--listen", "SCIMKIT_LISTEN", "listen"),
     (Key::BaseUrl, "--base-url", "SCIMKIT_BASE_URL", "base_url"),
     (Key::Storage, "--storage", "SCIMKIT_STORAGE", "storage"),
@@ -181,6 +184,12 @@ pub(crate) const KEYS: [(Key, &str, &str, &str); 13] = [
         "SCIMKIT_MAX_HEADER_BYTES",
         "limits.max_header_bytes",
     ),
+    (
+        Key::TrustedProxy,
+        "--trusted-proxy",
+        "SCIMKIT_TRUSTED_PROXIES",
+        "trusted_proxies",
+    ),
 ];
 
 /// The largest `max_connections`.
@@ -235,6 +244,17 @@ impl Layer {
             Key::MaxUriBytes => self.max_uri_bytes = Some(count(name, v, MAX_LIMIT_BYTES)?),
             Key::MaxHeaderBytes => {
                 self.max_header_bytes = Some(count(name, v, MAX_LIMIT_BYTES)?);
+            }
+            Key::TrustedProxy => {
+                let proxy = TrustedProxy::parse(v).ok_or_else(|| {
+                    ConfigError::invalid(
+                        name,
+                        format!("{v:?} is not an IP address or network (10.0.0.0/8)"),
+                    )
+                })?;
+                self.trusted_proxies
+                    .get_or_insert_with(Vec::new)
+                    .push(proxy);
             }
         }
         Ok(())
@@ -305,6 +325,7 @@ impl Layer {
             shutdown_grace: self.shutdown_grace.or(lower.shutdown_grace),
             max_uri_bytes: self.max_uri_bytes.or(lower.max_uri_bytes),
             max_header_bytes: self.max_header_bytes.or(lower.max_header_bytes),
+            trusted_proxies: self.trusted_proxies.or(lower.trusted_proxies),
             tenants,
         }
     }
@@ -324,6 +345,7 @@ impl Layer {
         o.admin_token = self.admin_token;
         o.metrics.listen = self.metrics_listen;
         o.metrics.token = self.metrics_token;
+        o.trusted_proxies = self.trusted_proxies.unwrap_or_default();
         let c = &mut o.connections;
         c.max_connections = self.max_connections.unwrap_or(c.max_connections);
         c.idle_timeout = self.idle_timeout.unwrap_or(c.idle_timeout);
@@ -356,7 +378,7 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> Result<Layer, ConfigError>
         let Some(v) = env(var).filter(|v| !v.is_empty()) else {
             continue;
         };
-        if key == Key::Listen {
+        if matches!(key, Key::Listen | Key::TrustedProxy) {
             for one in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 layer.set(key, var, one)?;
             }

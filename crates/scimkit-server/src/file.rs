@@ -4,6 +4,7 @@
 //! listen = ["127.0.0.1:8080"]            # or one address as a string
 //! base_url = "https://scim.example.com/scim/v2"
 //! storage = "memory"
+//! trusted_proxies = ["127.0.0.1"]        # whose X-Forwarded-For names the client in logs
 //! log_format = "json"                    # auto, human, json
 //! admin_token = "file:/run/secrets/scimkit-admin"
 //!
@@ -41,6 +42,8 @@ struct File {
     admin_token: Option<String>,
     limits: Option<Limits>,
     metrics: Option<Metrics>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
     #[serde(default)]
     tenants: Vec<Tenant>,
 }
@@ -125,6 +128,9 @@ pub(crate) fn file_layer(
             }
         }
         None => {}
+    }
+    for proxy in &file.trusted_proxies {
+        set(&mut layer, Key::TrustedProxy, proxy)?;
     }
     let text_settings = [
         (Key::BaseUrl, file.base_url),

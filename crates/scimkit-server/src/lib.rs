@@ -63,6 +63,7 @@ mod heavy;
 mod logging;
 mod metrics;
 mod options;
+mod proxy;
 mod request_log;
 mod routes;
 mod run;
@@ -82,6 +83,7 @@ pub use options::{
     idp_name, parse_idp, ConnectionLimits, LogFormat, MetricsOptions, Options, RequestLimits,
     RulePreset, Storage, TenantOptions, DEFAULT_TENANT, MIN_TOKEN_LEN,
 };
+pub use proxy::TrustedProxy;
 pub use request_log::{TenantRecorder, REQUEST_ID_HEADER};
 pub use routes::route_template;
 pub use run::{main_with_args, start, start_with, Running};

@@ -34,6 +34,8 @@ pub fn init_logging(format: LogFormat) {
 pub(crate) struct RequestLine<'a> {
     pub(crate) request_id: &'a str,
     pub(crate) tenant: Option<&'a str>,
+    /// The client's address (through trusted proxies), when known.
+    pub(crate) client: Option<std::net::IpAddr>,
     pub(crate) method: &'a str,
     /// The path, shortened (it is the one field a client chooses freely).
     pub(crate) path: &'a str,
@@ -60,6 +62,7 @@ impl RequestLine<'_> {
                 tracing::$level!(
                     request_id = %self.request_id,
                     tenant = %self.tenant.unwrap_or("-"),
+                    client = self.client.map(tracing::field::display),
                     method = %self.method,
                     route = %self.route,
                     status = self.status,

@@ -1,5 +1,6 @@
 //! What the server is configured with: [`Options`] and its parts, with their defaults.
 
+use crate::proxy::TrustedProxy;
 use crate::secret::{Secret, SecretOrigin};
 use scimkit_policy::{IdpDialect, RuleSet};
 use std::net::SocketAddr;
@@ -41,6 +42,8 @@ pub struct Options {
     pub metrics: MetricsOptions,
     /// How log lines are written.
     pub log_format: LogFormat,
+    /// Proxies whose `X-Forwarded-For` names the client in log lines; none by default.
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 impl Default for Options {
@@ -57,6 +60,7 @@ impl Default for Options {
             storage: Storage::Memory,
             metrics: MetricsOptions::default(),
             log_format: LogFormat::Auto,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::health::Readiness;
 use crate::heavy::HeavyGate;
 use crate::metrics::Metrics;
 use crate::options::{Options, RequestLimits};
+use crate::proxy::TrustedProxy;
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
 use crate::state;
@@ -41,6 +42,7 @@ pub struct Server {
     pub(crate) request_limits: RequestLimits,
     pub(crate) body_timeout: Duration,
     pub(crate) quiet: bool,
+    pub(crate) trusted_proxies: Arc<[TrustedProxy]>,
     pub(crate) heavy: HeavyGate,
     startup: Vec<String>,
 }
@@ -102,6 +104,7 @@ impl Server {
             request_limits: options.request_limits,
             body_timeout: options.connections.body_timeout,
             quiet: options.quiet,
+            trusted_proxies: options.trusted_proxies.clone().into(),
             heavy: HeavyGate::default(),
             startup,
         })

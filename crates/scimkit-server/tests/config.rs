@@ -35,6 +35,7 @@ fn flags_win_over_the_environment_which_wins_over_the_file() {
 listen = ["127.0.0.1:7001", "[::1]:7001"]
 base_url = "https://from-file.example.com/scim/v2"
 log_format = "human"
+trusted_proxies = ["10.0.0.0/8", "::1"]
 
 [limits]
 max_connections = 10
@@ -84,6 +85,7 @@ rules = "plain"
     assert_eq!(o.extra_listen.len(), 1);
     assert_eq!(o.connections.max_connections, 10);
     assert_eq!(o.connections.shutdown_grace, Duration::from_secs(3));
+    assert_eq!(o.trusted_proxies.len(), 2);
     // Environment over file.
     assert_eq!(
         o.base_url.as_deref(),
@@ -228,6 +230,12 @@ fn every_start_up_error_names_its_setting_and_exits_2() {
         token,
     );
     assert_refused(&["--tenant-idp", "ghost=okta"], &[], &["ghost"], token);
+    assert_refused(
+        &["--trusted-proxy", "10.0.0.0/40"],
+        &[],
+        &["--trusted-proxy"],
+        token,
+    );
     // --check-config: the same errors, exit 2; a valid configuration exits 0 without tokens.
     assert_refused(
         &["--check-config", "--config", &cases[0].0],

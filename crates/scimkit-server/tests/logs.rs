@@ -105,6 +105,7 @@ fn json_lines_carry_request_ids_and_never_a_token_or_body() {
     };
     let line = by_id("req-create-1");
     assert_eq!(line["tenant"], "acme");
+    assert_eq!(line["client"], "127.0.0.1");
     assert_eq!(line["route"], "/scim/v2/Users");
     assert_eq!(line["method"], "POST");
     assert_eq!(line["status"], 201);
