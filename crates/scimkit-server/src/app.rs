@@ -67,10 +67,8 @@ impl Server {
         if path == METRICS_PATH && self.metrics_beside_scim {
             return self.serve_metrics(req.headers()).map(Body::from);
         }
-        self.metrics.in_flight(1);
-        let answered = self.answer(req).await;
-        self.metrics.in_flight(-1);
-        answered
+        let _in_flight = self.metrics.in_flight();
+        self.answer(req).await
     }
 
     async fn answer(&self, req: Request) -> Response<Body> {
@@ -124,7 +122,7 @@ impl Server {
             self.metrics.auth_failure(reason);
         }
         self.metrics
-            .request(method.as_str(), &route, status, scim_type, latency);
+            .request(&method, &route, status, scim_type, latency);
         if !self.quiet {
             RequestLine {
                 request_id: &id,

@@ -120,7 +120,7 @@ impl Metrics {
     /// Counts an answered request.
     pub(crate) fn request(
         &self,
-        method: &str,
+        method: &http::Method,
         route: &str,
         status: u16,
         scim_type: Option<&str>,
@@ -129,7 +129,7 @@ impl Metrics {
         self.0
             .requests
             .get_or_create(&RequestLabels {
-                method: method.to_string(),
+                method: method_label(method).to_string(),
                 route: route.to_string(),
                 status,
                 scim_type: scim_type.unwrap_or("").to_string(),
@@ -138,15 +138,17 @@ impl Metrics {
         self.0
             .latency
             .get_or_create(&RouteLabels {
-                method: method.to_string(),
+                method: method_label(method).to_string(),
                 route: route.to_string(),
             })
             .observe(latency.as_secs_f64());
     }
 
-    /// A request started (`+1`) or ended (`-1`).
-    pub(crate) fn in_flight(&self, delta: i64) {
-        self.0.in_flight.inc_by(delta);
+    /// Counts a request in flight until the guard is dropped (also when the request is
+    /// abandoned, e.g. its connection closed at the end of the shutdown grace).
+    pub(crate) fn in_flight(&self) -> InFlight {
+        self.0.in_flight.inc();
+        InFlight(self.0.in_flight.clone())
     }
 
     /// Counts an authentication failure.
@@ -168,6 +170,25 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.0.registry);
         out
     }
+}
+
+/// A request being answered; see [`Metrics::in_flight`].
+pub(crate) struct InFlight(Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The method as a label: the standard ones by name, any other `OTHER` (a client can send any
+/// method token, and labels must stay few).
+fn method_label(method: &http::Method) -> &'static str {
+    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+    METHODS
+        .into_iter()
+        .find(|m| *m == method.as_str())
+        .unwrap_or("OTHER")
 }
 
 /// A bearer token check that takes the same time whatever the token shares with the right

@@ -151,6 +151,9 @@ async fn a_known_sequence_gives_exact_counts() {
             .status,
         200
     );
+    // Any method token a client invents is counted as OTHER.
+    let odd = b"BREW /scim/v2/Users HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    assert_eq!(exchange(addr, odd).await.status, 401);
     // Probes are not counted.
     let probe = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     assert_eq!(exchange(addr, probe).await.status, 200);
@@ -180,9 +183,10 @@ async fn a_known_sequence_gives_exact_counts() {
         .filter(|((name, _), _)| name == "scimkit_http_requests_total")
         .map(|(_, v)| v)
         .sum();
-    assert_eq!(total, 14.0, "{}", scraped.body);
+    assert_eq!(count(&s, requests("OTHER", users, "401", "")), 1.0);
+    assert_eq!(total, 15.0, "{}", scraped.body);
     let failures = |reason| sample(&s, "scimkit_auth_failures_total", &[("reason", reason)]);
-    assert_eq!(failures("missing"), 2.0);
+    assert_eq!(failures("missing"), 3.0);
     assert_eq!(failures("invalid_token"), 2.0);
     assert_eq!(failures("not_bearer"), 1.0);
     let latency = [("method", "GET"), ("route", users)];
@@ -196,7 +200,7 @@ async fn a_known_sequence_gives_exact_counts() {
         "{}",
         scraped.body
     );
-    for raw in [id.as_str(), "no-such-user-4242", "acme", "/healthz"] {
+    for raw in [id.as_str(), "no-such-user-4242", "acme", "/healthz", "BREW"] {
         assert!(
             !scraped.body.contains(raw),
             "{raw} in metrics:\n{}",
