@@ -25,7 +25,7 @@ pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
     scim_type: String,
@@ -33,7 +33,7 @@ struct RequestLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
+    method: &'static str,
     route: String,
 }
 
@@ -129,7 +129,7 @@ impl Metrics {
         self.0
             .requests
             .get_or_create(&RequestLabels {
-                method: method_label(method).to_string(),
+                method: method_label(method),
                 route: route.to_string(),
                 status,
                 scim_type: scim_type.unwrap_or("").to_string(),
@@ -138,7 +138,7 @@ impl Metrics {
         self.0
             .latency
             .get_or_create(&RouteLabels {
-                method: method_label(method).to_string(),
+                method: method_label(method),
                 route: route.to_string(),
             })
             .observe(latency.as_secs_f64());

@@ -133,11 +133,27 @@ impl Options {
             })
             .collect();
         let argv = |s: &Secret| *s.origin() == SecretOrigin::Argument;
-        for t in self.tenants.iter().filter(|t| argv(&t.token)) {
+        let given_in_argv = self
+            .tenants
+            .iter()
+            .filter(|t| argv(&t.token))
+            .map(|t| format!("tenant {}'s token", t.id))
+            .chain(
+                self.admin_token
+                    .iter()
+                    .filter(|s| argv(s))
+                    .map(|_| "the admin token".into()),
+            )
+            .chain(
+                self.metrics
+                    .token
+                    .iter()
+                    .filter(|s| argv(s))
+                    .map(|_| "the metrics token".into()),
+            );
+        for what in given_in_argv {
             out.push(format!(
-                "tenant {}: its token was given on the command line (visible in ps); \
-                 use env:VARIABLE or file:PATH",
-                t.id
+                "{what} was given on the command line (visible in ps); use env:VARIABLE or file:PATH"
             ));
         }
         if self.admin_token.as_ref().is_some_and(short) {

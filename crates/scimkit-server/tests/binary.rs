@@ -263,5 +263,9 @@ fn generated_tokens_are_printed_once_and_logs_have_no_colour_in_a_pipe() {
         "{everything}"
     );
     assert!(!everything.contains('\u{1b}'), "{everything:?}");
+    assert!(
+        everything.contains("the admin token was given on the command line"),
+        "{everything}"
+    );
     assert!(!everything.contains("adm1n"), "{everything}");
 }
