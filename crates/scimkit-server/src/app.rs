@@ -1,15 +1,22 @@
-//! The axum application: request-head limits answered as SCIM errors, the body-read deadline,
-//! the admin API under [`ADMIN_PATH`], the dispatcher for everything else, and one log line
-//! per request.
+//! The axum application: health, readiness and metrics endpoints; request-head limits
+//! answered as SCIM errors, the body-read deadline, the admin API under [`ADMIN_PATH`], the
+//! dispatcher for everything else; one log line and one metrics sample per request.
 
+use crate::health::{plain, probe_answer, HEALTH_PATH, READY_PATH};
+use crate::logging::RequestLine;
+use crate::metrics::{token_matches, CONTENT_TYPE as METRICS_CONTENT_TYPE, METRICS_PATH};
 use crate::options::RequestLimits;
-use crate::request_log::{request_id, with_tenant_slot, REQUEST_ID_HEADER};
+use crate::proxy::{client_address, PeerAddr};
+use crate::request_log::{
+    credential_problem, reason_of, request_id, with_notes, REQUEST_ID_HEADER,
+};
+use crate::routes::route_template;
 use crate::server::{Server, ADMIN_PATH};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::Router;
 use bytes::Bytes;
-use http::{header, HeaderMap, HeaderValue, Method, Response};
+use http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body::Frame;
 use scimkit_dispatch::error_response;
 use scimkit_schema::ScimError;
@@ -21,8 +28,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 impl Server {
-    /// The axum application. [`ConnectionLimits::body_timeout`](crate::ConnectionLimits)
-    /// bounds the reading of each request body (408 after it, and the connection is closed).
+    /// The axum application: SCIM under [`BASE_PATH`](crate::BASE_PATH), the admin API under
+    /// [`ADMIN_PATH`], `/healthz`, `/readyz`, and `/metrics` when it is served beside SCIM.
+    /// [`ConnectionLimits::body_timeout`](crate::ConnectionLimits) bounds the reading of each
+    /// request body (408 after it, and the connection is closed).
     pub fn app(&self) -> Router {
         let server = self.clone();
         Router::new().fallback(move |req: Request| {
@@ -31,14 +40,51 @@ impl Server {
         })
     }
 
+    /// The application of a separate metrics address: `/metrics` only.
+    pub fn metrics_app(&self) -> Router {
+        let server = self.clone();
+        Router::new().fallback(move |req: Request| {
+            let server = server.clone();
+            async move {
+                let resp = if req.uri().path() == METRICS_PATH {
+                    server.serve_metrics(req.headers())
+                } else {
+                    plain(StatusCode::NOT_FOUND, "not found\n")
+                };
+                resp.map(Body::from)
+            }
+        })
+    }
+
     async fn handle(&self, req: Request) -> Response<Body> {
+        let path = req.uri().path();
+        if path == HEALTH_PATH {
+            return probe_answer(req.method(), StatusCode::OK, "ok").map(Body::from);
+        }
+        if path == READY_PATH {
+            return self.ready(req.method()).await.map(Body::from);
+        }
+        if path == METRICS_PATH && self.metrics_beside_scim {
+            return self.serve_metrics(req.headers()).map(Body::from);
+        }
+        let _in_flight = self.metrics.in_flight();
+        self.answer(req).await
+    }
+
+    async fn answer(&self, req: Request) -> Response<Body> {
         let body_timeout = self.body_timeout;
         let started = Instant::now();
         let id = request_id(req.headers());
         let method = req.method().clone();
         let path = loggable(req.uri().path());
+        let route = route_template(req.uri().path());
         let admin_tenant = admin_tenant(req.uri().path()).map(str::to_string);
-        let ((mut resp, timed_out), tenant) = with_tenant_slot(async {
+        let credentials = credential_problem(req.headers());
+        let client = req
+            .extensions()
+            .get::<PeerAddr>()
+            .map(|p| client_address(p.0.ip(), req.headers(), &self.trusted_proxies));
+        let ((mut resp, timed_out), notes) = with_notes(async {
             if let Err(e) = check_head(&req, &self.request_limits) {
                 return (error_response(&e), false);
             }
@@ -63,16 +109,72 @@ impl Server {
         if let Ok(v) = HeaderValue::from_str(&id) {
             resp.headers_mut().insert(REQUEST_ID_HEADER, v);
         }
+        let status = resp.status().as_u16();
+        let latency = started.elapsed();
+        let error = (status >= 400).then(|| error_fields(resp.body()));
+        let (scim_type, detail) = error
+            .as_ref()
+            .map_or((None, None), |(t, d)| (t.as_deref(), d.as_deref()));
+        let auth_failure = notes.auth_failure.or_else(|| {
+            (status == 401 && route.starts_with(ADMIN_PATH)).then(|| reason_of(credentials, status))
+        });
+        if let Some(reason) = auth_failure {
+            self.metrics.auth_failure(reason);
+        }
+        self.metrics
+            .request(&method, &route, status, scim_type, latency);
         if !self.quiet {
-            tracing::info!(
-                request_id = %id,
-                tenant = %tenant.or(admin_tenant).as_deref().unwrap_or("-"),
-                "{method} {path} {} {:.1}ms",
-                resp.status().as_u16(),
-                started.elapsed().as_secs_f64() * 1e3
-            );
+            RequestLine {
+                request_id: &id,
+                tenant: notes.tenant.as_deref().or(admin_tenant.as_deref()),
+                client,
+                method: method.as_str(),
+                path: &path,
+                route: &route,
+                status,
+                latency,
+                scim_type,
+                detail,
+                auth_failure,
+            }
+            .emit();
         }
         resp.map(Body::from)
+    }
+
+    async fn ready(&self, method: &Method) -> Response<Bytes> {
+        match self.readiness.check().await {
+            Ok(()) => probe_answer(method, StatusCode::OK, "ready"),
+            Err(why) => {
+                tracing::warn!("not ready: {why}");
+                probe_answer(method, StatusCode::SERVICE_UNAVAILABLE, "not ready")
+            }
+        }
+    }
+
+    fn serve_metrics(&self, headers: &HeaderMap) -> Response<Bytes> {
+        if let Some(token) = &self.metrics_token {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim());
+            if !token_matches(token, given) {
+                self.metrics.auth_failure("metrics_token");
+                let mut resp = plain(StatusCode::UNAUTHORIZED, "unauthorized\n");
+                resp.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return resp;
+            }
+        }
+        let mut resp = plain(StatusCode::OK, "");
+        *resp.body_mut() = Bytes::from(self.metrics.render());
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(METRICS_CONTENT_TYPE),
+        );
+        resp
     }
 
     async fn route(&self, req: Request) -> Response<Bytes> {
@@ -93,6 +195,24 @@ impl Server {
         }
         resp
     }
+}
+
+/// The longest `detail` a log line shows.
+const LOGGED_DETAIL_CHARS: usize = 300;
+
+/// An error answer's `scimType` and `detail` (shortened), when its body is a SCIM error.
+fn error_fields(body: &Bytes) -> (Option<String>, Option<String>) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return (None, None);
+    };
+    let scim_type = v["scimType"].as_str().map(str::to_string);
+    let detail = v["detail"]
+        .as_str()
+        .map(|d| match d.char_indices().nth(LOGGED_DETAIL_CHARS) {
+            Some((cut, _)) => format!("{}…", &d[..cut]),
+            None => d.to_string(),
+        });
+    (scim_type, detail)
 }
 
 /// The longest path a log line shows.

@@ -8,11 +8,13 @@
 //! of the first two as a backstop.
 
 use crate::options::{ConnectionLimits, RequestLimits};
+use crate::proxy::PeerAddr;
 use axum::body::Body;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -66,10 +68,10 @@ pub async fn serve(
                 Err(_) => break,
             },
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     tracing::warn!("accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -79,6 +81,7 @@ pub async fn serve(
         };
         connections.spawn(connection(
             stream,
+            peer,
             app.clone(),
             http.clone(),
             limits,
@@ -105,6 +108,7 @@ pub async fn serve(
 /// Serves one connection until it ends, times out, or shutdown lets it finish.
 async fn connection(
     stream: TcpStream,
+    peer: SocketAddr,
     app: Router,
     http: Arc<hyper::server::conn::http1::Builder>,
     limits: ConnectionLimits,
@@ -120,7 +124,9 @@ async fn connection(
         let mut app = app.clone();
         let done = service_phase.clone();
         async move {
-            let resp = app.call(req.map(Body::new)).await;
+            let mut req = req.map(Body::new);
+            req.extensions_mut().insert(PeerAddr(peer));
+            let resp = app.call(req).await;
             set(&done, Phase::Idle(Instant::now()));
             resp
         }

@@ -56,6 +56,23 @@ pub enum ConfigError {
         /// The provisioning layer's reason.
         problem: String,
     },
+    /// The configuration file cannot be read or parsed (an unknown key, a wrong type).
+    #[error("configuration file {}: {problem}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong, with the line and key.
+        problem: String,
+    },
+    /// The configured storage backend is not part of this build.
+    #[error(
+        "storage: the {backend} backend is not built yet (a coming release adds it); \
+         use storage = \"memory\""
+    )]
+    StorageUnavailable {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+    },
     /// The listen address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {

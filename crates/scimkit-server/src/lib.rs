@@ -10,7 +10,10 @@
 //! ```
 //!
 //! (`cargo run --release --example server -- …` in the scimkit repository runs the same.)
-//! `--help` lists every flag ([`USAGE`]).
+//! `--help` lists every flag ([`USAGE`]). Settings come from flags, `SCIMKIT_…` environment
+//! variables and a TOML file (`--config`), in that order of precedence ([`load`]);
+//! `--check-config` validates and exits. Running it in production (proxies, systemd, the IdP
+//! side): docs/deploying.md.
 //!
 //! In a program or a test:
 //!
@@ -46,32 +49,55 @@
 //! - **Secrets**: tokens come from flags, `env:VAR`, `file:PATH`, `SCIMKIT_ADMIN_TOKEN` or
 //!   `--admin-token-file`; start-up prints a SHA-256 fingerprint of each, and a token in full
 //!   only when the server generated it. Logs never contain a token.
-//! - **Start-up errors**: a token shared by two tenants, an invalid tenant id, an unknown flag
-//!   or value: the binary names the problem and exits with status 2.
+//! - **Start-up errors**: a token shared by two tenants, an invalid tenant id, an unknown flag,
+//!   key or value, a storage backend not built yet: the binary names the problem and exits
+//!   with status 2.
+//! - **Lifecycle**: SIGTERM and SIGINT stop accepting, let in-flight requests finish within
+//!   [`ConnectionLimits::shutdown_grace`], and exit 0.
+//! - **Health**: [`HEALTH_PATH`] and [`READY_PATH`] (a [`Readiness`] check; 503 when storage
+//!   is not ready), no authentication, no data.
+//! - **Metrics**: [`METRICS_PATH`] on its own address or behind its own token
+//!   ([`MetricsOptions`]): requests by method, [route template](route_template), status and
+//!   `scimType`; latency; auth failures by reason; audit size.
 //! - **Logs**: one line per request with its request id (`X-Request-Id`, echoed, or
-//!   generated) and tenant; colour only on a terminal. SIGTERM and Ctrl-C stop gracefully.
+//!   generated), tenant, client ([`TrustedProxy`]), route, status, latency, and for errors the
+//!   `scimType` and detail; JSON lines off a terminal ([`LogFormat`]). Never a token or body.
 #![forbid(unsafe_code)]
 
 mod app;
 mod args;
+mod config;
 mod connection;
 mod error;
+mod file;
+mod health;
 mod heavy;
+mod logging;
+mod metrics;
 mod options;
+mod proxy;
 mod request_log;
+mod routes;
 mod run;
 mod secret;
 mod server;
+mod state;
 
-pub use args::{parse_args, ADMIN_TOKEN_ENV, USAGE};
+pub use args::USAGE;
+pub use config::{load, parse_args, Loaded, ADMIN_TOKEN_ENV, CONFIG_ENV};
 pub use connection::serve;
 pub use error::ConfigError;
+pub use health::{AlwaysReady, Readiness, HEALTH_PATH, READY_PATH};
 pub use heavy::{HEAVY_AT_ONCE, HEAVY_BODY_BYTES};
+pub use logging::init_logging;
+pub use metrics::{Metrics, METRICS_PATH};
 pub use options::{
-    idp_name, parse_idp, ConnectionLimits, Options, RequestLimits, RulePreset, TenantOptions,
-    DEFAULT_TENANT, MIN_TOKEN_LEN,
+    idp_name, parse_idp, ConnectionLimits, LogFormat, MetricsOptions, Options, RequestLimits,
+    RulePreset, Storage, TenantOptions, DEFAULT_TENANT, MIN_TOKEN_LEN,
 };
+pub use proxy::TrustedProxy;
 pub use request_log::{TenantRecorder, REQUEST_ID_HEADER};
-pub use run::{main_with_args, start, Running};
+pub use routes::route_template;
+pub use run::{main_with_args, start, start_with, Running};
 pub use secret::{Secret, SecretOrigin};
 pub use server::{Scim, Server, ADMIN_PATH, BASE_PATH};

@@ -1,6 +1,7 @@
 //! What the server is configured with: [`Options`] and its parts, with their defaults.
 
-use crate::secret::Secret;
+use crate::proxy::TrustedProxy;
+use crate::secret::{Secret, SecretOrigin};
 use scimkit_policy::{IdpDialect, RuleSet};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,6 +19,9 @@ pub const MIN_TOKEN_LEN: usize = 32;
 pub struct Options {
     /// Where to listen. Default `127.0.0.1:8080`.
     pub listen: SocketAddr,
+    /// Further addresses served the same way (e.g. an IPv6 one beside an IPv4 one); each has
+    /// its own connection cap.
+    pub extra_listen: Vec<SocketAddr>,
     /// The tenants, in the order given. With none, tenant `default` is created with a
     /// generated token.
     pub tenants: Vec<TenantOptions>,
@@ -32,18 +36,31 @@ pub struct Options {
     pub connections: ConnectionLimits,
     /// Limits on the request line and header block, answered with SCIM errors.
     pub request_limits: RequestLimits,
+    /// Where resources and provisioning state live. Default [`Storage::Memory`].
+    pub storage: Storage,
+    /// Where and how `/metrics` is served; off by default.
+    pub metrics: MetricsOptions,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+    /// Proxies whose `X-Forwarded-For` names the client in log lines; none by default.
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             listen: ([127, 0, 0, 1], 8080).into(),
+            extra_listen: Vec::new(),
             tenants: Vec::new(),
             base_url: None,
             quiet: false,
             admin_token: None,
             connections: ConnectionLimits::default(),
             request_limits: RequestLimits::default(),
+            storage: Storage::Memory,
+            metrics: MetricsOptions::default(),
+            log_format: LogFormat::Auto,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -85,6 +102,20 @@ impl Options {
         self
     }
 
+    /// Sets [`metrics`](Options::metrics).
+    pub fn with_metrics(mut self, metrics: MetricsOptions) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Every address served: [`listen`](Options::listen), then
+    /// [`extra_listen`](Options::extra_listen).
+    pub fn listen_addresses(&self) -> Vec<SocketAddr> {
+        std::iter::once(self.listen)
+            .chain(self.extra_listen.iter().copied())
+            .collect()
+    }
+
     /// Warnings about a configuration that works but should not be used as is (short
     /// operator-chosen tokens).
     pub fn warnings(&self) -> Vec<String> {
@@ -101,6 +132,30 @@ impl Options {
                 )
             })
             .collect();
+        let argv = |s: &Secret| *s.origin() == SecretOrigin::Argument;
+        let given_in_argv = self
+            .tenants
+            .iter()
+            .filter(|t| argv(&t.token))
+            .map(|t| format!("tenant {}'s token", t.id))
+            .chain(
+                self.admin_token
+                    .iter()
+                    .filter(|s| argv(s))
+                    .map(|_| "the admin token".into()),
+            )
+            .chain(
+                self.metrics
+                    .token
+                    .iter()
+                    .filter(|s| argv(s))
+                    .map(|_| "the metrics token".into()),
+            );
+        for what in given_in_argv {
+            out.push(format!(
+                "{what} was given on the command line (visible in ps); use env:VARIABLE or file:PATH"
+            ));
+        }
         if self.admin_token.as_ref().is_some_and(short) {
             out.push(format!(
                 "the admin token is shorter than {MIN_TOKEN_LEN} characters; use a long random token"
@@ -309,5 +364,102 @@ impl RequestLimits {
     /// The HTTP parser's header-count limit: above [`max_headers`](RequestLimits::max_headers).
     pub fn parser_max_headers(&self) -> usize {
         self.max_headers.saturating_mul(2).min(10_000)
+    }
+}
+
+/// Where resources and provisioning state live. Only [`Storage::Memory`] is built today; the
+/// others are recognised so that a configuration naming them gets a clear start-up error.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Storage {
+    /// In memory: lost when the process stops. `memory`.
+    #[default]
+    Memory,
+    /// A SQLite database file: `sqlite:PATH`. Not built yet.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL server: `postgres://…` or `postgresql://…`. Not built yet.
+    Postgres(Secret),
+}
+
+impl Storage {
+    /// `memory`, `sqlite:PATH`, `postgres://…` or `postgresql://…`.
+    pub fn parse(v: &str) -> Option<Self> {
+        if v.eq_ignore_ascii_case("memory") {
+            Some(Storage::Memory)
+        } else if let Some(path) = v.strip_prefix("sqlite:").filter(|p| !p.is_empty()) {
+            Some(Storage::Sqlite(path.into()))
+        } else if v.starts_with("postgres://") || v.starts_with("postgresql://") {
+            // The URL may carry a password: kept as a secret, shown as a fingerprint.
+            Some(Storage::Postgres(Secret::new(v, SecretOrigin::Argument)))
+        } else {
+            None
+        }
+    }
+
+    /// Its backend's name: `memory`, `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Storage::Memory => "memory",
+            Storage::Sqlite(_) => "sqlite",
+            Storage::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Where `/metrics` (Prometheus text format) is served. With [`listen`](MetricsOptions::listen)
+/// it has its own address (and needs [`token`](MetricsOptions::token) only when one is set);
+/// without it, it is served beside SCIM and needs the token; with neither it is off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MetricsOptions {
+    /// A separate listen address for `/metrics`.
+    pub listen: Option<SocketAddr>,
+    /// The bearer token `/metrics` requires.
+    pub token: Option<Secret>,
+}
+
+impl MetricsOptions {
+    /// Metrics on their own address.
+    pub fn on(listen: SocketAddr) -> Self {
+        MetricsOptions {
+            listen: Some(listen),
+            token: None,
+        }
+    }
+
+    /// Sets [`token`](MetricsOptions::token).
+    pub fn with_token(mut self, token: Secret) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// Whether `/metrics` is served at all.
+    pub fn enabled(&self) -> bool {
+        self.listen.is_some() || self.token.is_some()
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// `auto`: human on a terminal, JSON lines otherwise.
+    #[default]
+    Auto,
+    /// `human`: one readable line per event; colour only on a terminal.
+    Human,
+    /// `json`: one JSON object per line, fields at the top level.
+    Json,
+}
+
+impl LogFormat {
+    /// `auto`, `human` or `json` (any letter case).
+    pub fn parse(v: &str) -> Option<Self> {
+        match v.to_ascii_lowercase().as_str() {
+            "auto" => Some(LogFormat::Auto),
+            "human" => Some(LogFormat::Human),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! What the per-request log line knows: a request id, and the tenant the request
-//! authenticated as (recorded by [`TenantRecorder`] while the dispatcher authenticates it).
+//! authenticated as or why it failed to (recorded by [`TenantRecorder`] while the dispatcher
+//! authenticates it).
 
 use http::HeaderMap;
 use scimkit_dispatch::{Authenticator, Principal};
@@ -9,19 +10,50 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 tokio::task_local! {
-    static TENANT: RefCell<Option<String>>;
+    static NOTES: RefCell<Notes>;
 }
 
-/// Runs `fut` with a slot for the tenant the request authenticates as, and returns the
-/// tenant with the output.
-pub(crate) async fn with_tenant_slot<F: Future>(fut: F) -> (F::Output, Option<String>) {
-    TENANT
-        .scope(RefCell::new(None), async {
+/// What authentication found out about a request.
+#[derive(Debug, Default)]
+pub(crate) struct Notes {
+    /// The tenant it authenticated as.
+    pub(crate) tenant: Option<String>,
+    /// Why it failed to authenticate: `missing`, `not_bearer`, `invalid_token`, `refused`.
+    pub(crate) auth_failure: Option<&'static str>,
+}
+
+/// Runs `fut` with a slot for what authentication finds out, and returns that with the output.
+pub(crate) async fn with_notes<F: Future>(fut: F) -> (F::Output, Notes) {
+    NOTES
+        .scope(RefCell::new(Notes::default()), async {
             let out = fut.await;
-            let tenant = TENANT.with(|t| t.borrow_mut().take());
-            (out, tenant)
+            let notes = NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()));
+            (out, notes)
         })
         .await
+}
+
+/// Why a request failed authentication with `status`: its credential problem (no
+/// `Authorization` header, another scheme than Bearer), else a token no tenant has (401) or a
+/// tenant that refuses it (403: provisioning disabled).
+pub(crate) fn reason_of(problem: Option<&'static str>, status: u16) -> &'static str {
+    problem.unwrap_or(if status == 401 {
+        "invalid_token"
+    } else {
+        "refused"
+    })
+}
+
+/// `missing` or `not_bearer` when the headers carry no bearer token at all.
+pub(crate) fn credential_problem(headers: &HeaderMap) -> Option<&'static str> {
+    match headers
+        .get(http::header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+    {
+        None => Some("missing"),
+        Some(v) if !(v.len() > 7 && v[..7].eq_ignore_ascii_case(b"bearer ")) => Some("not_bearer"),
+        Some(_) => None,
+    }
 }
 
 /// An [`Authenticator`] that notes the authenticated tenant for the request's log line, then
@@ -35,12 +67,21 @@ impl<A: Authenticator> Authenticator for TenantRecorder<A> {
         request: &http::request::Parts,
     ) -> impl Future<Output = Result<Principal, ScimError>> + Send {
         let inner = self.0.authenticate(request);
+        let problem = credential_problem(&request.headers);
         async move {
-            let principal = inner.await?;
-            let _ = TENANT.try_with(|t| {
-                *t.borrow_mut() = Some(principal.tenant.as_str().to_string());
-            });
-            Ok(principal)
+            match inner.await {
+                Ok(principal) => {
+                    let _ = NOTES.try_with(|n| {
+                        n.borrow_mut().tenant = Some(principal.tenant.as_str().to_string());
+                    });
+                    Ok(principal)
+                }
+                Err(e) => {
+                    let reason = reason_of(problem, e.status());
+                    let _ = NOTES.try_with(|n| n.borrow_mut().auth_failure = Some(reason));
+                    Err(e)
+                }
+            }
         }
     }
 }

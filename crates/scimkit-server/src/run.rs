@@ -1,30 +1,42 @@
 //! Starting and stopping: [`start`] for programs and tests, [`main_with_args`] for the binary.
 
-use crate::args::{parse_args, USAGE};
+use crate::args::USAGE;
+use crate::config::load;
 use crate::connection::serve;
 use crate::error::ConfigError;
+use crate::logging::init_logging;
 use crate::options::Options;
 use crate::server::Server;
-use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 /// A server started by [`start`].
 #[derive(Debug)]
 pub struct Running {
-    addr: SocketAddr,
+    addrs: Vec<SocketAddr>,
+    metrics_addr: Option<SocketAddr>,
     server: Server,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<std::io::Result<()>>,
 }
 
 impl Running {
-    /// The bound address.
+    /// The first bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.addrs[0]
+    }
+
+    /// Every bound SCIM address, in the order configured.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// The bound metrics address, when metrics have their own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The server's state.
@@ -34,74 +46,105 @@ impl Running {
 
     /// Stops accepting, lets in-flight requests finish (within the shutdown grace period) and
     /// waits for that.
-    pub async fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        let _ = self.wait().await;
+    }
+
+    /// Waits until every listener has stopped (after a stop signal and the drain); the first
+    /// serving error, if any.
+    async fn wait(&mut self) -> std::io::Result<()> {
+        let mut result = Ok(());
+        while let Some(done) = self.tasks.join_next().await {
+            if let Ok(Err(e)) = done {
+                result = result.and(Err(e));
+            }
+        }
+        result
     }
 }
 
-/// Binds [`Options::listen`], builds the [`Server`] and serves it on the current tokio
-/// runtime until [`Running::stop`].
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ConfigError> {
+    let fail = |source| ConfigError::Listen { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(fail)?;
+    let bound = listener.local_addr().map_err(fail)?;
+    Ok((listener, bound))
+}
+
+/// Binds every listen address (and the metrics address), builds the [`Server`] and serves it
+/// on the current tokio runtime until [`Running::stop`].
 ///
 /// # Errors
-/// [`ConfigError::Listen`] when the address cannot be bound; [`Server::new`]'s errors.
+/// [`ConfigError::Listen`] when an address cannot be bound; [`Server::new`]'s errors.
 pub async fn start(options: &Options) -> Result<Running, ConfigError> {
-    let listener =
-        TcpListener::bind(options.listen)
-            .await
-            .map_err(|source| ConfigError::Listen {
-                addr: options.listen,
-                source,
-            })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| ConfigError::Listen {
-            addr: options.listen,
-            source,
-        })?;
-    let server = Server::new(options, addr)?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let app = server.app();
-    let task = tokio::spawn(serve(
-        listener,
-        app,
-        options.connections,
-        options.request_limits,
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    start_with(options, |server| server).await
+}
+
+/// [`start`], with `prepare` applied to the [`Server`] before it serves (e.g.
+/// [`Server::with_readiness`]).
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with(
+    options: &Options,
+    prepare: impl FnOnce(Server) -> Server,
+) -> Result<Running, ConfigError> {
+    let mut listeners = Vec::new();
+    for addr in options.listen_addresses() {
+        listeners.push(bind(addr).await?);
+    }
+    let metrics = match options.metrics.listen {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let server = prepare(Server::new(options, listeners[0].1)?);
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let addrs = listeners.iter().map(|(_, a)| *a).collect();
+    let metrics_addr = metrics.as_ref().map(|(_, a)| *a);
+    let apps = listeners
+        .into_iter()
+        .map(|(l, _)| (l, server.app()))
+        .chain(metrics.map(|(l, _)| (l, server.metrics_app())));
+    for (listener, app) in apps {
+        let mut stopped = stopped.clone();
+        tasks.spawn(serve(
+            listener,
+            app,
+            options.connections,
+            options.request_limits,
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            },
+        ));
+    }
     Ok(Running {
-        addr,
+        addrs,
+        metrics_addr,
         server,
         stop,
-        task,
+        tasks,
     })
 }
 
-/// The `scimkit-server` program: parses `args` (without the program name) and the
-/// environment, prints the start-up lines, serves until SIGTERM or Ctrl-C. Exit status 0 after
-/// a signal, 2 for a configuration error, 1 when the address cannot be bound or serving fails.
+/// The `scimkit-server` program: reads `args` (without the program name), the environment
+/// and the configuration file, prints the start-up lines, serves until SIGTERM or SIGINT, then
+/// drains. Exit status 0 after a signal or a valid `--check-config`, 2 for a configuration
+/// error, 1 when an address cannot be bound or serving fails.
 pub fn main_with_args(args: impl IntoIterator<Item = String>) -> ExitCode {
     let args: Vec<String> = args.into_iter().collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         print!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    let options = match parse_args(args, &|k| std::env::var(k).ok()) {
-        Ok(o) => o,
+    let loaded = match load(args, &|k| std::env::var(k).ok()) {
+        Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let level = if options.quiet {
-        tracing::Level::WARN
-    } else {
-        tracing::Level::INFO
-    };
-    tracing_subscriber::fmt()
-        .with_target(false)
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_max_level(level)
-        .init();
+    if loaded.check_only {
+        return check(&loaded.options);
+    }
+    init_logging(loaded.options.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -112,44 +155,51 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(options))
+    runtime.block_on(run(loaded.options))
+}
+
+/// `--check-config`: builds everything but the sockets; prints a summary without secrets.
+fn check(options: &Options) -> ExitCode {
+    match Server::new(options, options.listen) {
+        Ok(server) => {
+            println!("configuration is valid");
+            for line in server.startup_lines() {
+                // Generated tokens are not the ones a real start would generate: not shown.
+                if !line.contains("Authorization: Bearer") {
+                    println!("  {line}");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
 }
 
 async fn run(options: Options) -> ExitCode {
-    let listener = match TcpListener::bind(options.listen).await {
-        Ok(l) => l,
-        Err(source) => {
-            return fail(&ConfigError::Listen {
-                addr: options.listen,
-                source,
-            })
-        }
-    };
-    let addr = listener.local_addr().unwrap_or(options.listen);
-    let server = match Server::new(&options, addr) {
-        Ok(s) => s,
+    let signal = shutdown_signal();
+    let mut running = match start(&options).await {
+        Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    for line in server.startup_lines() {
-        println!("{line}");
+    for line in running.server().startup_lines() {
+        tracing::info!("{line}");
+    }
+    for addr in running.addrs() {
+        tracing::info!("listening on {addr}");
+    }
+    if let Some(addr) = running.metrics_addr() {
+        tracing::info!("metrics on http://{addr}/metrics");
     }
     for warning in options.warnings() {
         tracing::warn!("{warning}");
     }
-    for (tenant, warning) in server.provisioning().all_warnings() {
+    for (tenant, warning) in running.server().provisioning().all_warnings() {
         tracing::warn!("tenant {tenant}: {}", warning.message);
     }
-    println!("SIGTERM or Ctrl-C stops the server.");
-    let app = server.app();
-    match serve(
-        listener,
-        app,
-        options.connections,
-        options.request_limits,
-        shutdown_signal(),
-    )
-    .await
-    {
+    tracing::info!("SIGTERM or Ctrl-C stops the server.");
+    signal.await;
+    let _ = running.stop.send(true);
+    match running.wait().await {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
@@ -169,25 +219,38 @@ fn fail(e: &ConfigError) -> ExitCode {
     }
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT (Ctrl-C) or SIGTERM, listened for from this call on (not from the first poll), so
+/// that a signal sent as soon as start-up is announced is not missed.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut term, mut int) = signals;
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term.take()) => {}
+                () = wait(int.take()) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: no new connections; draining in-flight requests");
     }
-    tracing::info!("shutting down");
 }

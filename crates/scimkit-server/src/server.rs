@@ -1,15 +1,19 @@
-//! The server's state, built from [`Options`]: tenants, dispatcher, admin API, and what
-//! start-up prints.
+//! The server's state, built from [`Options`] (the storage-dependent parts in `state.rs`):
+//! tenants, dispatcher, admin API, readiness, metrics, and what start-up prints.
 
 use crate::error::ConfigError;
+use crate::health::Readiness;
 use crate::heavy::HeavyGate;
-use crate::options::{idp_name, Options, RequestLimits, DEFAULT_TENANT};
+use crate::metrics::Metrics;
+use crate::options::{Options, RequestLimits};
+use crate::proxy::TrustedProxy;
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
-use scimkit_dispatch::{Config, Dispatcher, MemoryStore};
-use scimkit_policy::IdpDialect;
+use crate::state;
+use scimkit_dispatch::{Dispatcher, MemoryStore};
 use scimkit_provisioning::{AdminApi, Provisioning};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The dispatcher the server runs: tokens and policy from [`Provisioning`], the tenant of each
@@ -28,10 +32,17 @@ pub struct Server {
     pub(crate) scim: Scim,
     pub(crate) admin: AdminApi,
     pub(crate) provisioning: Provisioning,
+    pub(crate) readiness: Arc<dyn Readiness>,
+    pub(crate) metrics: Metrics,
+    /// The token `/metrics` needs; `None` with metrics on their own address and no token.
+    pub(crate) metrics_token: Option<Secret>,
+    /// `/metrics` is answered beside SCIM (a token is set and no metrics address).
+    pub(crate) metrics_beside_scim: bool,
     pub(crate) base_url: String,
     pub(crate) request_limits: RequestLimits,
     pub(crate) body_timeout: Duration,
     pub(crate) quiet: bool,
+    pub(crate) trusted_proxies: Arc<[TrustedProxy]>,
     pub(crate) heavy: HeavyGate,
     startup: Vec<String>,
 }
@@ -46,12 +57,12 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Creates the tenants (each with provisioning enabled under its token, its IdP profile
-    /// and rule set; without any, tenant `default` with a generated token), the dispatcher and
-    /// the admin API. `local_addr` is the bound listen address, which makes the base URL when
+    /// Builds the storage and tenants (`state.rs`), the admin API and the metrics.
+    /// `local_addr` is the bound listen address, which makes the base URL when
     /// [`Options::base_url`] is absent.
     ///
     /// # Errors
+    /// [`ConfigError::StorageUnavailable`] for a storage backend not built yet,
     /// [`ConfigError::Tenant`] when the provisioning layer refuses a tenant (an invalid id),
     /// [`ConfigError::Secret`] when no admin token can be generated.
     pub fn new(options: &Options, local_addr: SocketAddr) -> Result<Self, ConfigError> {
@@ -59,44 +70,13 @@ impl Server {
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{local_addr}{BASE_PATH}"));
-        let provisioning = Provisioning::new();
-        let mut startup = vec![format!("SCIM base URL: {base_url}")];
-        let refused =
-            |tenant: &str, e: scimkit_provisioning::ProvisioningError| ConfigError::Tenant {
-                tenant: tenant.to_string(),
-                problem: e.to_string(),
-            };
-        for t in &options.tenants {
-            provisioning
-                .create_tenant(&t.id, t.idp)
-                .and_then(|()| provisioning.set_rules(&t.id, t.rules.rule_set()))
-                .and_then(|()| provisioning.enable_provisioning_with_token(&t.id, t.token.expose()))
-                .map_err(|e| refused(&t.id, e))?;
-            startup.push(format!(
-                "tenant {} ({}, {} rules): {}",
-                t.id,
-                idp_name(t.idp),
-                t.rules.name(),
-                t.token.display_for_startup()
-            ));
-        }
-        if options.tenants.is_empty() {
-            let token = provisioning
-                .create_tenant(DEFAULT_TENANT, IdpDialect::Generic)
-                .and_then(|()| provisioning.enable_provisioning(DEFAULT_TENANT))
-                .map_err(|e| refused(DEFAULT_TENANT, e))?;
-            let token = Secret::new(token.expose(), SecretOrigin::Generated);
-            startup.push(format!(
-                "tenant {DEFAULT_TENANT} (generic, tresorit rules): {}",
-                token.display_for_startup()
-            ));
-        }
         let admin_token = match &options.admin_token {
             Some(t) => t.clone(),
             None => Secret::new(generated_token()?, SecretOrigin::Generated),
         };
-        let admin = AdminApi::new(provisioning.clone(), admin_token.expose(), &base_url)
-            .with_base_path(ADMIN_PATH);
+        let state = state::build(options, &base_url, &admin_token)?;
+        let mut startup = vec![format!("SCIM base URL: {base_url}")];
+        startup.extend(state.tenant_lines);
         let public = base_url
             .strip_suffix(BASE_PATH)
             .map_or_else(|| format!("http://{local_addr}"), str::to_string);
@@ -104,29 +84,36 @@ impl Server {
             "admin API: {public}{ADMIN_PATH} ({})",
             admin_token.display_for_startup()
         ));
-        // Field by field, not a struct literal: `Config` is to become `#[non_exhaustive]`.
-        #[allow(clippy::field_reassign_with_default)]
-        let config = {
-            let mut config = Config::default();
-            config.base_path = BASE_PATH.into();
-            config.base_url = Some(base_url.clone());
-            config
-        };
-        let scim = Dispatcher::builder(MemoryStore::new(), TenantRecorder(provisioning.clone()))
-            .hooks(provisioning.clone())
-            .config(config)
-            .build();
+        startup.push(format!("storage: {}", options.storage.backend()));
+        let metrics = &options.metrics;
+        if let Some(token) = &metrics.token {
+            startup.push(format!(
+                "metrics token: {}",
+                token.display_for_startup().replace("token ", "")
+            ));
+        }
         Ok(Server {
-            scim,
-            admin,
-            provisioning,
+            scim: state.scim,
+            admin: state.admin,
+            provisioning: state.provisioning,
+            readiness: state.readiness,
+            metrics: Metrics::new(state.audit_bytes),
+            metrics_token: metrics.token.clone(),
+            metrics_beside_scim: metrics.listen.is_none() && metrics.token.is_some(),
             base_url,
             request_limits: options.request_limits,
             body_timeout: options.connections.body_timeout,
             quiet: options.quiet,
+            trusted_proxies: options.trusted_proxies.clone().into(),
             heavy: HeavyGate::default(),
             startup,
         })
+    }
+
+    /// Replaces the readiness check `/readyz` runs (the in-memory store is always ready).
+    pub fn with_readiness(mut self, readiness: Arc<dyn Readiness>) -> Self {
+        self.readiness = readiness;
+        self
     }
 
     /// The SCIM base URL used in `meta.location` and `Location`.
@@ -135,7 +122,7 @@ impl Server {
     }
 
     /// The lines start-up prints: base URL, tenants with their profile, rule set and token
-    /// (a fingerprint unless generated), the admin API.
+    /// (a fingerprint unless generated), the admin API, the storage.
     pub fn startup_lines(&self) -> &[String] {
         &self.startup
     }
@@ -148,6 +135,11 @@ impl Server {
     /// The SCIM dispatcher.
     pub fn dispatcher(&self) -> &Scim {
         &self.scim
+    }
+
+    /// The metrics `/metrics` serves.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 }
 

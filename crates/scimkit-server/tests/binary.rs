@@ -148,7 +148,7 @@ fn start(cmd: &mut Command) -> Started {
     });
     let base = lines
         .iter()
-        .find_map(|l| l.strip_prefix("SCIM base URL: http://"))
+        .find_map(|l| l.split_once("SCIM base URL: http://").map(|(_, b)| b))
         .unwrap();
     let addr = base.split('/').next().unwrap().parse().unwrap();
     Started {
@@ -191,6 +191,7 @@ fn operator_tokens_never_reach_the_output_and_sigterm_exits_zero() {
     let s = start(
         server()
             .args(["--listen", "127.0.0.1:0", "--tenant", "acme=env:ACME_TOKEN"])
+            .args(["--log-format", "human"])
             .args(["--tenant-idp", "acme=okta", "--tenant-rules", "acme=plain"])
             .args(["--tenant", &globex])
             .env("ACME_TOKEN", tenant_token)
@@ -262,5 +263,9 @@ fn generated_tokens_are_printed_once_and_logs_have_no_colour_in_a_pipe() {
         "{everything}"
     );
     assert!(!everything.contains('\u{1b}'), "{everything:?}");
+    assert!(
+        everything.contains("the admin token was given on the command line"),
+        "{everything}"
+    );
     assert!(!everything.contains("adm1n"), "{everything}");
 }
