@@ -41,9 +41,12 @@ async fn main() -> std::io::Result<()> {
     let handler: Handler = if policy {
         let prov = Provisioning::new();
         prov.create_tenant("default", IdpDialect::Generic)
-            .and_then(|()| prov.enable_provisioning_with_token("default", &token))
+            .await
             .map_err(std::io::Error::other)?;
-        let scim = prov.dispatcher(MemoryStore::new()).config(config()).build();
+        prov.enable_provisioning_with_token("default", &token)
+            .await
+            .map_err(std::io::Error::other)?;
+        let scim = prov.dispatcher().config(config()).build();
         Arc::new(move |req| {
             let scim = scim.clone();
             Box::pin(async move { scim.handle(req).await })

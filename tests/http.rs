@@ -88,7 +88,16 @@ async fn the_example_server_over_loopback() {
     ];
     let options = server::parse_args(args.iter().map(|s| s.to_string()), &|_| None).unwrap();
     let running = server::start(&options).await.unwrap();
-    assert_eq!(running.server().provisioning().tenant_ids().len(), 2);
+    assert_eq!(
+        running
+            .server()
+            .provisioning()
+            .tenant_ids()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     let addr = running.addr();
     let base = server::BASE_PATH;
 

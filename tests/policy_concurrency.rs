@@ -5,6 +5,7 @@
 
 mod policy_common;
 
+use futures_executor::block_on;
 use policy_common::{Env, Idp, BOTH};
 use serde_json::json;
 use std::sync::Arc;
@@ -125,6 +126,10 @@ fn tokens_are_per_tenant() {
     let entra = env.create(Idp::Entra, "ada@example.com", "Ada", "Lovelace");
     let id = entra["id"].as_str().unwrap();
     assert_eq!(env.get_user(Idp::Okta, id).status, 404);
-    assert!(env.prov.account("okta", "ada@example.com").is_none());
-    assert!(env.prov.account("entra", "ada@example.com").is_some());
+    assert!(block_on(env.prov.account("okta", "ada@example.com"))
+        .unwrap()
+        .is_none());
+    assert!(block_on(env.prov.account("entra", "ada@example.com"))
+        .unwrap()
+        .is_some());
 }

@@ -50,7 +50,7 @@ fn a_user_created_without_active_filters_as_it_reads() {
             Some(&idp.set_active(false)),
         );
         assert_eq!(r.status, 200, "{r:?}");
-        env.prov.suspend(idp.tenant(), "ada@example.com").unwrap();
+        block_on(env.prov.suspend(idp.tenant(), "ada@example.com")).unwrap();
         assert_eq!(env.get_user(idp, id).body["active"], false);
         assert_eq!(count(&env, idp, "active eq false"), 1, "{idp:?}");
         assert_eq!(count(&env, idp, "active eq true"), 0, "{idp:?}");
@@ -65,7 +65,7 @@ fn large_bodies_keep_the_audit_log_within_its_byte_budget() {
     const WRITES: usize = 8;
     let env = Env::new();
     let budget = AuditLimits::default().with_max_bytes(40 * 1024);
-    env.prov.set_audit_limits("entra", budget).unwrap();
+    block_on(env.prov.set_audit_limits("entra", budget)).unwrap();
     let user = env.create(Idp::Entra, "ada@example.com", "Ada", "Lovelace");
     let id = user["id"].as_str().unwrap();
     // A PUT that renames the identifier (refused by the policy, so audited as rejected) with a
@@ -86,7 +86,7 @@ fn large_bodies_keep_the_audit_log_within_its_byte_budget() {
         );
         assert_eq!(r.status(), 400);
     }
-    let bytes = env.prov.audit_bytes("entra").unwrap();
+    let bytes = block_on(env.prov.audit_bytes("entra")).unwrap();
     assert!(bytes <= budget.max_bytes, "{bytes} bytes accounted");
     let entries = env.audit(Idp::Entra);
     let last = entries.last().unwrap();
@@ -196,14 +196,13 @@ fn thirty_thousand_accounts_list_page_by_page() {
     const ACCOUNTS: usize = 30_000;
     let env = Env::new();
     for i in 0..ACCOUNTS {
-        env.prov
-            .add_account(
-                "okta",
-                &format!("user{i:05}@example.com"),
-                "N",
-                JoinedVia::Invite,
-            )
-            .unwrap();
+        block_on(env.prov.add_account(
+            "okta",
+            &format!("user{i:05}@example.com"),
+            "N",
+            JoinedVia::Invite,
+        ))
+        .unwrap();
     }
     let ada = env.create(Idp::Okta, "user00042@example.com", "Ada", "Lovelace");
     let (mut seen, mut cursor) = (0, String::new());

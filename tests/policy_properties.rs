@@ -15,8 +15,9 @@ mod policy_common;
 use futures_executor::block_on;
 use policy_common::{patch, Env, Idp};
 use proptest::prelude::*;
-use scimkit::dispatch::{Hooks, MemoryStore, Principal, Store, TenantId};
+use scimkit::dispatch::{Hooks, Principal, Store, TenantId};
 use scimkit::policy::Account;
+use scimkit::provisioning::MemoryBackend;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -99,9 +100,7 @@ impl World {
 
     /// Every account, by email.
     fn accounts(&self) -> BTreeMap<String, Account> {
-        self.env
-            .prov
-            .accounts(self.tenant())
+        block_on(self.env.prov.accounts(self.tenant()))
             .unwrap()
             .into_iter()
             .map(|a| (a.email.to_lowercase(), a))
@@ -117,7 +116,7 @@ impl World {
             .values()
             .filter_map(|id| {
                 let stored = block_on(self.env.scim.store().get(&tenant, "User", id)).unwrap()?;
-                let view = Hooks::<MemoryStore>::on_read(
+                let view = Hooks::<MemoryBackend>::on_read(
                     &self.env.prov,
                     &principal,
                     "User",
@@ -295,7 +294,7 @@ proptest! {
                 }
             }
             for (email, id) in &w.ids {
-                let account = w.env.prov.account_of_user(w.tenant(), id).unwrap();
+                let account = block_on(w.env.prov.account_of_user(w.tenant(), id)).unwrap().unwrap();
                 prop_assert!(account.email.eq_ignore_ascii_case(email));
                 prop_assert_eq!(&views[id]["active"], &json!(account.scim_active), "{:?}", step);
                 let shown = w.env.account(idp, email);

@@ -5,6 +5,7 @@
 
 mod policy_common;
 
+use futures_executor::block_on;
 use policy_common::{okta_put_body, patch, Env, Idp, BOTH};
 use scimkit::policy::{OnExistingAccount, Outcome, RuleSet, IDENTIFIER_IMMUTABLE};
 use serde_json::{json, Value};
@@ -81,12 +82,11 @@ fn name_changes_read_back_as_sent_and_the_account_keeps_the_registered_name() {
             );
         }
         // The setting that switches names to apply.
-        env.prov
-            .set_rules(
-                idp.tenant(),
-                RuleSet::tresorit().with_name_changes(Outcome::Apply),
-            )
-            .unwrap();
+        block_on(env.prov.set_rules(
+            idp.tenant(),
+            RuleSet::tresorit().with_name_changes(Outcome::Apply),
+        ))
+        .unwrap();
         let current = env.get_user(idp, &id).body;
         let body = match idp {
             Idp::Entra => {
@@ -132,10 +132,11 @@ fn identifier_change_is_rejected_with_mutability_and_other_case_is_a_noop() {
             "{idp:?}: nothing stored"
         );
         assert_eq!(env.account(idp, "ada@example.com"), account_before);
-        assert!(env
-            .prov
-            .account(idp.tenant(), "ada.king@example.com")
-            .is_none());
+        assert!(
+            block_on(env.prov.account(idp.tenant(), "ada.king@example.com"))
+                .unwrap()
+                .is_none()
+        );
 
         let (method, body) = idp.set_user_name(&before, "ADA@Example.com");
         let r = env.scim(idp, method, &format!("/Users/{id}"), Some(&body));
@@ -271,12 +272,11 @@ fn create_for_a_non_scim_account_adopts_it_and_the_conflict_setting_answers_409(
         assert!(adopted, "{idp:?}: the adoption is audited");
 
         // The setting: 409 uniqueness, nothing changes.
-        env.prov
-            .set_rules(
-                t,
-                RuleSet::tresorit().with_existing_account(OnExistingAccount::Conflict),
-            )
-            .unwrap();
+        block_on(env.prov.set_rules(
+            t,
+            RuleSet::tresorit().with_existing_account(OnExistingAccount::Conflict),
+        ))
+        .unwrap();
         env.admin(
             "POST",
             &format!("/admin/tenants/{t}/accounts"),
@@ -349,13 +349,11 @@ fn provisioning_disabled_refuses_every_scim_request_and_reenabling_issues_a_new_
             );
         }
         // The 401 setting.
-        env.prov
-            .set_rules(
-                t,
-                RuleSet::tresorit()
-                    .with_when_disabled(scimkit::policy::DisabledStatus::Unauthorized),
-            )
-            .unwrap();
+        block_on(env.prov.set_rules(
+            t,
+            RuleSet::tresorit().with_when_disabled(scimkit::policy::DisabledStatus::Unauthorized),
+        ))
+        .unwrap();
         let r = env.scim_with(&old, "GET", "/Users", None);
         assert_eq!(r.status, 401);
         assert!(r.body["detail"]
@@ -478,8 +476,8 @@ fn auto_add_domain_with_provisioning_on_warns_through_the_admin_api() {
             json!(w)
         );
         assert_eq!(
-            env.prov
-                .all_warnings()
+            block_on(env.prov.all_warnings())
+                .unwrap()
                 .iter()
                 .filter(|(id, _)| id == t)
                 .count(),
@@ -532,7 +530,7 @@ fn admin_api_requires_its_token_and_groups_pass_through() {
         let resp = futures_executor::block_on(env.admin.handle_bytes(req));
         assert_eq!(resp.status(), 401);
     }
-    assert_eq!(env.prov.tenant_ids(), ["entra", "okta"]);
+    assert_eq!(block_on(env.prov.tenant_ids()).unwrap(), ["entra", "okta"]);
     for (path, body) in [
         ("/admin/tenants", json!({"id": ""})),
         ("/admin/tenants", json!({"id": "x", "idp": "ldap"})),
@@ -559,7 +557,7 @@ fn admin_api_requires_its_token_and_groups_pass_through() {
             .status,
         404
     );
-    assert_eq!(env.prov.tenant_ids(), ["entra", "okta"]);
+    assert_eq!(block_on(env.prov.tenant_ids()).unwrap(), ["entra", "okta"]);
     assert!(env.accounts(idp).as_array().unwrap().is_empty());
 
     let g = env.scim(

@@ -6,14 +6,14 @@
 use bytes::Bytes;
 use futures_executor::block_on;
 use http::Request;
-use scimkit::dispatch::{Config, Dispatcher, MemoryStore};
-use scimkit::provisioning::{AdminApi, Provisioning};
+use scimkit::dispatch::{Config, Dispatcher};
+use scimkit::provisioning::{AdminApi, MemoryBackend, Provisioning};
 use serde_json::{json, Value};
 
 pub const ADMIN_TOKEN: &str = "policy-tests-admin-token";
 pub const BASE_URL: &str = "https://scim.example.com/scim/v2";
 
-pub type Scim = Dispatcher<MemoryStore, Provisioning, Provisioning>;
+pub type Scim = Dispatcher<MemoryBackend, Provisioning, Provisioning>;
 
 /// The two identity providers and the request shapes each sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,10 +174,7 @@ impl Env {
     /// Both tenants created and enabled through the admin API.
     pub fn new() -> Self {
         let prov = Provisioning::new();
-        let scim = Dispatcher::builder(MemoryStore::new(), prov.clone())
-            .hooks(prov.clone())
-            .config(Config::default())
-            .build();
+        let scim = prov.dispatcher().config(Config::default()).build();
         let admin = AdminApi::new(prov.clone(), ADMIN_TOKEN, BASE_URL).with_base_path("/admin");
         let mut env = Env {
             prov,

@@ -101,9 +101,9 @@ fn benches(c: &mut Criterion) {
     tokens.insert(TOKEN, TenantId::new("bench"));
     let plain = Dispatcher::new(MemoryStore::new(), tokens);
     let prov = Provisioning::new();
-    prov.create_tenant("bench", IdpDialect::EntraId).unwrap();
-    prov.enable_provisioning_with_token("bench", TOKEN).unwrap();
-    let with_policy = prov.dispatcher(MemoryStore::new()).build();
+    block_on(prov.create_tenant("bench", IdpDialect::EntraId)).unwrap();
+    block_on(prov.enable_provisioning_with_token("bench", TOKEN)).unwrap();
+    let with_policy = prov.dispatcher().build();
     let a = Side {
         name: "without_policy",
         ids: load(&plain),

@@ -1,5 +1,6 @@
 //! A tenant's accounts, indexed by identifier key and by SCIM User id: [`AccountIndex`].
 
+use crate::state::StoredAccount;
 use scimkit_policy::{identifier_key, Account};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -17,8 +18,16 @@ pub struct AccountPage {
     pub next: Option<String>,
 }
 
+impl AccountPage {
+    /// A page: accounts with their User ids, and the cursor of the next page.
+    pub fn new(accounts: Vec<(Account, Option<String>)>, next: Option<String>) -> Self {
+        AccountPage { accounts, next }
+    }
+}
+
 /// Accounts by [`identifier_key`] (ordered, for paging) and the links between SCIM User ids and
-/// accounts, both ways: every lookup is a map access, never a scan.
+/// accounts, both ways: every lookup is a map access, never a scan. The in-memory store of
+/// [`MemoryBackend`](crate::MemoryBackend).
 #[derive(Debug, Default)]
 pub(crate) struct AccountIndex {
     by_key: BTreeMap<String, Account>,
@@ -27,31 +36,13 @@ pub(crate) struct AccountIndex {
 }
 
 impl AccountIndex {
-    pub(crate) fn contains(&self, key: &str) -> bool {
-        self.by_key.contains_key(key)
-    }
-
-    pub(crate) fn get(&self, key: &str) -> Option<&Account> {
-        self.by_key.get(key)
-    }
-
-    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Account> {
-        self.by_key.get_mut(key)
-    }
-
-    /// Adds or replaces the account under its own key; returns that key.
-    pub(crate) fn insert(&mut self, account: Account) -> String {
-        let key = identifier_key(&account.email);
-        self.by_key.insert(key.clone(), account);
-        key
-    }
-
-    /// Removes an account and its link.
-    pub(crate) fn remove(&mut self, key: &str) -> Option<Account> {
-        if let Some(id) = self.user_of_key.remove(key) {
-            self.key_of_user.remove(&id);
-        }
-        self.by_key.remove(key)
+    /// The account with this key, with its link.
+    pub(crate) fn get(&self, key: &str) -> Option<StoredAccount> {
+        let account = self.by_key.get(key)?.clone();
+        Some(StoredAccount::new(
+            account,
+            self.user_of_key.get(key).cloned(),
+        ))
     }
 
     /// The key of the account linked to a SCIM User id.
@@ -59,50 +50,28 @@ impl AccountIndex {
         self.key_of_user.get(id)
     }
 
-    /// The SCIM User id linked to an account.
-    pub(crate) fn user_of_key(&self, key: &str) -> Option<&String> {
-        self.user_of_key.get(key)
-    }
-
-    /// Links a SCIM User id to an account (replacing either side's previous link).
-    pub(crate) fn link(&mut self, id: &str, key: &str) {
-        self.unlink_user(id);
-        if let Some(old) = self.user_of_key.remove(key) {
+    /// Adds or replaces an account under its key, with its link (replacing either side's
+    /// previous link).
+    pub(crate) fn put(&mut self, stored: StoredAccount) {
+        let key = stored.key();
+        if let Some(old) = self.user_of_key.remove(&key) {
             self.key_of_user.remove(&old);
         }
-        self.key_of_user.insert(id.to_owned(), key.to_owned());
-        self.user_of_key.insert(key.to_owned(), id.to_owned());
+        if let Some(id) = stored.user_id {
+            if let Some(old_key) = self.key_of_user.insert(id.clone(), key.clone()) {
+                self.user_of_key.remove(&old_key);
+            }
+            self.user_of_key.insert(key.clone(), id);
+        }
+        self.by_key.insert(key, stored.account);
     }
 
-    /// Removes the link of a SCIM User id.
-    pub(crate) fn unlink_user(&mut self, id: &str) {
-        if let Some(key) = self.key_of_user.remove(id) {
-            self.user_of_key.remove(&key);
-        }
-    }
-
-    /// Moves an account whose email changed to its new key, keeping its link. Returns the key
-    /// it is under afterwards (the old one if the new key is taken).
-    pub(crate) fn rekey(&mut self, key: &str) -> String {
-        let Some(new_key) = self.by_key.get(key).map(|a| identifier_key(&a.email)) else {
-            return key.to_owned();
-        };
-        if new_key == key || self.by_key.contains_key(&new_key) {
-            return key.to_owned();
-        }
-        if let Some(account) = self.by_key.remove(key) {
-            self.by_key.insert(new_key.clone(), account);
-        }
+    /// Removes an account and its link.
+    pub(crate) fn remove(&mut self, key: &str) {
         if let Some(id) = self.user_of_key.remove(key) {
-            self.key_of_user.insert(id.clone(), new_key.clone());
-            self.user_of_key.insert(new_key.clone(), id);
+            self.key_of_user.remove(&id);
         }
-        new_key
-    }
-
-    /// Every account, in key order.
-    pub(crate) fn all(&self) -> impl Iterator<Item = &Account> {
-        self.by_key.values()
+        self.by_key.remove(key);
     }
 
     /// Up to `limit` (at most [`MAX_ACCOUNT_PAGE`]) accounts after the cursor `after` (a key
@@ -143,29 +112,42 @@ mod tests {
     use super::*;
     use scimkit_policy::{JoinedVia, TemplateId};
 
-    fn account(email: &str) -> Account {
-        Account::new(email, "N", TemplateId(1), JoinedVia::Scim)
+    fn account(email: &str) -> StoredAccount {
+        StoredAccount::new(
+            Account::new(email, "N", TemplateId(1), JoinedVia::Scim),
+            None,
+        )
     }
 
     #[test]
-    fn links_follow_rekey_and_remove() {
+    fn links_follow_put_and_remove() {
         let mut ix = AccountIndex::default();
-        let k = ix.insert(account("Ada@Example.com"));
-        ix.link("u1", &k);
-        ix.get_mut(&k).unwrap().email = "augusta@example.com".into();
-        let k2 = ix.rekey(&k);
-        assert_eq!(k2, "augusta@example.com");
-        assert_eq!(ix.key_of_user("u1"), Some(&k2));
-        assert_eq!(ix.user_of_key(&k2).map(String::as_str), Some("u1"));
-        ix.remove(&k2);
+        let mut ada = account("Ada@Example.com");
+        ada.user_id = Some("u1".into());
+        ix.put(ada.clone());
+        assert_eq!(
+            ix.key_of_user("u1").map(String::as_str),
+            Some("ada@example.com")
+        );
+        // The link moves with the user id to another account.
+        let mut grace = account("grace@example.com");
+        grace.user_id = Some("u1".into());
+        ix.put(grace);
+        assert_eq!(
+            ix.key_of_user("u1").map(String::as_str),
+            Some("grace@example.com")
+        );
+        assert_eq!(ix.get("ada@example.com").unwrap().user_id, None);
+        ix.remove("grace@example.com");
         assert!(ix.key_of_user("u1").is_none());
+        assert!(ix.get("ada@example.com").is_some());
     }
 
     #[test]
     fn pages_walk_every_account_once() {
         let mut ix = AccountIndex::default();
         for i in 0..25 {
-            ix.insert(account(&format!("u{i:02}@example.com")));
+            ix.put(account(&format!("u{i:02}@example.com")));
         }
         let (mut seen, mut cursor) = (Vec::new(), None::<String>);
         loop {

@@ -32,7 +32,7 @@
 //! `invite` (default) or `manual`. Errors are `{"status": n, "error": "…"}`. See
 //! `docs/admin-api.md`.
 
-use crate::{Provisioning, ProvisioningError};
+use crate::{MemoryBackend, Provisioning, ProvisioningError, ProvisioningState};
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use http_body::Body;
@@ -77,17 +77,17 @@ const ADMIN_JOINED_VIA: [JoinedVia; 3] = [
 ///         .unwrap(),
 /// ));
 /// assert_eq!(resp.status(), 201);
-/// assert_eq!(prov.tenant_ids(), ["acme"]);
+/// assert_eq!(block_on(prov.tenant_ids()).unwrap(), ["acme"]);
 /// ```
 #[derive(Clone)]
-pub struct AdminApi {
-    provisioning: Provisioning,
+pub struct AdminApi<B = MemoryBackend> {
+    provisioning: Provisioning<B>,
     token_digest: TokenDigest,
     scim_base_url: String,
     base_path: String,
 }
 
-impl std::fmt::Debug for AdminApi {
+impl<B> std::fmt::Debug for AdminApi<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdminApi")
             .field("scim_base_url", &self.scim_base_url)
@@ -110,6 +110,11 @@ impl Fail {
 
 impl From<ProvisioningError> for Fail {
     fn from(e: ProvisioningError) -> Self {
+        if let ProvisioningError::Store(failure) = e {
+            // Reported to the operator (a `tracing` event with its chain), never shown.
+            let shown = scimkit_schema::ScimError::from(failure);
+            return Fail(StatusCode::INTERNAL_SERVER_ERROR, shown.detail().to_owned());
+        }
         let status = match &e {
             ProvisioningError::UnknownTenant(_) | ProvisioningError::UnknownAccount(_) => {
                 StatusCode::NOT_FOUND
@@ -120,7 +125,9 @@ impl From<ProvisioningError> for Fail {
             ProvisioningError::InvalidTenantId(_) | ProvisioningError::InvalidEmail(_) => {
                 StatusCode::BAD_REQUEST
             }
-            ProvisioningError::Entropy(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ProvisioningError::Entropy(_) | ProvisioningError::Store(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ProvisioningError::Admin(a) => match a {
                 AdminError::UnknownTemplate(_) | AdminError::UnknownDomain(_) => {
                     StatusCode::NOT_FOUND
@@ -255,12 +262,12 @@ struct NewAccount {
     joined_via: Option<String>,
 }
 
-impl AdminApi {
+impl<B: ProvisioningState> AdminApi<B> {
     /// An admin API over `provisioning`, accepting `Authorization: Bearer <admin_token>`, that
     /// tells administrators `scim_base_url` as the SCIM endpoint to configure in their IdP.
     /// Only the token's SHA-256 digest is kept.
     pub fn new(
-        provisioning: Provisioning,
+        provisioning: Provisioning<B>,
         admin_token: &str,
         scim_base_url: impl Into<String>,
     ) -> Self {
@@ -279,19 +286,19 @@ impl AdminApi {
     }
 
     /// The provisioning state this API administers.
-    pub fn provisioning(&self) -> &Provisioning {
+    pub fn provisioning(&self) -> &Provisioning<B> {
         &self.provisioning
     }
 
     /// Handles one request, reading the body up to 64 KiB (413 beyond). Never panics on input.
-    pub async fn handle<B>(&self, request: Request<B>) -> Response<Bytes>
+    pub async fn handle<T>(&self, request: Request<T>) -> Response<Bytes>
     where
-        B: Body,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        T: Body,
+        T::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = request.into_parts();
         match Limited::new(body, MAX_BODY).collect().await {
-            Ok(c) => self.handle_parts(&parts, &c.to_bytes()),
+            Ok(c) => self.handle_parts(&parts, &c.to_bytes()).await,
             Err(_) => fail_response(Fail(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("the request body could not be read or is larger than {MAX_BODY} bytes"),
@@ -302,11 +309,11 @@ impl AdminApi {
     /// Handles a request whose body is already in memory.
     pub async fn handle_bytes<T: Into<Bytes>>(&self, request: Request<T>) -> Response<Bytes> {
         let (parts, body) = request.into_parts();
-        self.handle_parts(&parts, &body.into())
+        self.handle_parts(&parts, &body.into()).await
     }
 
-    /// Handles a request synchronously (every admin operation is in memory).
-    pub fn handle_parts(&self, parts: &http::request::Parts, body: &[u8]) -> Response<Bytes> {
+    /// Handles a request whose head and body are at hand.
+    pub async fn handle_parts(&self, parts: &http::request::Parts, body: &[u8]) -> Response<Bytes> {
         if body.len() > MAX_BODY {
             return fail_response(Fail(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -321,13 +328,13 @@ impl AdminApi {
         if let Some(detail) = refusal {
             return fail_response(Fail(StatusCode::UNAUTHORIZED, detail.into()));
         }
-        match self.route(parts, body) {
+        match self.route(parts, body).await {
             Ok((status, v)) => respond(status, &v),
             Err(f) => fail_response(f),
         }
     }
 
-    fn route(
+    async fn route(
         &self,
         parts: &http::request::Parts,
         body: &[u8],
@@ -358,42 +365,42 @@ impl AdminApi {
         let ok = |v: Value| Ok((StatusCode::OK, v));
         let m = &parts.method;
         match segs.as_slice() {
-            ["tenants"] if m == Method::GET => ok(json!({ "tenants": p.tenant_ids() })),
+            ["tenants"] if m == Method::GET => ok(json!({ "tenants": p.tenant_ids().await? })),
             ["tenants"] if m == Method::POST => {
                 let req: NewTenant = parse(body)?;
                 let dialect: IdpDialect = match &req.idp {
                     Some(s) => parse_enum("idp", s, &IdpDialect::ALL)?,
                     None => IdpDialect::Generic,
                 };
-                p.create_tenant(&req.id, dialect)?;
-                Ok((StatusCode::CREATED, self.tenant_json(&req.id)?))
+                p.create_tenant(&req.id, dialect).await?;
+                Ok((StatusCode::CREATED, self.tenant_json(&req.id).await?))
             }
-            ["tenants", t] if m == Method::GET => ok(self.tenant_json(t)?),
+            ["tenants", t] if m == Method::GET => ok(self.tenant_json(t).await?),
             ["tenants", t, "provisioning", action] if m == Method::POST => match *action {
                 "enable" => {
-                    let token = p.enable_provisioning(t)?;
+                    let token = p.enable_provisioning(t).await?;
                     ok(self.token_json(t, token.expose()))
                 }
                 "rotate" => {
-                    let token = p.rotate_token(t)?;
+                    let token = p.rotate_token(t).await?;
                     ok(self.token_json(t, token.expose()))
                 }
                 "disable" => {
-                    p.disable_provisioning(t)?;
-                    ok(self.tenant_json(t)?)
+                    p.disable_provisioning(t).await?;
+                    ok(self.tenant_json(t).await?)
                 }
                 "revoke" => {
-                    p.revoke_token(t)?;
-                    ok(self.tenant_json(t)?)
+                    p.revoke_token(t).await?;
+                    ok(self.tenant_json(t).await?)
                 }
                 _ => Err(Fail::not_found()),
             },
             ["tenants", t, "templates"] if m == Method::GET => {
-                ok(json!({ "templates": to_json(&p.templates(t)?) }))
+                ok(json!({ "templates": to_json(&p.templates(t).await?) }))
             }
             ["tenants", t, "templates"] if m == Method::POST => {
                 let req: NewTemplate = parse(body)?;
-                let id = p.create_template(t, &req.name)?;
+                let id = p.create_template(t, &req.name).await?;
                 Ok((
                     StatusCode::CREATED,
                     json!({"id": id.0, "name": req.name.trim()}),
@@ -401,38 +408,42 @@ impl AdminApi {
             }
             ["tenants", t, "templates", "default"] if m == Method::PUT => {
                 let req: DefaultTemplate = parse(body)?;
-                p.set_default_template(t, TemplateId(req.template))?;
-                ok(self.tenant_json(t)?)
+                p.set_default_template(t, TemplateId(req.template)).await?;
+                ok(self.tenant_json(t).await?)
             }
             ["tenants", t, "domains"] if m == Method::GET => {
-                let domains = self.with_tenant(t, |t| to_json(&t.settings().verified_domains))?;
+                let domains = p
+                    .with_tenant(t, |t| to_json(&t.settings().verified_domains))
+                    .await?;
                 ok(json!({ "domains": domains }))
             }
             ["tenants", t, "domains"] if m == Method::POST => {
                 let req: NewDomain = parse(body)?;
                 let mode: RegistrationMode = parse_enum("mode", &req.mode, &RegistrationMode::ALL)?;
-                p.add_domain(t, &req.domain, mode)?;
-                Ok((StatusCode::CREATED, self.tenant_json(t)?))
+                p.add_domain(t, &req.domain, mode).await?;
+                Ok((StatusCode::CREATED, self.tenant_json(t).await?))
             }
             ["tenants", t, "domains", d] if m == Method::PUT => {
                 let req: DomainMode = parse(body)?;
                 let mode: RegistrationMode = parse_enum("mode", &req.mode, &RegistrationMode::ALL)?;
-                p.set_domain_mode(t, d, mode)?;
-                ok(self.tenant_json(t)?)
+                p.set_domain_mode(t, d, mode).await?;
+                ok(self.tenant_json(t).await?)
             }
             ["tenants", t, "domains", d] if m == Method::DELETE => {
-                p.remove_domain(t, d)?;
-                ok(self.tenant_json(t)?)
+                p.remove_domain(t, d).await?;
+                ok(self.tenant_json(t).await?)
             }
             ["tenants", t, "accounts"] if m == Method::GET => {
                 let q = query(parts);
                 let limit = page_limit(&q)?;
-                let page = p.accounts_page(
-                    t,
-                    q.get("cursor").map(String::as_str),
-                    limit,
-                    q.get("q").map(String::as_str),
-                )?;
+                let page = p
+                    .accounts_page(
+                        t,
+                        q.get("cursor").map(String::as_str),
+                        limit,
+                        q.get("q").map(String::as_str),
+                    )
+                    .await?;
                 let accounts: Vec<Value> = page
                     .accounts
                     .iter()
@@ -450,26 +461,26 @@ impl AdminApi {
                     Some(s) => parse_enum("joinedVia", s, &ADMIN_JOINED_VIA)?,
                     None => JoinedVia::Invite,
                 };
-                let a = p.add_account(t, &req.email, &req.name, via)?;
-                Ok((StatusCode::CREATED, self.account_json(t, &a)))
+                let a = p.add_account(t, &req.email, &req.name, via).await?;
+                Ok((StatusCode::CREATED, self.account_json(t, &a).await?))
             }
             ["tenants", t, "accounts", email] if m == Method::GET => {
-                self.with_tenant(t, |_| ())?;
-                let a = p
-                    .account(t, email)
+                let stored = p
+                    .stored_account(t, email)
+                    .await?
                     .ok_or_else(|| ProvisioningError::UnknownAccount((*email).to_owned()))?;
-                ok(self.account_json(t, &a))
+                ok(account_json(&stored.account, stored.user_id.as_deref()))
             }
             ["tenants", t, "accounts", email, action] if m == Method::POST => {
                 let a = match *action {
-                    "suspend" => p.suspend(t, email)?,
-                    "unsuspend" => p.unsuspend(t, email)?,
+                    "suspend" => p.suspend(t, email).await?,
+                    "unsuspend" => p.unsuspend(t, email).await?,
                     _ => return Err(Fail::not_found()),
                 };
-                ok(self.account_json(t, &a))
+                ok(self.account_json(t, &a).await?)
             }
             ["tenants", t, "warnings"] if m == Method::GET => {
-                ok(json!({ "warnings": to_json(&p.warnings(t)?) }))
+                ok(json!({ "warnings": to_json(&p.warnings(t).await?) }))
             }
             ["tenants", t, "audit"] if m == Method::GET => {
                 let q = query(parts);
@@ -479,24 +490,13 @@ impl AdminApi {
                         .map_err(|_| Fail::bad(format!("since={v} is not a sequence number")))?,
                     None => 0,
                 };
-                ok(to_json(&p.audit_page(t, since, page_limit(&q)?)?))
+                ok(to_json(&p.audit_page(t, since, page_limit(&q)?).await?))
             }
             _ => Err(Fail(
                 StatusCode::NOT_FOUND,
                 format!("no admin endpoint {} {path}", parts.method),
             )),
         }
-    }
-
-    /// Runs `f` on a tenant's policy state without copying it (its audit log can be large).
-    fn with_tenant<R>(
-        &self,
-        id: &str,
-        f: impl FnOnce(&scimkit_policy::Tenant) -> R,
-    ) -> Result<R, Fail> {
-        self.provisioning
-            .with_tenant(id, f)
-            .ok_or_else(|| ProvisioningError::UnknownTenant(id.to_owned()).into())
     }
 
     fn token_json(&self, tenant: &str, token: &str) -> Value {
@@ -508,8 +508,11 @@ impl AdminApi {
         })
     }
 
-    fn tenant_json(&self, id: &str) -> Result<Value, Fail> {
-        self.with_tenant(id, |t| self.tenant_json_of(t))
+    async fn tenant_json(&self, id: &str) -> Result<Value, Fail> {
+        Ok(self
+            .provisioning
+            .with_tenant(id, |t| self.tenant_json_of(t))
+            .await?)
     }
 
     fn tenant_json_of(&self, t: &scimkit_policy::Tenant) -> Value {
@@ -528,8 +531,10 @@ impl AdminApi {
         })
     }
 
-    fn account_json(&self, tenant: &str, a: &scimkit_policy::Account) -> Value {
-        account_json(a, self.provisioning.user_id_of(tenant, &a.email).as_deref())
+    async fn account_json(&self, tenant: &str, a: &scimkit_policy::Account) -> Result<Value, Fail> {
+        let stored = self.provisioning.stored_account(tenant, &a.email).await?;
+        let user_id = stored.and_then(|s| s.user_id);
+        Ok(account_json(a, user_id.as_deref()))
     }
 }
 

@@ -1,6 +1,9 @@
-//! `scimkit-policy` wired into the dispatcher: [`Provisioning`] holds every tenant's
-//! [`Tenant`] (settings, templates, token digest, audit log) and its [`Account`]s in memory, and
-//! is both the [`Hooks`] and the [`Authenticator`] of a [`Dispatcher`].
+//! `scimkit-policy` wired into the dispatcher: [`Provisioning`] keeps every tenant's
+//! [`Tenant`] (settings, templates, token digest), its [`Account`]s and its audit log in a
+//! [`ProvisioningState`] backend — the same backend that stores the SCIM resources, so that a
+//! write's resource, account effects and audit record commit in one transaction — and is both
+//! the [`Hooks`] and the [`Authenticator`] of a [`Dispatcher`] over that backend.
+//! [`MemoryBackend`] keeps everything in memory.
 //!
 //! - **Authentication**: a bearer token is looked up by its SHA-256 digest and confirmed with
 //!   [`Tenant::authenticate`] (constant time). While a tenant's provisioning is disabled, its last
@@ -33,24 +36,22 @@
 //!   one built from the dispatcher's own registry with [`Provisioning::with_redactor`] when it
 //!   declares more) and kept whole up to 4 KiB, else as an excerpt with their SHA-256 and size.
 //!
-//! **Locking.** Each tenant's state is behind its own mutex; the tenant map and the token index
-//! are behind read-write locks, so tenants never wait for each other. Redacting and excerpting
-//! bodies happens before a tenant's lock is taken. No lock is held across an `await`: every hook
-//! does its work synchronously and returns a ready future. Lock order: the token index, then a
-//! tenant.
+//! **Transactions.** Every change — a SCIM write with its account effects and audit record, an
+//! administrator's suspension, a new template — is one transaction of the backend
+//! ([`Store::begin`](scimkit_dispatch::Store::begin) for the tenant). Redacting and excerpting bodies for the audit log happens
+//! before the transaction reads anything.
 //!
 //! ```
-//! use scimkit_dispatch::MemoryStore;
 //! use futures_executor::block_on;
 //! use scimkit_provisioning::Provisioning;
 //! use scimkit_policy::IdpDialect;
 //! use serde_json::json;
 //!
-//! let prov = Provisioning::new();
-//! prov.create_tenant("acme", IdpDialect::Okta).unwrap();
-//! let token = prov.enable_provisioning("acme").unwrap();
-//! let scim = prov.dispatcher(MemoryStore::new()).build();
 //! block_on(async {
+//!     let prov = Provisioning::new();
+//!     prov.create_tenant("acme", IdpDialect::Okta).await.unwrap();
+//!     let token = prov.enable_provisioning("acme").await.unwrap();
+//!     let scim = prov.dispatcher().build();
 //!     let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
 //!         "userName": "ada@example.com", "displayName": "Ada Lovelace", "active": true});
 //!     let req = http::Request::post("/Users")
@@ -59,40 +60,40 @@
 //!         .body(serde_json::to_vec(&user).unwrap())
 //!         .unwrap();
 //!     assert_eq!(scim.handle_bytes(req).await.status(), 201);
+//!     let ada = prov.account("acme", "ADA@example.com").await.unwrap().unwrap();
+//!     assert_eq!(ada.registered_name, "Ada Lovelace");
+//!     assert!(ada.managed_by_scim);
 //! });
-//! let ada = prov.account("acme", "ADA@example.com").unwrap();
-//! assert_eq!(ada.registered_name, "Ada Lovelace");
-//! assert!(ada.managed_by_scim);
 //! ```
 
 #![forbid(unsafe_code)]
 
 use chrono::{DateTime, Utc};
-use scimkit_dispatch::{Dispatcher, DispatcherBuilder};
-use scimkit_dispatch::{Hooks, Store, Stored, Write};
+use scimkit_dispatch::{Dispatcher, DispatcherBuilder, StoreError, StoreTx, TenantId};
+use scimkit_dispatch::{Hooks, Stored, Write};
 use scimkit_policy::{
     identifier_key, Account, AdminError, AuditLimits, AuditPage, IdpDialect, JoinedVia,
     PolicyTemplate, Redactor, RegistrationMode, RuleSet, TemplateId, Tenant, Warning,
 };
 use scimkit_schema::ScimError;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::future::{ready, Future};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 mod accounts;
 pub mod admin;
+mod memory;
+mod state;
 mod tokens;
 mod writes;
 
-use accounts::AccountIndex;
 pub use accounts::{AccountPage, MAX_ACCOUNT_PAGE};
 pub use admin::AdminApi;
-use tokens::Tokens;
+pub use memory::{MemoryBackend, MemoryBackendTx};
+pub use state::{ProvisioningState, StoredAccount, TenantRecord};
 pub use writes::Accepted;
 
 /// Why a [`Provisioning`] operation was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProvisioningError {
     /// No tenant has this id.
@@ -123,34 +124,23 @@ pub enum ProvisioningError {
     /// The tenant refused the operation.
     #[error(transparent)]
     Admin(#[from] AdminError),
-}
-
-/// One tenant: its policy state, its accounts and the links from SCIM ids to accounts.
-#[derive(Debug)]
-struct TenantState {
-    tenant: Tenant,
-    accounts: AccountIndex,
-}
-
-type TenantCell = Arc<Mutex<TenantState>>;
-
-#[derive(Debug, Default)]
-struct Shared {
-    tenants: RwLock<HashMap<String, TenantCell>>,
-    tokens: RwLock<Tokens>,
+    /// The backend failed.
+    #[error("the provisioning state could not be read or written")]
+    Store(#[from] StoreError),
 }
 
 type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 type Entropy = Arc<dyn Fn() -> Result<[u8; 32], String> + Send + Sync>;
 
-/// Tenants' provisioning policy and accounts, in memory: the [`Hooks`] and the
-/// [`Authenticator`] of a dispatcher (see the [module documentation](crate)).
+/// Tenants' provisioning policy, accounts and audit logs in a [`ProvisioningState`] backend:
+/// the [`Hooks`] and the [`Authenticator`](scimkit_dispatch::Authenticator) of a dispatcher
+/// over the same backend (see the [module documentation](crate)).
 ///
-/// Cheap to clone; clones share the state, so the admin API ([`AdminApi`](crate::AdminApi))
+/// Cheap to clone; clones share the backend, so the admin API ([`AdminApi`](crate::AdminApi))
 /// and the dispatcher see the same tenants.
 #[derive(Clone)]
-pub struct Provisioning {
-    shared: Arc<Shared>,
+pub struct Provisioning<B = MemoryBackend> {
+    backend: B,
     rules: RuleSet,
     audit_limits: AuditLimits,
     redactor: Arc<Redactor>,
@@ -158,10 +148,9 @@ pub struct Provisioning {
     entropy: Entropy,
 }
 
-impl std::fmt::Debug for Provisioning {
+impl<B> std::fmt::Debug for Provisioning<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Provisioning")
-            .field("tenants", &read(&self.shared.tenants).len())
             .field("rules", &self.rules)
             .finish_non_exhaustive()
     }
@@ -183,18 +172,6 @@ fn os_entropy() -> Result<[u8; 32], String> {
     Ok(bytes)
 }
 
-fn lock(cell: &TenantCell) -> MutexGuard<'_, TenantState> {
-    cell.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(PoisonError::into_inner)
-}
-
 fn is_user(resource_type: &str) -> bool {
     resource_type.eq_ignore_ascii_case("User")
 }
@@ -214,18 +191,30 @@ fn looks_like_email(s: &str) -> bool {
 }
 
 impl Provisioning {
-    /// No tenants; new tenants get [`RuleSet::tresorit`] and [`AuditLimits::default`]; bodies
-    /// are redacted by [`Redactor::default`]; the system clock and the operating system's
-    /// random generator.
+    /// No tenants, in memory ([`MemoryBackend`]); see [`Provisioning::with_backend`].
     pub fn new() -> Self {
+        Self::with_backend(MemoryBackend::new())
+    }
+}
+
+impl<B: ProvisioningState> Provisioning<B> {
+    /// Provisioning over a backend. New tenants get [`RuleSet::tresorit`] and
+    /// [`AuditLimits::default`]; bodies are redacted by [`Redactor::default`]; the system clock
+    /// and the operating system's random generator.
+    pub fn with_backend(backend: B) -> Self {
         Provisioning {
-            shared: Arc::default(),
+            backend,
             rules: RuleSet::tresorit(),
             audit_limits: AuditLimits::default(),
             redactor: Arc::new(Redactor::default()),
             clock: Arc::new(system_now),
             entropy: Arc::new(os_entropy),
         }
+    }
+
+    /// The backend (also the dispatcher's store).
+    pub fn backend(&self) -> &B {
+        &self.backend
     }
 
     /// The rule set tenants created from now on get.
@@ -271,196 +260,293 @@ impl Provisioning {
         self
     }
 
-    /// A dispatcher builder over `store` with this provisioning state as both the authenticator
-    /// and the hooks: `prov.dispatcher(MemoryStore::new()).config(config).build()`.
-    pub fn dispatcher<S: Store>(
-        &self,
-        store: S,
-    ) -> DispatcherBuilder<S, Provisioning, Provisioning> {
-        Dispatcher::builder(store, self.clone()).hooks(self.clone())
+    /// A dispatcher builder over the backend with this provisioning state as both the
+    /// authenticator and the hooks: `prov.dispatcher().config(config).build()`.
+    pub fn dispatcher(&self) -> DispatcherBuilder<B, Self, Self> {
+        Dispatcher::builder(self.backend.clone(), self.clone()).hooks(self.clone())
     }
 
     fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
 
-    fn tenant_arc(&self, id: &str) -> Option<TenantCell> {
-        read(&self.shared.tenants).get(id).cloned()
-    }
-
-    /// Runs `f` on a tenant's state under its lock.
-    fn with_state<R>(
+    /// Runs `f` on a copy of a tenant's record in a transaction, then saves it with the audit
+    /// entries `f` logged, and commits.
+    async fn change_tenant<R>(
         &self,
         tenant: &str,
-        f: impl FnOnce(&mut TenantState, DateTime<Utc>) -> Result<R, ProvisioningError>,
+        f: impl FnOnce(&mut TenantRecord, DateTime<Utc>) -> Result<R, ProvisioningError>,
     ) -> Result<R, ProvisioningError> {
         let now = self.now();
-        let cell = self
-            .tenant_arc(tenant)
+        let mut tx = self.backend.begin(&TenantId::new(tenant)).await?;
+        let record = self
+            .backend
+            .tenant_for_update(&mut tx)
+            .await?
             .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        let mut t = lock(&cell);
-        f(&mut t, now)
+        let mut record = (*record).clone();
+        let out = f(&mut record, now)?;
+        self.save_logged(&mut tx, record).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Saves a record, moving what its tenant logged to the backend's audit log.
+    async fn save_logged(
+        &self,
+        tx: &mut B::Tx,
+        mut record: TenantRecord,
+    ) -> Result<(), ProvisioningError> {
+        for entry in record.tenant.drain_audit() {
+            self.backend
+                .append_audit(tx, entry.record, entry.at)
+                .await?;
+        }
+        Ok(self.backend.save_tenant(tx, record).await?)
+    }
+
+    /// Runs `f` on a tenant's committed record.
+    async fn read_tenant<R>(
+        &self,
+        tenant: &str,
+        f: impl FnOnce(&TenantRecord) -> R,
+    ) -> Result<R, ProvisioningError> {
+        let record = self
+            .backend
+            .load_tenant(tenant)
+            .await?
+            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
+        Ok(f(&record))
     }
 
     // ----- tenants -----
 
     /// Creates a tenant (provisioning off, one template "Default") for an identity provider.
-    pub fn create_tenant(&self, id: &str, dialect: IdpDialect) -> Result<(), ProvisioningError> {
+    ///
+    /// # Errors
+    /// [`ProvisioningError::InvalidTenantId`], [`ProvisioningError::TenantExists`],
+    /// [`ProvisioningError::Store`].
+    pub async fn create_tenant(
+        &self,
+        id: &str,
+        dialect: IdpDialect,
+    ) -> Result<(), ProvisioningError> {
         if !valid_tenant_id(id) {
             return Err(ProvisioningError::InvalidTenantId(id.to_owned()));
         }
-        let mut tenants = write(&self.shared.tenants);
-        if tenants.contains_key(id) {
+        let mut tx = self.backend.begin(&TenantId::new(id)).await?;
+        if self.backend.tenant_for_update(&mut tx).await?.is_some() {
             return Err(ProvisioningError::TenantExists(id.to_owned()));
         }
         let mut tenant = Tenant::new(id, self.rules.clone());
         tenant.set_dialect(dialect);
         tenant.set_audit_limits(self.audit_limits);
-        tenants.insert(
-            id.to_owned(),
-            Arc::new(Mutex::new(TenantState {
-                tenant,
-                accounts: AccountIndex::default(),
-            })),
-        );
-        Ok(())
+        self.save_logged(&mut tx, TenantRecord::new(tenant)).await?;
+        Ok(tx.commit().await?)
     }
 
     /// The tenants' ids, sorted.
-    pub fn tenant_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = read(&self.shared.tenants).keys().cloned().collect();
-        ids.sort();
-        ids
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Store`].
+    pub async fn tenant_ids(&self) -> Result<Vec<String>, ProvisioningError> {
+        Ok(self.backend.tenant_ids().await?)
     }
 
-    /// A copy of a tenant's policy state (settings, rules, templates, token digest, audit log,
-    /// up to its byte budget): to read a few fields, prefer
-    /// [`with_tenant`](Provisioning::with_tenant).
-    pub fn tenant(&self, id: &str) -> Option<Tenant> {
-        self.with_state(id, |t, _| Ok(t.tenant.clone())).ok()
+    /// A copy of a tenant's policy state (settings, rules, templates, token digest).
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn tenant(&self, id: &str) -> Result<Tenant, ProvisioningError> {
+        self.read_tenant(id, |r| r.tenant.clone()).await
     }
 
     /// Runs `f` on a tenant's policy state without copying it (e.g. to read its settings).
-    pub fn with_tenant<R>(&self, id: &str, f: impl FnOnce(&Tenant) -> R) -> Option<R> {
-        self.with_state(id, |t, _| Ok(f(&t.tenant))).ok()
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn with_tenant<R>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&Tenant) -> R,
+    ) -> Result<R, ProvisioningError> {
+        self.read_tenant(id, |r| f(&r.tenant)).await
     }
 
     /// Replaces a tenant's rule set.
-    pub fn set_rules(&self, tenant: &str, rules: RuleSet) -> Result<(), ProvisioningError> {
-        self.with_state(tenant, |t, _| {
-            t.tenant.set_rules(rules);
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn set_rules(&self, tenant: &str, rules: RuleSet) -> Result<(), ProvisioningError> {
+        self.change_tenant(tenant, |r, _| {
+            r.tenant.set_rules(rules);
             Ok(())
         })
+        .await
     }
 
     /// Sets a tenant's identity provider (which picks the request normalisation; see
     /// [`IdpDialect`]).
-    pub fn set_dialect(&self, tenant: &str, dialect: IdpDialect) -> Result<(), ProvisioningError> {
-        self.with_state(tenant, |t, _| {
-            t.tenant.set_dialect(dialect);
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn set_dialect(
+        &self,
+        tenant: &str,
+        dialect: IdpDialect,
+    ) -> Result<(), ProvisioningError> {
+        self.change_tenant(tenant, |r, _| {
+            r.tenant.set_dialect(dialect);
             Ok(())
         })
+        .await
     }
 
     /// Sets a tenant's audit log bounds.
-    pub fn set_audit_limits(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn set_audit_limits(
         &self,
         tenant: &str,
         limits: AuditLimits,
     ) -> Result<(), ProvisioningError> {
-        self.with_state(tenant, |t, _| {
-            t.tenant.set_audit_limits(limits);
+        self.change_tenant(tenant, |r, _| {
+            r.tenant.set_audit_limits(limits);
             Ok(())
         })
+        .await
     }
 
     // ----- templates and domains -----
 
     /// The tenant's policy templates.
-    pub fn templates(&self, tenant: &str) -> Result<Vec<PolicyTemplate>, ProvisioningError> {
-        self.with_state(tenant, |t, _| Ok(t.tenant.templates().to_vec()))
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn templates(&self, tenant: &str) -> Result<Vec<PolicyTemplate>, ProvisioningError> {
+        self.read_tenant(tenant, |r| r.tenant.templates().to_vec())
+            .await
     }
 
     /// Creates a policy template.
-    pub fn create_template(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Admin`] for an invalid name, [`ProvisioningError::UnknownTenant`],
+    /// [`ProvisioningError::Store`].
+    pub async fn create_template(
         &self,
         tenant: &str,
         name: &str,
     ) -> Result<TemplateId, ProvisioningError> {
-        self.with_state(tenant, |t, now| Ok(t.tenant.create_template(name, now)?))
+        self.change_tenant(tenant, |r, now| Ok(r.tenant.create_template(name, now)?))
+            .await
     }
 
     /// Sets the template SCIM creates get from now on (existing accounts keep theirs).
-    pub fn set_default_template(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Admin`] for an unknown template,
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn set_default_template(
         &self,
         tenant: &str,
         template: TemplateId,
     ) -> Result<(), ProvisioningError> {
-        self.with_state(tenant, |t, now| {
-            Ok(t.tenant.set_default_template(template, now)?)
+        self.change_tenant(tenant, |r, now| {
+            Ok(r.tenant.set_default_template(template, now)?)
         })
+        .await
     }
 
     /// Adds a verified domain.
-    pub fn add_domain(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Admin`] for an invalid or known domain,
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn add_domain(
         &self,
         tenant: &str,
         domain: &str,
         mode: RegistrationMode,
     ) -> Result<(), ProvisioningError> {
-        self.with_state(tenant, |t, now| {
-            Ok(t.tenant.add_domain(domain, mode, now)?)
+        self.change_tenant(tenant, |r, now| {
+            Ok(r.tenant.add_domain(domain, mode, now)?)
         })
+        .await
     }
 
     /// Removes a verified domain.
-    pub fn remove_domain(&self, tenant: &str, domain: &str) -> Result<(), ProvisioningError> {
-        self.with_state(tenant, |t, now| Ok(t.tenant.remove_domain(domain, now)?))
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Admin`] for an unknown domain, [`ProvisioningError::UnknownTenant`],
+    /// [`ProvisioningError::Store`].
+    pub async fn remove_domain(&self, tenant: &str, domain: &str) -> Result<(), ProvisioningError> {
+        self.change_tenant(tenant, |r, now| Ok(r.tenant.remove_domain(domain, now)?))
+            .await
     }
 
     /// Sets a verified domain's registration mode.
-    pub fn set_domain_mode(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Admin`] for an unknown domain, [`ProvisioningError::UnknownTenant`],
+    /// [`ProvisioningError::Store`].
+    pub async fn set_domain_mode(
         &self,
         tenant: &str,
         domain: &str,
         mode: RegistrationMode,
     ) -> Result<(), ProvisioningError> {
-        self.with_state(tenant, |t, now| {
-            Ok(t.tenant.set_domain_mode(domain, mode, now)?)
+        self.change_tenant(tenant, |r, now| {
+            Ok(r.tenant.set_domain_mode(domain, mode, now)?)
         })
+        .await
     }
 
     /// The configuration lint (e.g. an `AddAutomatically` domain while provisioning is on).
-    pub fn warnings(&self, tenant: &str) -> Result<Vec<Warning>, ProvisioningError> {
-        self.with_state(tenant, |t, _| Ok(t.tenant.warnings()))
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn warnings(&self, tenant: &str) -> Result<Vec<Warning>, ProvisioningError> {
+        self.read_tenant(tenant, |r| r.tenant.warnings()).await
     }
 
     /// Every tenant's warnings, by tenant id (for a start-up log).
-    pub fn all_warnings(&self) -> Vec<(String, Warning)> {
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Store`].
+    pub async fn all_warnings(&self) -> Result<Vec<(String, Warning)>, ProvisioningError> {
         let mut out = Vec::new();
-        for id in self.tenant_ids() {
-            if let Ok(ws) = self.warnings(&id) {
-                out.extend(ws.into_iter().map(|w| (id.clone(), w)));
-            }
+        for id in self.tenant_ids().await? {
+            let warnings = self.warnings(&id).await?;
+            out.extend(warnings.into_iter().map(|w| (id.clone(), w)));
         }
-        out
+        Ok(out)
     }
 
     /// Up to `limit` (at most [`MAX_AUDIT_PAGE`](scimkit_policy::MAX_AUDIT_PAGE)) audit
     /// entries with a sequence number greater than `since`, oldest first, and the `since` of
     /// the next page when more remain.
-    pub fn audit_page(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn audit_page(
         &self,
         tenant: &str,
         since: u64,
         limit: usize,
     ) -> Result<AuditPage, ProvisioningError> {
-        self.with_state(tenant, |t, _| Ok(t.tenant.audit_page(since, limit)))
+        self.read_tenant(tenant, |_| ()).await?;
+        Ok(self.backend.audit_page(tenant, since, limit).await?)
     }
 
-    /// How many bytes a tenant's in-memory audit log accounts for (its entries' compact JSON).
-    pub fn audit_bytes(&self, tenant: &str) -> Result<usize, ProvisioningError> {
-        self.with_state(tenant, |t, _| Ok(t.tenant.audit().accounted_bytes()))
+    /// How many bytes a tenant's audit log accounts for (its entries' compact JSON).
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn audit_bytes(&self, tenant: &str) -> Result<usize, ProvisioningError> {
+        self.read_tenant(tenant, |_| ()).await?;
+        Ok(self.backend.audit_bytes(tenant).await?)
     }
 
     // ----- accounts -----
@@ -468,7 +554,11 @@ impl Provisioning {
     /// Adds an account that joined outside SCIM (by `joined_via`: domain auto-add, invite or by
     /// hand), assigned to the tenant's current default template, and audits it. A later SCIM
     /// create for its email adopts it.
-    pub fn add_account(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::InvalidEmail`], [`ProvisioningError::AccountExists`],
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn add_account(
         &self,
         tenant: &str,
         email: &str,
@@ -478,160 +568,230 @@ impl Provisioning {
         if !looks_like_email(email) {
             return Err(ProvisioningError::InvalidEmail(email.to_owned()));
         }
-        self.with_state(tenant, |t, now| {
-            if t.accounts.contains(&identifier_key(email)) {
-                return Err(ProvisioningError::AccountExists(email.trim().to_owned()));
+        let now = self.now();
+        let mut tx = self.backend.begin(&TenantId::new(tenant)).await?;
+        let record = self
+            .backend
+            .tenant_for_update(&mut tx)
+            .await?
+            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
+        let key = identifier_key(email);
+        if self
+            .backend
+            .account_for_update(&mut tx, &key)
+            .await?
+            .is_some()
+        {
+            return Err(ProvisioningError::AccountExists(email.trim().to_owned()));
+        }
+        let mut record = (*record).clone();
+        let account = record.tenant.add_account(email, name, joined_via, now);
+        let stored = StoredAccount::new(account.clone(), None);
+        self.backend.save_account(&mut tx, stored).await?;
+        self.save_logged(&mut tx, record).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// The account with this email (by [`identifier_key`]), or `None`.
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn account(
+        &self,
+        tenant: &str,
+        email: &str,
+    ) -> Result<Option<Account>, ProvisioningError> {
+        Ok(self.stored_account(tenant, email).await?.map(|s| s.account))
+    }
+
+    /// The account with this email and the SCIM User linked to it, or `None`.
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn stored_account(
+        &self,
+        tenant: &str,
+        email: &str,
+    ) -> Result<Option<StoredAccount>, ProvisioningError> {
+        self.read_tenant(tenant, |_| ()).await?;
+        Ok(self
+            .backend
+            .load_account(tenant, &identifier_key(email))
+            .await?)
+    }
+
+    /// Every account of the tenant, by email (page by page from the backend). For large
+    /// tenants, page with [`accounts_page`](Provisioning::accounts_page).
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn accounts(&self, tenant: &str) -> Result<Vec<Account>, ProvisioningError> {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .accounts_page(tenant, cursor.as_deref(), MAX_ACCOUNT_PAGE, None)
+                .await?;
+            all.extend(page.accounts.into_iter().map(|(a, _)| a));
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
             }
-            let account = t.tenant.add_account(email, name, joined_via, now);
-            t.accounts.insert(account.clone());
-            Ok(account)
-        })
-    }
-
-    /// The account with this email (by [`identifier_key`]).
-    pub fn account(&self, tenant: &str, email: &str) -> Option<Account> {
-        self.with_state(tenant, |t, _| {
-            Ok(t.accounts.get(&identifier_key(email)).cloned())
-        })
-        .ok()
-        .flatten()
-    }
-
-    /// The tenant's accounts, by email. For large tenants, page with
-    /// [`accounts_page`](Provisioning::accounts_page).
-    pub fn accounts(&self, tenant: &str) -> Result<Vec<Account>, ProvisioningError> {
-        self.with_state(tenant, |t, _| Ok(t.accounts.all().cloned().collect()))
+        }
     }
 
     /// Up to `limit` (at most [`MAX_ACCOUNT_PAGE`]) accounts after `cursor` (the `next` of the
     /// previous page), in email order, each with its SCIM User id; with `q`, only those whose
     /// email or registered name contains it (ignoring case).
-    pub fn accounts_page(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn accounts_page(
         &self,
         tenant: &str,
         cursor: Option<&str>,
         limit: usize,
         q: Option<&str>,
     ) -> Result<AccountPage, ProvisioningError> {
-        self.with_state(tenant, |t, _| Ok(t.accounts.page(cursor, limit, q)))
+        self.read_tenant(tenant, |_| ()).await?;
+        Ok(self
+            .backend
+            .account_page(tenant, cursor, limit.min(MAX_ACCOUNT_PAGE), q)
+            .await?)
     }
 
-    /// The account linked to a SCIM User id.
-    pub fn account_of_user(&self, tenant: &str, scim_id: &str) -> Option<Account> {
-        self.with_state(tenant, |t, _| {
-            Ok(t.accounts
-                .key_of_user(scim_id)
-                .and_then(|k| t.accounts.get(k))
-                .cloned())
-        })
-        .ok()
-        .flatten()
-    }
-
-    /// The SCIM User id linked to an account, if SCIM manages it.
-    pub fn user_id_of(&self, tenant: &str, email: &str) -> Option<String> {
-        self.with_state(tenant, |t, _| {
-            Ok(t.accounts.user_of_key(&identifier_key(email)).cloned())
-        })
-        .ok()
-        .flatten()
+    /// The account linked to a SCIM User id, or `None`.
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn account_of_user(
+        &self,
+        tenant: &str,
+        scim_id: &str,
+    ) -> Result<Option<Account>, ProvisioningError> {
+        self.read_tenant(tenant, |_| ()).await?;
+        // Read in a transaction that is dropped, not committed.
+        let mut tx = self.backend.begin(&TenantId::new(tenant)).await?;
+        let found = self.backend.account_of_user(&mut tx, scim_id).await?;
+        Ok(found.map(|s| s.account))
     }
 
     /// Suspends a member locally (`admin_suspended` only; the `active` the IdP reads is
     /// unchanged). Suspending a suspended account changes nothing and is not audited again.
-    pub fn suspend(&self, tenant: &str, email: &str) -> Result<Account, ProvisioningError> {
-        self.set_suspended(tenant, email, true)
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownAccount`], [`ProvisioningError::Admin`] for an account that
+    /// is no longer a member, [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn suspend(&self, tenant: &str, email: &str) -> Result<Account, ProvisioningError> {
+        self.set_suspended(tenant, email, true).await
     }
 
     /// Lifts a local suspension.
-    pub fn unsuspend(&self, tenant: &str, email: &str) -> Result<Account, ProvisioningError> {
-        self.set_suspended(tenant, email, false)
+    ///
+    /// # Errors
+    /// As [`Provisioning::suspend`].
+    pub async fn unsuspend(&self, tenant: &str, email: &str) -> Result<Account, ProvisioningError> {
+        self.set_suspended(tenant, email, false).await
     }
 
-    fn set_suspended(
+    async fn set_suspended(
         &self,
         tenant: &str,
         email: &str,
         suspended: bool,
     ) -> Result<Account, ProvisioningError> {
-        self.with_state(tenant, |t, now| {
-            let account = t
-                .accounts
-                .get_mut(&identifier_key(email))
-                .ok_or_else(|| ProvisioningError::UnknownAccount(email.to_owned()))?;
-            if suspended {
-                t.tenant.suspend(account, now)?;
-            } else {
-                t.tenant.unsuspend(account, now)?;
-            }
-            Ok(account.clone())
-        })
+        let now = self.now();
+        let mut tx = self.backend.begin(&TenantId::new(tenant)).await?;
+        let record = self
+            .backend
+            .tenant_for_update(&mut tx)
+            .await?
+            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
+        let mut stored = self
+            .backend
+            .account_for_update(&mut tx, &identifier_key(email))
+            .await?
+            .ok_or_else(|| ProvisioningError::UnknownAccount(email.to_owned()))?;
+        let mut record = (*record).clone();
+        if suspended {
+            record.tenant.suspend(&mut stored.account, now)?;
+        } else {
+            record.tenant.unsuspend(&mut stored.account, now)?;
+        }
+        let account = stored.account.clone();
+        self.backend.save_account(&mut tx, stored).await?;
+        self.save_logged(&mut tx, record).await?;
+        tx.commit().await?;
+        Ok(account)
     }
 
     /// Erases a retained account whose membership ended (the product's retention decision after
     /// [`Effect::EndMembership`](scimkit_policy::Effect::EndMembership)); a later SCIM create for
     /// the email makes a new account.
-    pub fn forget_account(&self, tenant: &str, email: &str) -> Result<(), ProvisioningError> {
-        self.with_state(tenant, |t, _| {
-            let key = identifier_key(email);
-            match t.accounts.get(&key) {
-                None => Err(ProvisioningError::UnknownAccount(email.to_owned())),
-                Some(a) if a.is_member() => Err(ProvisioningError::StillAMember(a.email.clone())),
-                Some(_) => {
-                    t.accounts.remove(&key);
-                    Ok(())
-                }
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownAccount`], [`ProvisioningError::StillAMember`],
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn forget_account(&self, tenant: &str, email: &str) -> Result<(), ProvisioningError> {
+        self.read_tenant(tenant, |_| ()).await?;
+        let mut tx = self.backend.begin(&TenantId::new(tenant)).await?;
+        let key = identifier_key(email);
+        match self.backend.account_for_update(&mut tx, &key).await? {
+            None => Err(ProvisioningError::UnknownAccount(email.to_owned())),
+            Some(a) if a.account.is_member() => {
+                Err(ProvisioningError::StillAMember(a.account.email))
             }
-        })
+            Some(_) => {
+                self.backend.remove_account(&mut tx, &key).await?;
+                Ok(tx.commit().await?)
+            }
+        }
     }
 }
 
-impl<S: Store> Hooks<S> for Provisioning {
+impl<B: ProvisioningState> Hooks<B> for Provisioning<B> {
     /// What the policy accepted for a User write (nothing for other types).
     type Decision = Option<Accepted>;
 
-    fn before_write(
+    async fn before_write(
         &self,
-        _tx: &mut S::Tx,
+        tx: &mut B::Tx,
         write: &Write<'_>,
         proposed: Value,
-    ) -> impl Future<Output = Result<(Value, Option<Accepted>), ScimError>> + Send {
-        ready(if is_user(write.resource_type) {
-            self.decide_write(write, Some(proposed))
-                .and_then(|(resource, accepted)| {
-                    let resource = resource
-                        .ok_or_else(|| ScimError::internal("the policy kept no resource"))?;
-                    Ok((resource, Some(accepted)))
-                })
-        } else {
-            Ok((proposed, None))
-        })
+    ) -> Result<(Value, Option<Accepted>), ScimError> {
+        if !is_user(write.resource_type) {
+            return Ok((proposed, None));
+        }
+        let (resource, accepted) = self.decide_write(tx, write, Some(proposed)).await?;
+        let resource =
+            resource.ok_or_else(|| ScimError::internal("the policy kept no resource"))?;
+        Ok((resource, Some(accepted)))
     }
 
-    fn before_delete(
+    async fn before_delete(
         &self,
-        _tx: &mut S::Tx,
+        tx: &mut B::Tx,
         write: &Write<'_>,
-    ) -> impl Future<Output = Result<Option<Accepted>, ScimError>> + Send {
-        ready(if is_user(write.resource_type) {
-            self.decide_write(write, None)
-                .map(|(_, accepted)| Some(accepted))
-        } else {
-            Ok(None)
-        })
+    ) -> Result<Option<Accepted>, ScimError> {
+        if !is_user(write.resource_type) {
+            return Ok(None);
+        }
+        let (_, accepted) = self.decide_write(tx, write, None).await?;
+        Ok(Some(accepted))
     }
 
-    fn after_write(
+    async fn after_write(
         &self,
-        _tx: &mut S::Tx,
+        tx: &mut B::Tx,
         write: &Write<'_>,
         stored: Option<&Stored>,
         decision: Option<Accepted>,
-    ) -> impl Future<Output = Result<(), ScimError>> + Send {
-        if let Some(accepted) = decision {
-            self.complete_write(write, stored, accepted);
+    ) -> Result<(), ScimError> {
+        match decision {
+            Some(accepted) => self.complete_write(tx, write, stored, accepted).await,
+            None => Ok(()),
         }
-        ready(Ok(()))
     }
 
     /// Reads are served as stored: every User write stores the account's `active`.
@@ -668,32 +828,31 @@ mod tests {
     #[test]
     fn operator_tokens_follow_disable_rotate_and_revoke() {
         let p = Provisioning::new().with_entropy(counter_entropy());
-        p.create_tenant("a", IdpDialect::EntraId).unwrap();
-        p.create_tenant("b", IdpDialect::Generic).unwrap();
-        p.enable_provisioning_with_token("a", "operator-token")
-            .unwrap();
-        let b = p.enable_provisioning("b").unwrap();
+        block_on(p.create_tenant("a", IdpDialect::EntraId)).unwrap();
+        block_on(p.create_tenant("b", IdpDialect::Generic)).unwrap();
+        block_on(p.enable_provisioning_with_token("a", "operator-token")).unwrap();
+        let b = block_on(p.enable_provisioning("b")).unwrap();
         let pa = auth(&p, "operator-token").unwrap();
         assert_eq!(pa.tenant.as_str(), "a");
         assert_eq!(pa.profile, Some(Profile::entra_id()));
         assert_eq!(auth(&p, b.expose()).unwrap().profile, None);
 
-        p.disable_provisioning("a").unwrap();
+        block_on(p.disable_provisioning("a")).unwrap();
         let e = auth(&p, "operator-token").unwrap_err();
         assert_eq!(e.status(), 403);
         assert!(e.detail().contains("disabled"));
         assert!(auth(&p, b.expose()).is_ok(), "other tenants unaffected");
-        let fresh = p.enable_provisioning("a").unwrap();
+        let fresh = block_on(p.enable_provisioning("a")).unwrap();
         assert_eq!(auth(&p, "operator-token").unwrap_err().status(), 401);
         assert!(auth(&p, fresh.expose()).is_ok());
 
-        let rotated = p.rotate_token("a").unwrap();
+        let rotated = block_on(p.rotate_token("a")).unwrap();
         assert_eq!(auth(&p, fresh.expose()).unwrap_err().status(), 401);
         assert!(auth(&p, rotated.expose()).is_ok());
-        p.revoke_token("a").unwrap();
+        block_on(p.revoke_token("a")).unwrap();
         assert_eq!(auth(&p, rotated.expose()).unwrap_err().status(), 401);
         assert!(matches!(
-            p.enable_provisioning("a"),
+            block_on(p.enable_provisioning("a")),
             Err(ProvisioningError::Admin(AdminError::AlreadyEnabled))
         ));
         assert_eq!(auth(&p, "").unwrap_err().status(), 401);
@@ -706,28 +865,25 @@ mod tests {
         let p = Provisioning::new();
         for id in ["", "a/b", "ü", &"x".repeat(65)] {
             assert!(matches!(
-                p.create_tenant(id, IdpDialect::Generic),
+                block_on(p.create_tenant(id, IdpDialect::Generic)),
                 Err(ProvisioningError::InvalidTenantId(_))
             ));
         }
-        assert!(p.tenant_ids().is_empty());
-        p.create_tenant("t", IdpDialect::Okta).unwrap();
-        assert!(p.create_tenant("t", IdpDialect::Okta).is_err());
+        assert!(block_on(p.tenant_ids()).unwrap().is_empty());
+        block_on(p.create_tenant("t", IdpDialect::Okta)).unwrap();
+        assert!(block_on(p.create_tenant("t", IdpDialect::Okta)).is_err());
         for email in ["", "no-at", "a@", "@b", "a b@c.d", "a@b@c"] {
-            assert!(p.add_account("t", email, "x", JoinedVia::Invite).is_err());
+            assert!(block_on(p.add_account("t", email, "x", JoinedVia::Invite)).is_err());
         }
-        assert!(p.accounts("t").unwrap().is_empty());
-        p.add_account("t", "Ada@Example.com", "Ada", JoinedVia::Manual)
-            .unwrap();
-        assert!(p
-            .add_account("t", "ada@example.com", "Ada", JoinedVia::Manual)
-            .is_err());
-        assert!(p.suspend("t", "nobody@example.com").is_err());
-        assert!(p.suspend("nope", "ada@example.com").is_err());
+        assert!(block_on(p.accounts("t")).unwrap().is_empty());
+        block_on(p.add_account("t", "Ada@Example.com", "Ada", JoinedVia::Manual)).unwrap();
+        assert!(block_on(p.add_account("t", "ada@example.com", "Ada", JoinedVia::Manual)).is_err());
+        assert!(block_on(p.suspend("t", "nobody@example.com")).is_err());
+        assert!(block_on(p.suspend("nope", "ada@example.com")).is_err());
         assert!(matches!(
-            p.forget_account("t", "ada@example.com"),
+            block_on(p.forget_account("t", "ada@example.com")),
             Err(ProvisioningError::StillAMember(_))
         ));
-        assert_eq!(p.accounts("t").unwrap().len(), 1);
+        assert_eq!(block_on(p.accounts("t")).unwrap().len(), 1);
     }
 }

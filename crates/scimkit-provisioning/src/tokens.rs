@@ -1,33 +1,12 @@
 //! SCIM tokens: enabling, disabling, rotating and revoking provisioning, and authenticating a
-//! bearer token against the token index.
+//! bearer token by its digest ([`ProvisioningState::tenant_by_token`]).
 
-use super::{lock, read, write, Provisioning, ProvisioningError, TenantState};
-use chrono::{DateTime, Utc};
+use super::{Provisioning, ProvisioningError, ProvisioningState};
 use scimkit_dispatch::TenantId;
 use scimkit_dispatch::{bearer_token, Authenticator, Principal};
 use scimkit_policy::{disabled_error, IdpDialect, ProvisioningToken, TokenDigest};
 use scimkit_schema::{Profile, ScimError};
-use std::collections::HashMap;
-use std::future::{ready, Future};
-
-/// A token the tenant accepts.
-#[derive(Debug, Clone)]
-struct TokenEntry {
-    tenant: String,
-    /// Chosen by the operator ([`Provisioning::enable_provisioning_with_token`]) rather than
-    /// issued by the tenant, so the tenant's own digest does not know it.
-    operator: bool,
-}
-
-/// The token index.
-#[derive(Debug, Default)]
-pub(super) struct Tokens {
-    /// Current token digests → tenant.
-    current: HashMap<TokenDigest, TokenEntry>,
-    /// The last token of a tenant whose provisioning was disabled → tenant id, so that token
-    /// gets "provisioning is disabled" rather than "invalid token".
-    disabled: HashMap<TokenDigest, String>,
-}
+use std::future::Future;
 
 /// The dispatcher profile for a tenant's identity provider: `None` lets the dispatcher pick per
 /// request (Okta's for an Okta `User-Agent`, else its default).
@@ -40,162 +19,144 @@ fn profile_of(dialect: IdpDialect) -> Option<Profile> {
     }
 }
 
-impl Provisioning {
+impl<B: ProvisioningState> Provisioning<B> {
     fn entropy(&self) -> Result<[u8; 32], ProvisioningError> {
         (self.entropy)().map_err(ProvisioningError::Entropy)
     }
 
     /// Turns provisioning on and returns a new SCIM token, to show once; only its digest is kept.
-    pub fn enable_provisioning(
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Admin`] when provisioning is on already,
+    /// [`ProvisioningError::Entropy`], [`ProvisioningError::UnknownTenant`],
+    /// [`ProvisioningError::Store`].
+    pub async fn enable_provisioning(
         &self,
         tenant: &str,
     ) -> Result<ProvisioningToken, ProvisioningError> {
-        self.enable(tenant, None)
+        self.enable(tenant, None).await
     }
 
-    /// Turns provisioning on with a token the operator chose (e.g. from the command line or a
-    /// secret store) instead of a generated one; only its digest is kept. Disable, rotate and
-    /// revoke treat it like a generated token. Choose a long random token.
-    pub fn enable_provisioning_with_token(
+    /// Turns provisioning on with a token the operator chose (e.g. from a secret store)
+    /// instead of a generated one; only its digest is kept. Disable, rotate and revoke treat it
+    /// like a generated token. Choose a long random token.
+    ///
+    /// # Errors
+    /// As [`Provisioning::enable_provisioning`].
+    pub async fn enable_provisioning_with_token(
         &self,
         tenant: &str,
         token: &str,
     ) -> Result<(), ProvisioningError> {
-        self.enable(tenant, Some(token)).map(drop)
-    }
-
-    /// Runs `f` with the token index and a tenant's state locked (in that order).
-    fn with_tokens<R>(
-        &self,
-        tenant: &str,
-        f: impl FnOnce(&mut Tokens, &mut TenantState, DateTime<Utc>) -> Result<R, ProvisioningError>,
-    ) -> Result<R, ProvisioningError> {
-        let now = self.now();
-        let cell = self
-            .tenant_arc(tenant)
-            .ok_or_else(|| ProvisioningError::UnknownTenant(tenant.to_owned()))?;
-        let mut tokens = write(&self.shared.tokens);
-        let mut t = lock(&cell);
-        f(&mut tokens, &mut t, now)
+        self.enable(tenant, Some(token)).await.map(drop)
     }
 
     /// Enables provisioning and registers the token that opens the tenant's SCIM endpoint: the
     /// operator's when given (the tenant's own generated token is then never shown, so only the
     /// operator's works), else the generated one.
-    fn enable(
+    async fn enable(
         &self,
         tenant: &str,
         operator_token: Option<&str>,
     ) -> Result<ProvisioningToken, ProvisioningError> {
         let entropy = self.entropy()?;
-        self.with_tokens(tenant, |tokens, t, now| {
-            let token = t.tenant.enable_provisioning(entropy, now)?;
-            tokens.disabled.retain(|_, id| id != tenant);
-            let digest = match operator_token {
-                Some(chosen) => Some(TokenDigest::of(chosen.trim())),
-                None => t.tenant.token_digest().copied(),
-            };
-            if let Some(digest) = digest {
-                tokens.current.insert(
-                    digest,
-                    TokenEntry {
-                        tenant: tenant.to_owned(),
-                        operator: operator_token.is_some(),
-                    },
-                );
-            }
+        self.change_tenant(tenant, |r, now| {
+            let token = r.tenant.enable_provisioning(entropy, now)?;
+            r.disabled_token = None;
+            r.operator_token = operator_token.map(|chosen| TokenDigest::of(chosen.trim()));
             Ok(token)
         })
+        .await
     }
 
     /// Turns provisioning off: every SCIM request of the tenant is refused until it is enabled
     /// again, which issues a new token.
-    pub fn disable_provisioning(&self, tenant: &str) -> Result<(), ProvisioningError> {
-        self.with_tokens(tenant, |tokens, t, now| {
-            let Tokens { current, disabled } = tokens;
-            current.retain(|d, e| {
-                let keep = e.tenant != tenant;
-                if !keep {
-                    disabled.insert(*d, tenant.to_owned());
-                }
-                keep
-            });
-            t.tenant.disable_provisioning(now);
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn disable_provisioning(&self, tenant: &str) -> Result<(), ProvisioningError> {
+        self.change_tenant(tenant, |r, now| {
+            let current = r.operator_token.take().or(r.tenant.token_digest().copied());
+            if current.is_some() {
+                r.disabled_token = current;
+            }
+            r.tenant.disable_provisioning(now);
             Ok(())
         })
+        .await
     }
 
     /// Replaces the SCIM token (provisioning must be on); the old one stops working.
-    pub fn rotate_token(&self, tenant: &str) -> Result<ProvisioningToken, ProvisioningError> {
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Admin`] when provisioning is off, [`ProvisioningError::Entropy`],
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn rotate_token(&self, tenant: &str) -> Result<ProvisioningToken, ProvisioningError> {
         let entropy = self.entropy()?;
-        self.with_tokens(tenant, |tokens, t, now| {
-            let token = t.tenant.rotate_token(entropy, now)?;
-            tokens.current.retain(|_, e| e.tenant != tenant);
-            if let Some(d) = t.tenant.token_digest() {
-                tokens.current.insert(
-                    *d,
-                    TokenEntry {
-                        tenant: tenant.to_owned(),
-                        operator: false,
-                    },
-                );
-            }
+        self.change_tenant(tenant, |r, now| {
+            let token = r.tenant.rotate_token(entropy, now)?;
+            r.operator_token = None;
             Ok(token)
         })
+        .await
     }
 
     /// Revokes the SCIM token without turning provisioning off: SCIM requests get 401 until
     /// [`rotate_token`](Provisioning::rotate_token).
-    pub fn revoke_token(&self, tenant: &str) -> Result<(), ProvisioningError> {
-        self.with_tokens(tenant, |tokens, t, now| {
-            tokens.current.retain(|_, e| e.tenant != tenant);
-            t.tenant.revoke_token(now);
+    ///
+    /// # Errors
+    /// [`ProvisioningError::UnknownTenant`], [`ProvisioningError::Store`].
+    pub async fn revoke_token(&self, tenant: &str) -> Result<(), ProvisioningError> {
+        self.change_tenant(tenant, |r, now| {
+            r.operator_token = None;
+            r.tenant.revoke_token(now);
             Ok(())
         })
+        .await
     }
 
-    fn authenticate_token(&self, token: &str) -> Result<Principal, ScimError> {
+    async fn authenticate_token(&self, token: &str) -> Result<Principal, ScimError> {
         let invalid = || ScimError::unauthorized("invalid or revoked SCIM token");
-        let digest = TokenDigest::of(token);
-        let tokens = read(&self.shared.tokens);
-        let Some(entry) = tokens.current.get(&digest) else {
-            // The last token of a tenant whose provisioning is off: say so; anything else: 401.
-            let cell = tokens
-                .disabled
-                .get(&digest)
-                .and_then(|id| self.tenant_arc(id))
-                .ok_or_else(invalid)?;
-            let t = lock(&cell);
-            return if t.tenant.settings().provisioning_enabled {
-                Err(invalid())
-            } else {
-                Err(disabled_error(t.tenant.rules().when_disabled))
-            };
-        };
-        let cell = self.tenant_arc(&entry.tenant).ok_or_else(invalid)?;
-        let t = lock(&cell);
-        if entry.operator {
-            if !t.tenant.settings().provisioning_enabled {
-                return Err(disabled_error(t.tenant.rules().when_disabled));
+        let digest = TokenDigest::of(token.trim());
+        let record = self
+            .backend
+            .tenant_by_token(&digest)
+            .await
+            .map_err(ScimError::from)?
+            .ok_or_else(invalid)?;
+        let t = &record.tenant;
+        let enabled = t.settings().provisioning_enabled;
+        let disabled = || disabled_error(t.rules().when_disabled);
+        if record.operator_token == Some(digest) {
+            if !enabled {
+                return Err(disabled());
             }
+        } else if record.operator_token.is_none() && t.token_digest() == Some(&digest) {
+            t.authenticate(token)?;
+        } else if record.disabled_token == Some(digest) && !enabled {
+            // The last token of a tenant whose provisioning is off: say so.
+            return Err(disabled());
         } else {
-            t.tenant.authenticate(token)?;
+            return Err(invalid());
         }
-        Ok(Principal::new(TenantId::new(&entry.tenant))
-            .with_profile(profile_of(t.tenant.settings().dialect)))
+        Ok(Principal::new(TenantId::new(record.id()))
+            .with_profile(profile_of(t.settings().dialect)))
     }
 }
 
-impl Authenticator for Provisioning {
+impl<B: ProvisioningState> Authenticator for Provisioning<B> {
     fn authenticate(
         &self,
         request: &http::request::Parts,
     ) -> impl Future<Output = Result<Principal, ScimError>> + Send {
-        ready(match bearer_token(request) {
-            None => Err(ScimError::unauthorized(
-                "Authorization: Bearer <token> is required",
-            )),
-            Some(token) => self.authenticate_token(token),
-        })
+        let token = bearer_token(request).map(str::to_owned);
+        async move {
+            match token {
+                None => Err(ScimError::unauthorized(
+                    "Authorization: Bearer <token> is required",
+                )),
+                Some(token) => self.authenticate_token(&token).await,
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The hooks' work on User writes: decide before the store write, apply the account effects
 //! and audit after it, in its transaction.
 
-use super::{Provisioning, TenantState};
+use super::{Provisioning, ProvisioningState, StoredAccount};
 use scimkit_dispatch::{Stored, Write, WriteKind};
 use scimkit_policy::{
     decide, identifier_key, Account, AuditBodies, AuditRecord, Decision, Effect, Operation, Verdict,
@@ -22,11 +22,14 @@ pub struct Accepted {
     record: AuditRecord,
 }
 
-impl Provisioning {
-    /// Decides a User write. The costly parts — redacting and excerpting the bodies for the
-    /// audit record — run before the tenant's lock is taken.
-    pub(super) fn decide_write(
+impl<B: ProvisioningState> Provisioning<B> {
+    /// Decides a User write in its transaction. A refusal is audited in the transaction (the
+    /// dispatcher commits it); an acceptance is handed to [`Provisioning::complete_write`].
+    /// The costly part — redacting and excerpting the bodies for the audit record — runs
+    /// before anything is read.
+    pub(super) async fn decide_write(
         &self,
+        tx: &mut B::Tx,
         write: &Write<'_>,
         proposed: Option<Value>,
     ) -> Result<(Option<Value>, Accepted), ScimError> {
@@ -61,87 +64,90 @@ impl Provisioning {
         }
         let bodies = AuditBodies::of(&op, &self.redactor);
 
-        let tenant = self
-            .tenant_arc(write.principal.tenant.as_str())
-            .ok_or_else(|| {
-                ScimError::forbidden("this tenant is not set up for SCIM provisioning")
-            })?;
-        let mut guard = super::lock(&tenant);
-        let t: &mut TenantState = &mut guard;
-        let rules = t.tenant.rules();
-        let account_key = match write.kind {
+        let record = self.backend.tenant_for_update(tx).await?.ok_or_else(|| {
+            ScimError::forbidden("this tenant is not set up for SCIM provisioning")
+        })?;
+        let rules = record.tenant.rules();
+        let account_before = match write.kind {
             WriteKind::Create => {
                 let key = proposed
                     .as_ref()
                     .and_then(|p| rules.identifier_of(p))
                     .map(identifier_key)
                     .unwrap_or_default();
-                t.accounts.contains(&key).then_some(key)
+                self.backend.account_for_update(tx, &key).await?
             }
-            _ => t
-                .accounts
-                .key_of_user(write.id.unwrap_or_default())
-                .cloned(),
+            _ => {
+                let id = write.id.unwrap_or_default();
+                self.backend.account_of_user(tx, id).await?
+            }
         };
-        let account_before = account_key.as_ref().and_then(|k| t.accounts.get(k));
-        let decision: Decision = decide(rules, t.tenant.settings(), account_before, &op);
-        let subject = account_before.map(|a| a.email.clone()).or_else(|| {
+        let account = account_before.as_ref().map(|s| &s.account);
+        let decision: Decision = decide(rules, record.tenant.settings(), account, &op);
+        let subject = account.map(|a| a.email.clone()).or_else(|| {
             op.after
                 .or(op.before)
                 .and_then(|r| rules.identifier_of(r))
                 .map(str::to_owned)
         });
-        let record = AuditRecord::scim(op.kind, subject.as_deref(), bodies, &decision);
+        let audit = AuditRecord::scim(op.kind, subject.as_deref(), bodies, &decision);
         match decision.verdict {
             Verdict::Reject(e) => {
-                t.tenant.record(record, now);
+                self.backend.append_audit(tx, audit, now).await?;
                 Err(e)
             }
             Verdict::Apply(applied) => Ok((
                 applied.resource,
                 Accepted {
-                    account_key,
+                    account_key: account_before.map(|s| s.key()),
                     account: applied.account,
                     effects: applied.effects,
-                    record,
+                    record: audit,
                 },
             )),
         }
     }
 
     /// After the store write, in its transaction: applies the decision's effects to the
-    /// account as it is now (so a concurrent admin suspension is never undone), keeps the
-    /// links, audits.
-    pub(super) fn complete_write(
+    /// account as the transaction sees it, keeps the link between the account and its SCIM
+    /// User, audits.
+    pub(super) async fn complete_write(
         &self,
+        tx: &mut B::Tx,
         write: &Write<'_>,
         stored: Option<&Stored>,
         accepted: Accepted,
-    ) {
+    ) -> Result<(), ScimError> {
         let now = self.now();
-        let Some(tenant) = self.tenant_arc(write.principal.tenant.as_str()) else {
-            return;
+        let existing = match &accepted.account_key {
+            Some(key) => self.backend.account_for_update(tx, key).await?,
+            None => None,
         };
-        let mut guard = super::lock(&tenant);
-        let t: &mut TenantState = &mut guard;
-        let account_key = match accepted.account_key {
-            Some(k) if t.accounts.contains(&k) => {
-                if let Some(account) = t.accounts.get_mut(&k) {
-                    for e in &accepted.effects {
-                        account.apply_effect(e);
-                    }
+        let previous_email = existing.as_ref().map(|s| s.account.email.clone());
+        let mut account = match existing {
+            Some(mut found) => {
+                for e in &accepted.effects {
+                    found.account.apply_effect(e);
                 }
-                k
+                found
             }
-            _ => t.accounts.insert(accepted.account),
+            None => StoredAccount::new(accepted.account, None),
         };
-        // An applied identifier change moves the account to its new key.
-        let account_key = t.accounts.rekey(&account_key);
         match (write.kind, stored) {
-            (WriteKind::Create, Some(stored)) => t.accounts.link(&stored.id, &account_key),
-            (WriteKind::Delete, _) => t.accounts.unlink_user(write.id.unwrap_or_default()),
+            (WriteKind::Create, Some(stored)) => account.user_id = Some(stored.id.clone()),
+            (WriteKind::Delete, _) => account.user_id = None,
             _ => {}
         }
-        t.tenant.record(accepted.record, now);
+        // An applied identifier change moves the account to its new key, unless that key is
+        // another account's.
+        if let Some(old) = accepted.account_key.filter(|k| *k != account.key()) {
+            match self.backend.account_for_update(tx, &account.key()).await? {
+                Some(_) => account.account.email = previous_email.unwrap_or(old),
+                None => self.backend.remove_account(tx, &old).await?,
+            }
+        }
+        self.backend.save_account(tx, account).await?;
+        self.backend.append_audit(tx, accepted.record, now).await?;
+        Ok(())
     }
 }

@@ -189,7 +189,7 @@ impl Server {
         let changes = req.method() != Method::GET;
         let resp = self.admin.handle(req).await;
         if changes && resp.status().is_success() {
-            for (tenant, w) in self.provisioning.all_warnings() {
+            for (tenant, w) in self.provisioning.all_warnings().await.unwrap_or_default() {
                 tracing::warn!("tenant {tenant}: {}", w.message);
             }
         }

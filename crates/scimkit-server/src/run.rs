@@ -97,7 +97,7 @@ pub async fn start_with(
         Some(addr) => Some(bind(addr).await?),
         None => None,
     };
-    let server = prepare(Server::new(options, listeners[0].1)?);
+    let server = prepare(Server::new(options, listeners[0].1).await?);
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let addrs = listeners.iter().map(|(_, a)| *a).collect();
@@ -142,25 +142,32 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> ExitCode {
         Err(e) => return fail(&e),
     };
     if loaded.check_only {
-        return check(&loaded.options);
+        return match runtime() {
+            Ok(runtime) => runtime.block_on(check(&loaded.options)),
+            Err(code) => code,
+        };
     }
     init_logging(loaded.options.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    match runtime() {
+        Ok(runtime) => runtime.block_on(run(loaded.options)),
+        Err(code) => code,
+    }
+}
+
+/// The multi-threaded tokio runtime the program runs on.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
+        .map_err(|e| {
             eprintln!("scimkit-server: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(run(loaded.options))
+            ExitCode::FAILURE
+        })
 }
 
 /// `--check-config`: builds everything but the sockets; prints a summary without secrets.
-fn check(options: &Options) -> ExitCode {
-    match Server::new(options, options.listen) {
+async fn check(options: &Options) -> ExitCode {
+    match Server::new(options, options.listen).await {
         Ok(server) => {
             println!("configuration is valid");
             for line in server.startup_lines() {
@@ -193,7 +200,8 @@ async fn run(options: Options) -> ExitCode {
     for warning in options.warnings() {
         tracing::warn!("{warning}");
     }
-    for (tenant, warning) in running.server().provisioning().all_warnings() {
+    let warnings = running.server().provisioning().all_warnings().await;
+    for (tenant, warning) in warnings.unwrap_or_default() {
         tracing::warn!("tenant {tenant}: {}", warning.message);
     }
     tracing::info!("SIGTERM or Ctrl-C stops the server.");

@@ -10,15 +10,15 @@ use crate::proxy::TrustedProxy;
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
 use crate::state;
-use scimkit_dispatch::{Dispatcher, MemoryStore};
-use scimkit_provisioning::{AdminApi, Provisioning};
+use scimkit_dispatch::Dispatcher;
+use scimkit_provisioning::{AdminApi, MemoryBackend, Provisioning};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The dispatcher the server runs: tokens and policy from [`Provisioning`], the tenant of each
 /// request noted for its log line.
-pub type Scim = Dispatcher<MemoryStore, TenantRecorder<Provisioning>, Provisioning>;
+pub type Scim = Dispatcher<MemoryBackend, TenantRecorder<Provisioning>, Provisioning>;
 
 /// Where the SCIM endpoints live.
 pub const BASE_PATH: &str = "/scim/v2";
@@ -51,7 +51,6 @@ impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("base_url", &self.base_url)
-            .field("tenants", &self.provisioning.tenant_ids())
             .finish_non_exhaustive()
     }
 }
@@ -65,7 +64,7 @@ impl Server {
     /// [`ConfigError::StorageUnavailable`] for a storage backend not built yet,
     /// [`ConfigError::Tenant`] when the provisioning layer refuses a tenant (an invalid id),
     /// [`ConfigError::Secret`] when no admin token can be generated.
-    pub fn new(options: &Options, local_addr: SocketAddr) -> Result<Self, ConfigError> {
+    pub async fn new(options: &Options, local_addr: SocketAddr) -> Result<Self, ConfigError> {
         let base_url = options
             .base_url
             .clone()
@@ -74,7 +73,7 @@ impl Server {
             Some(t) => t.clone(),
             None => Secret::new(generated_token()?, SecretOrigin::Generated),
         };
-        let state = state::build(options, &base_url, &admin_token)?;
+        let state = state::build(options, &base_url, &admin_token).await?;
         let mut startup = vec![format!("SCIM base URL: {base_url}")];
         startup.extend(state.tenant_lines);
         let public = base_url

@@ -8,7 +8,7 @@ use crate::options::{idp_name, Options, Storage, DEFAULT_TENANT};
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
 use crate::server::{Scim, ADMIN_PATH, BASE_PATH};
-use scimkit_dispatch::{Config, Dispatcher, MemoryStore};
+use scimkit_dispatch::{Config, Dispatcher};
 use scimkit_policy::IdpDialect;
 use scimkit_provisioning::{AdminApi, Provisioning};
 use std::sync::Arc;
@@ -32,7 +32,7 @@ pub(crate) struct State {
 /// # Errors
 /// [`ConfigError::StorageUnavailable`] for a backend not built yet, [`ConfigError::Tenant`]
 /// when the provisioning layer refuses a tenant (an invalid id).
-pub(crate) fn build(
+pub(crate) async fn build(
     options: &Options,
     base_url: &str,
     admin_token: &Secret,
@@ -52,11 +52,14 @@ pub(crate) fn build(
     };
     let mut tenant_lines = Vec::new();
     for t in &options.tenants {
-        provisioning
-            .create_tenant(&t.id, t.idp)
-            .and_then(|()| provisioning.set_rules(&t.id, t.rules.rule_set()))
-            .and_then(|()| provisioning.enable_provisioning_with_token(&t.id, t.token.expose()))
-            .map_err(|e| refused(&t.id, e))?;
+        let created = async {
+            provisioning.create_tenant(&t.id, t.idp).await?;
+            provisioning.set_rules(&t.id, t.rules.rule_set()).await?;
+            provisioning
+                .enable_provisioning_with_token(&t.id, t.token.expose())
+                .await
+        };
+        created.await.map_err(|e| refused(&t.id, e))?;
         tenant_lines.push(format!(
             "tenant {} ({}, {} rules): {}",
             t.id,
@@ -66,10 +69,13 @@ pub(crate) fn build(
         ));
     }
     if options.tenants.is_empty() {
-        let token = provisioning
-            .create_tenant(DEFAULT_TENANT, IdpDialect::Generic)
-            .and_then(|()| provisioning.enable_provisioning(DEFAULT_TENANT))
-            .map_err(|e| refused(DEFAULT_TENANT, e))?;
+        let created = async {
+            provisioning
+                .create_tenant(DEFAULT_TENANT, IdpDialect::Generic)
+                .await?;
+            provisioning.enable_provisioning(DEFAULT_TENANT).await
+        };
+        let token = created.await.map_err(|e| refused(DEFAULT_TENANT, e))?;
         let token = Secret::new(token.expose(), SecretOrigin::Generated);
         tenant_lines.push(format!(
             "tenant {DEFAULT_TENANT} (generic, tresorit rules): {}",
@@ -86,18 +92,25 @@ pub(crate) fn build(
         config.base_url = Some(base_url.to_string());
         config
     };
-    let scim = Dispatcher::builder(MemoryStore::new(), TenantRecorder(provisioning.clone()))
-        .hooks(provisioning.clone())
-        .config(config)
-        .build();
+    let scim = Dispatcher::builder(
+        provisioning.backend().clone(),
+        TenantRecorder(provisioning.clone()),
+    )
+    .hooks(provisioning.clone())
+    .config(config)
+    .build();
     let audited = provisioning.clone();
+    // The metrics scrape is synchronous; the memory backend answers at once (a database
+    // backend gives its own figure here).
     let audit_bytes = Arc::new(move || {
-        audited
-            .tenant_ids()
-            .iter()
-            .filter_map(|t| audited.audit_bytes(t).ok())
-            .map(|b| b as u64)
-            .sum()
+        let sum = async {
+            let mut sum = 0u64;
+            for t in audited.tenant_ids().await.unwrap_or_default() {
+                sum += audited.audit_bytes(&t).await.map_or(0, |b| b as u64);
+            }
+            sum
+        };
+        futures_util::FutureExt::now_or_never(sum).unwrap_or(0)
     });
     Ok(State {
         scim,

@@ -32,11 +32,21 @@ async fn each_tenant_runs_its_own_rule_set_and_profile() {
     let addr = running.addr();
     let provisioning = running.server().provisioning();
     assert_eq!(
-        provisioning.tenant("plain").unwrap().settings().dialect,
+        provisioning
+            .tenant("plain")
+            .await
+            .unwrap()
+            .settings()
+            .dialect,
         IdpDialect::Okta
     );
     assert_eq!(
-        provisioning.tenant("product").unwrap().settings().dialect,
+        provisioning
+            .tenant("product")
+            .await
+            .unwrap()
+            .settings()
+            .dialect,
         IdpDialect::EntraId
     );
 

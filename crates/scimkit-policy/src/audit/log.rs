@@ -57,7 +57,7 @@ impl AuditLimits {
 }
 
 /// One page of the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AuditPage {
@@ -67,6 +67,13 @@ pub struct AuditPage {
     /// sequence number).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<u64>,
+}
+
+impl AuditPage {
+    /// A page: its entries, oldest first, and the `since` of the next page when more follow.
+    pub fn new(entries: Vec<AuditEntry>, next: Option<u64>) -> Self {
+        AuditPage { entries, next }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
