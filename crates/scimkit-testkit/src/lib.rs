@@ -23,5 +23,6 @@
 pub mod client;
 pub mod corpus;
 pub mod population;
+pub mod provisioning;
 pub mod store;
 mod transactions;

@@ -38,3 +38,8 @@ fn tenant_isolation() {
 fn filters_sorting_and_paging() {
     block_on(store::filters_sorting_and_paging(MemoryStore::new()));
 }
+
+#[test]
+fn rollback_after_the_resource_write() {
+    block_on(store::rollback_after_the_resource_write(MemoryStore::new()));
+}
