@@ -184,15 +184,18 @@ impl Server {
             || path
                 .strip_prefix(ADMIN_PATH)
                 .is_some_and(|rest| rest.starts_with('/'));
-        if !is_admin && is_console_path(path) {
-            return self.console.handle(req).await;
-        }
-        if !is_admin {
+        let is_console = !is_admin && is_console_path(path);
+        if !is_admin && !is_console {
             return self.heavy.handle(&self.scim, req).await;
         }
         let changes = req.method() != Method::GET;
-        let resp = self.admin.handle(req).await;
-        if changes && resp.status().is_success() {
+        let resp = if is_console {
+            self.console.handle(req).await
+        } else {
+            self.admin.handle(req).await
+        };
+        // The console answers a change it made with a redirect.
+        if changes && (resp.status().is_success() || resp.status() == StatusCode::SEE_OTHER) {
             for (tenant, w) in self.provisioning.all_warnings() {
                 tracing::warn!("tenant {tenant}: {}", w.message);
             }

@@ -25,7 +25,13 @@ async fn start() -> (Running, String) {
 
 async fn sign_in(b: &Browser, base: &str) {
     b.goto(&format!("{base}/console")).await;
-    assert!(b.client.current_url().await.unwrap().path().ends_with("/console/sign-in"));
+    assert!(b
+        .client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/console/sign-in"));
     b.fill("#token", ADMIN).await;
     b.press("Sign in").await;
     b.wait_for_text("Create a tenant").await;
@@ -85,21 +91,32 @@ async fn provisioning_from_sign_in_to_audit() {
         .find(Locator::Css("button[data-copy=scim-token]"))
         .await
         .unwrap();
-    assert!(copy.is_displayed().await.unwrap(), "console.js shows the copy button");
+    assert!(
+        copy.is_displayed().await.unwrap(),
+        "console.js shows the copy button"
+    );
     b.screenshot("token-shown-once").await;
     b.client.refresh().await.unwrap();
     b.wait_for_text("Provisioning").await;
     assert!(!b.has("#scim-token").await);
-    assert!(!b.client.source().await.unwrap().contains(&token), "a reload shows the token again");
+    assert!(
+        !b.client.source().await.unwrap().contains(&token),
+        "a reload shows the token again"
+    );
 
     // The IdP creates a user with that token over HTTP: the account appears.
     let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": "ada@example.com", "name": {"givenName": "Ada", "familyName": "Lovelace"},
         "active": true});
-    let created = exchange(addr, &request("POST", "/scim/v2/Users", "x", &token, Some(&user))).await;
+    let created = exchange(
+        addr,
+        &request("POST", "/scim/v2/Users", "x", &token, Some(&user)),
+    )
+    .await;
     assert_eq!(created.status, 201, "{created:?}");
     let scim_id = created.json()["id"].as_str().unwrap().to_string();
-    b.goto(&format!("{base}/console/tenants/acme/accounts")).await;
+    b.goto(&format!("{base}/console/tenants/acme/accounts"))
+        .await;
     let row = r#"tr[data-email="ada@example.com"]"#;
     wait_for(&b, row).await;
     assert!(b.text(row).await.contains("SCIM-managed"));
@@ -114,7 +131,13 @@ async fn provisioning_from_sign_in_to_audit() {
     b.screenshot("accounts").await;
     let read = exchange(
         addr,
-        &request("GET", &format!("/scim/v2/Users/{scim_id}"), "x", &token, None),
+        &request(
+            "GET",
+            &format!("/scim/v2/Users/{scim_id}"),
+            "x",
+            &token,
+            None,
+        ),
     )
     .await;
     assert_eq!(read.json()["active"], true, "{read:?}");
@@ -126,15 +149,27 @@ async fn provisioning_from_sign_in_to_audit() {
         "Operations": [{"op": "replace", "path": "userName", "value": "ada.l@example.com"}]});
     let refused = exchange(
         addr,
-        &request("PATCH", &format!("/scim/v2/Users/{scim_id}"), "x", &token, Some(&rename)),
+        &request(
+            "PATCH",
+            &format!("/scim/v2/Users/{scim_id}"),
+            "x",
+            &token,
+            Some(&rename),
+        ),
     )
     .await;
     assert_eq!(refused.status, 400, "{refused:?}");
     let outcome = wait_for(&b, r#"li.entry tr[data-path="userName"] .outcome-reject"#).await;
     assert_eq!(outcome.text().await.unwrap(), "reject");
     let newest = b.text("li.entry").await;
-    assert!(newest.contains("rejected") && newest.contains("mutability"), "{newest}");
-    assert!(newest.contains("ada.l@example.com"), "the raw body is shown: {newest}");
+    assert!(
+        newest.contains("rejected") && newest.contains("mutability"),
+        "{newest}"
+    );
+    assert!(
+        newest.contains("ada.l@example.com"),
+        "the raw body is shown: {newest}"
+    );
     b.screenshot("audit-live").await;
 
     // A verified domain that adds users automatically: the banner, then the one-click fix.
@@ -151,7 +186,9 @@ async fn provisioning_from_sign_in_to_audit() {
     b.wait_for_text("Domain example.com added.").await;
     let banner = b.text("#auto-add-banner").await;
     assert!(
-        banner.contains("can result in users being added to your subscription outside SCIM provisioning"),
+        banner.contains(
+            "can result in users being added to your subscription outside SCIM provisioning"
+        ),
         "{banner}"
     );
     b.screenshot("auto-add-banner").await;
@@ -177,7 +214,12 @@ async fn forged_forms_and_ended_sessions_are_refused() {
     b.fill("#token", "not-the-admin-token-<b>x</b>").await;
     b.press("Sign in").await;
     b.wait_for_text("That is not the admin token.").await;
-    assert!(!b.client.source().await.unwrap().contains("not-the-admin-token"));
+    assert!(!b
+        .client
+        .source()
+        .await
+        .unwrap()
+        .contains("not-the-admin-token"));
 
     sign_in(&b, &base).await;
     let session = b.client.get_named_cookie("scimkit_console").await.unwrap();
@@ -198,7 +240,11 @@ async fn forged_forms_and_ended_sessions_are_refused() {
     b.press("Create template").await;
     b.wait_for_text("CSRF token is missing or not valid").await;
     let templates = admin(&running, "GET", "/tenants/default/templates").await;
-    assert_eq!(templates["templates"].as_array().unwrap().len(), 1, "{templates}");
+    assert_eq!(
+        templates["templates"].as_array().unwrap().len(),
+        1,
+        "{templates}"
+    );
 
     // Signing out ends the session: its cookie no longer opens a page or sends a form.
     b.goto(&format!("{base}/console/tenants")).await;
@@ -212,7 +258,8 @@ async fn forged_forms_and_ended_sessions_are_refused() {
         .unwrap()
         .unwrap();
     b.press("Sign out").await;
-    b.wait_for_text("Sign in with the server's admin token").await;
+    b.wait_for_text("Sign in with the server's admin token")
+        .await;
     let form = format!("csrf={csrf}&id=after-sign-out&idp=generic");
     let raw = format!(
         "POST /console/tenants HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {cookie}\r\n\
@@ -221,7 +268,9 @@ async fn forged_forms_and_ended_sessions_are_refused() {
     );
     let reply = exchange(addr, raw.as_bytes()).await;
     assert_eq!(reply.status, 403, "{reply:?}");
-    let raw = format!("GET /console/tenants HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n");
+    let raw = format!(
+        "GET /console/tenants HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n"
+    );
     let reply = exchange(addr, raw.as_bytes()).await;
     assert_eq!(reply.status, 303, "{reply:?}");
     assert_eq!(reply.header("location"), Some("/console/sign-in"));

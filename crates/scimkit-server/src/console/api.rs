@@ -62,7 +62,10 @@ impl Api<'_> {
         let request = http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", crate::server::ADMIN_PATH))
-            .header(http::header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {}", self.token),
+            )
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(payload)
             .map_err(|e| ApiError {

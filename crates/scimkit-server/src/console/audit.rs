@@ -11,7 +11,13 @@ pub(crate) const AUDIT_PAGE: u64 = 25;
 
 /// The audit page. `entries` newest first; `first` and `last` the oldest and newest kept
 /// sequence numbers; `live` when the page shows the newest entries (and polls for more).
-pub(crate) fn page(frame: &Frame<'_>, tenant: &str, entries: &[Value], first: u64, live: bool) -> Markup {
+pub(crate) fn page(
+    frame: &Frame<'_>,
+    tenant: &str,
+    entries: &[Value],
+    first: u64,
+    live: bool,
+) -> Markup {
     let newest = entries.first().and_then(|e| e["seq"].as_u64()).unwrap_or(0);
     let oldest_shown = entries.last().and_then(|e| e["seq"].as_u64());
     let base = tenant_url(tenant, "/audit");

@@ -27,9 +27,7 @@ impl Console {
         let post = req.method == Method::POST;
         match segs.as_slice() {
             ["assets", "console.css"] if get => return asset(CSS, "text/css; charset=utf-8"),
-            ["assets", "console.js"] if get => {
-                return asset(JS, "text/javascript; charset=utf-8")
-            }
+            ["assets", "console.js"] if get => return asset(JS, "text/javascript; charset=utf-8"),
             ["sign-in"] if get => return self.sign_in_page(StatusCode::OK, None),
             ["sign-in"] if post => return self.sign_in(req).await,
             _ => {}
@@ -182,24 +180,38 @@ impl Console {
                     tenants.push(api.get(&format!("/tenants/{}", seg(id))).await?);
                 }
                 let frame = self.frame(s, "Tenants", None);
-                Ok(html(StatusCode::OK, views::tenants(&frame, &s.csrf, &tenants)))
+                Ok(html(
+                    StatusCode::OK,
+                    views::tenants(&frame, &s.csrf, &tenants),
+                ))
             }
             ["tenants"] if post => {
                 let id = req.field("id").trim();
                 let body = json!({"id": id, "idp": req.field("idp")});
                 match api.send(Method::POST, "/tenants", &body).await {
-                    Ok(_) => self.after(s, Ok(Value::Null), format!("Tenant {id} created."), &tenant_url(id, "")),
+                    Ok(_) => self.after(
+                        s,
+                        Ok(Value::Null),
+                        format!("Tenant {id} created."),
+                        &tenant_url(id, ""),
+                    ),
                     r => self.after(s, r, String::new(), "/console/tenants"),
                 }
             }
             ["tenants", t] if get => {
                 let tenant = api.get(&format!("/tenants/{}", seg(t))).await?;
                 let frame = self.frame(s, "Tenant", Some(t));
-                Ok(html(StatusCode::OK, views::tenant(&frame, &s.csrf, &tenant)))
+                Ok(html(
+                    StatusCode::OK,
+                    views::tenant(&frame, &s.csrf, &tenant),
+                ))
             }
             ["tenants", t, "provisioning", action @ ("rotate" | "revoke" | "disable")] if get => {
                 let frame = self.frame(s, "Confirm", Some(t));
-                Ok(html(StatusCode::OK, views::confirm(&frame, &s.csrf, t, action)))
+                Ok(html(
+                    StatusCode::OK,
+                    views::confirm(&frame, &s.csrf, t, action),
+                ))
             }
             ["tenants", t, "provisioning", action @ ("enable" | "rotate" | "revoke" | "disable")]
                 if post =>
@@ -214,40 +226,87 @@ impl Console {
                             scim_base_url: v["scimBaseUrl"].as_str().unwrap_or_default().to_owned(),
                             token: v["token"].as_str().unwrap_or_default().to_owned(),
                         };
-                        let notice = if *action == "enable" { "Provisioning is on." } else { "The token was rotated; the old one no longer works." };
-                        self.sessions.set_flash(&s.key, Flash {
-                            notice: Some(notice.into()),
-                            error: None,
-                            token: Some(issued),
-                        });
+                        let notice = if *action == "enable" {
+                            "Provisioning is on."
+                        } else {
+                            "The token was rotated; the old one no longer works."
+                        };
+                        self.sessions.set_flash(
+                            &s.key,
+                            Flash {
+                                notice: Some(notice.into()),
+                                error: None,
+                                token: Some(issued),
+                            },
+                        );
                         Ok(see_other(&here))
                     }
-                    (r, "revoke") => self.after(s, r, "The token was revoked: SCIM requests get 401 until you rotate.".into(), &here),
+                    (r, "revoke") => self.after(
+                        s,
+                        r,
+                        "The token was revoked: SCIM requests get 401 until you rotate.".into(),
+                        &here,
+                    ),
                     (r, _) => self.after(s, r, "Provisioning is off.".into(), &here),
                 }
             }
             ["tenants", t, "templates"] if post => {
                 let name = req.field("name");
-                let r = api.send(Method::POST, &format!("/tenants/{}/templates", seg(t)), &json!({"name": name})).await;
-                self.after(s, r, format!("Template {} created.", name.trim()), &tenant_url(t, ""))
+                let r = api
+                    .send(
+                        Method::POST,
+                        &format!("/tenants/{}/templates", seg(t)),
+                        &json!({"name": name}),
+                    )
+                    .await;
+                self.after(
+                    s,
+                    r,
+                    format!("Template {} created.", name.trim()),
+                    &tenant_url(t, ""),
+                )
             }
             ["tenants", t, "templates", "default"] if post => {
                 let r = match req.field("template").parse::<u64>() {
-                    Ok(id) => api.send(Method::PUT, &format!("/tenants/{}/templates/default", seg(t)), &json!({"template": id})).await,
-                    Err(_) => Err(ApiError { status: 400, message: "Choose a template.".into() }),
+                    Ok(id) => {
+                        api.send(
+                            Method::PUT,
+                            &format!("/tenants/{}/templates/default", seg(t)),
+                            &json!({"template": id}),
+                        )
+                        .await
+                    }
+                    Err(_) => Err(ApiError {
+                        status: 400,
+                        message: "Choose a template.".into(),
+                    }),
                 };
-                self.after(s, r, "Default policy template set.".into(), &tenant_url(t, ""))
+                self.after(
+                    s,
+                    r,
+                    "Default policy template set.".into(),
+                    &tenant_url(t, ""),
+                )
             }
             ["tenants", t, "domains"] if post => {
                 let domain = req.field("domain").trim();
                 let body = json!({"domain": domain, "mode": req.field("mode")});
-                let r = api.send(Method::POST, &format!("/tenants/{}/domains", seg(t)), &body).await;
+                let r = api
+                    .send(Method::POST, &format!("/tenants/{}/domains", seg(t)), &body)
+                    .await;
                 self.after(s, r, format!("Domain {domain} added."), &tenant_url(t, ""))
             }
             ["tenants", t, "domains", d, "mode"] if post => {
                 let path = format!("/tenants/{}/domains/{}", seg(t), seg(d));
-                let r = api.send(Method::PUT, &path, &json!({"mode": req.field("mode")})).await;
-                self.after(s, r, format!("Domain {d}: mode changed."), &tenant_url(t, ""))
+                let r = api
+                    .send(Method::PUT, &path, &json!({"mode": req.field("mode")}))
+                    .await;
+                self.after(
+                    s,
+                    r,
+                    format!("Domain {d}: mode changed."),
+                    &tenant_url(t, ""),
+                )
             }
             ["tenants", t, "domains", d, "remove"] if post => {
                 let path = format!("/tenants/{}/domains/{}", seg(t), seg(d));
@@ -267,7 +326,10 @@ impl Console {
                 let tenant = api.get(&format!("/tenants/{}", seg(t))).await?;
                 let page = api.get(&path).await?;
                 let frame = self.frame(s, "Accounts", Some(t));
-                Ok(html(StatusCode::OK, views::accounts(&frame, &s.csrf, &tenant, &page, q, cursor)))
+                Ok(html(
+                    StatusCode::OK,
+                    views::accounts(&frame, &s.csrf, &tenant, &page, q, cursor),
+                ))
             }
             ["tenants", t, "accounts", email, action @ ("suspend" | "unsuspend")] if post => {
                 let path = format!("/tenants/{}/accounts/{}/{action}", seg(t), seg(email));
@@ -290,10 +352,16 @@ impl Console {
                 let before = req.query("before").and_then(|b| b.parse::<u64>().ok());
                 let (entries, first, _) = api.audit_newest_first(t, before, AUDIT_PAGE).await?;
                 let frame = self.frame(s, "Audit log", Some(t));
-                Ok(html(StatusCode::OK, audit::page(&frame, t, &entries, first, before.is_none())))
+                Ok(html(
+                    StatusCode::OK,
+                    audit::page(&frame, t, &entries, first, before.is_none()),
+                ))
             }
             ["tenants", t, "audit", "live"] if get => {
-                let after = req.query("after").and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
+                let after = req
+                    .query("after")
+                    .and_then(|a| a.parse::<u64>().ok())
+                    .unwrap_or(0);
                 let path = format!("/tenants/{}/audit?since={after}&limit={AUDIT_PAGE}", seg(t));
                 let v = api.get(&path).await?;
                 let mut entries = v["entries"].as_array().cloned().unwrap_or_default();

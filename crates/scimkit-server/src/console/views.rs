@@ -401,7 +401,9 @@ pub(crate) fn accounts(
     let empty = Vec::new();
     let list = page["accounts"].as_array().unwrap_or(&empty);
     let base = tenant_url(id, "/accounts");
-    let query = q.map(|q| format!("&q={}", query_value(q))).unwrap_or_default();
+    let query = q
+        .map(|q| format!("&q={}", query_value(q)))
+        .unwrap_or_default();
     layout(
         frame,
         html! {

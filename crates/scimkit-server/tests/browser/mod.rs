@@ -13,7 +13,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Where the browser and its driver are looked for (Debian's `chromium`, `chromium-driver`).
-const CHROMIUM: [&str; 3] = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+const CHROMIUM: [&str; 3] = [
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+];
 const CHROMEDRIVER: [&str; 2] = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
 
 const INSTALL: &str = "the console's browser tests need Chromium and chromedriver: \
@@ -22,7 +26,11 @@ const INSTALL: &str = "the console's browser tests need Chromium and chromedrive
 
 fn locate(var: &str, candidates: &[&str]) -> PathBuf {
     if let Some(p) = std::env::var_os(var).map(PathBuf::from) {
-        assert!(p.exists(), "{var}={} does not exist; {INSTALL}", p.display());
+        assert!(
+            p.exists(),
+            "{var}={} does not exist; {INSTALL}",
+            p.display()
+        );
         return p;
     }
     candidates
@@ -189,7 +197,10 @@ impl Browser {
         // By script, not by element: a page loading meanwhile leaves no stale reference.
         let text = self
             .client
-            .execute("return document.body ? document.body.innerText : ''", vec![])
+            .execute(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
             .await
             .unwrap();
         text.as_str().unwrap_or_default().to_string()
