@@ -242,3 +242,75 @@ async fn bad_requests_change_nothing() {
         .await;
     assert_eq!(tenants.body().as_ref(), br#"{"tenants":[]}"#);
 }
+
+/// The text of the element with `id` in `html` (its content up to the next tag).
+fn text_of(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!(r#"id="{id}">"#))? + id.len() + 6;
+    Some(html[at..].split('<').next()?.to_string())
+}
+
+#[tokio::test]
+async fn the_token_is_shown_once_and_rotate_and_revoke_ask_first() {
+    let (console, admin) = console(false);
+    admin
+        .handle_bytes(
+            http::Request::post("/admin/tenants")
+                .header("authorization", format!("Bearer {ADMIN}"))
+                .body(r#"{"id": "acme"}"#)
+                .unwrap(),
+        )
+        .await;
+    let (cookie, _) = sign_in(&console).await;
+    let page = |path: &'static str| {
+        let console = console.clone();
+        let cookie = cookie.clone();
+        async move {
+            let resp = console.handle(get(path, &cookie)).await;
+            assert_eq!(resp.status(), 200, "{path}");
+            String::from_utf8(resp.body().to_vec()).unwrap()
+        }
+    };
+    let csrf = csrf_of(&page("/console/tenants/acme").await);
+    let act = |action: &str| {
+        post(
+            &format!("/console/tenants/acme/provisioning/{action}"),
+            &cookie,
+            &format!("csrf={csrf}"),
+        )
+    };
+
+    assert_eq!(console.handle(act("enable")).await.status(), 303);
+    let shown = page("/console/tenants/acme").await;
+    let token = text_of(&shown, "scim-token").expect("the token, once");
+    assert!(token.starts_with("scimkit_") && shown.contains("will not be shown again"));
+    assert_eq!(
+        text_of(&shown, "scim-base-url").unwrap(),
+        "https://scim.example.com/scim/v2"
+    );
+    assert!(!page("/console/tenants/acme").await.contains(&token));
+
+    // Rotate and revoke are links to a confirmation page that posts.
+    let confirm = page("/console/tenants/acme/provisioning/rotate").await;
+    assert!(confirm.contains(r#"action="/console/tenants/acme/provisioning/rotate""#));
+    assert!(confirm.contains("stops working"));
+    assert_eq!(console.handle(act("rotate")).await.status(), 303);
+    let rotated = text_of(&page("/console/tenants/acme").await, "scim-token").unwrap();
+    assert_ne!(rotated, token);
+
+    assert!(page("/console/tenants/acme/provisioning/revoke")
+        .await
+        .contains("401"));
+    assert_eq!(console.handle(act("revoke")).await.status(), 303);
+    let after = page("/console/tenants/acme").await;
+    assert!(after.contains("The token was revoked") && text_of(&after, "scim-token").is_none());
+    let tenant = admin
+        .handle_bytes(
+            http::Request::get("/admin/tenants/acme")
+                .header("authorization", format!("Bearer {ADMIN}"))
+                .body(Bytes::new())
+                .unwrap(),
+        )
+        .await;
+    let tenant: serde_json::Value = serde_json::from_slice(tenant.body()).unwrap();
+    assert_eq!(tenant["hasToken"], false);
+}
