@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 
 impl Server {
     /// The axum application: SCIM under [`BASE_PATH`](crate::BASE_PATH), the admin API under
-    /// [`ADMIN_PATH`], the admin console under [`CONSOLE_PATH`](crate::CONSOLE_PATH), `/healthz`, `/readyz`, and `/metrics` when it is served beside SCIM.
+    /// [`ADMIN_PATH`], the admin console under [`CONSOLE_PATH`](crate::CONSOLE_PATH),
+    /// `/healthz`, `/readyz`, and `/metrics` when it is served beside SCIM.
     /// [`ConnectionLimits::body_timeout`](crate::ConnectionLimits) bounds the reading of each
     /// request body (408 after it, and the connection is closed).
     pub fn app(&self) -> Router {
@@ -184,18 +185,15 @@ impl Server {
             || path
                 .strip_prefix(ADMIN_PATH)
                 .is_some_and(|rest| rest.starts_with('/'));
-        let is_console = !is_admin && is_console_path(path);
-        if !is_admin && !is_console {
+        if is_console_path(path) {
+            return self.console.handle(req).await;
+        }
+        if !is_admin {
             return self.heavy.handle(&self.scim, req).await;
         }
         let changes = req.method() != Method::GET;
-        let resp = if is_console {
-            self.console.handle(req).await
-        } else {
-            self.admin.handle(req).await
-        };
-        // The console answers a change it made with a redirect.
-        if changes && (resp.status().is_success() || resp.status() == StatusCode::SEE_OTHER) {
+        let resp = self.admin.handle(req).await;
+        if changes && resp.status().is_success() {
             for (tenant, w) in self.provisioning.all_warnings() {
                 tracing::warn!("tenant {tenant}: {}", w.message);
             }
