@@ -5,6 +5,7 @@ use super::api::{query_value, seg, Api, ApiError};
 use super::audit::{self, AUDIT_PAGE};
 use super::session::{self, cookie, same_token, Flash, IssuedToken, SessionView, SIGN_IN_COOKIE};
 use super::views::{self, tenant_url, Frame};
+use super::{accounts, tenant};
 use super::{asset, html, see_other, text, Console, Incoming, SESSION_COOKIE};
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Response, StatusCode};
@@ -203,14 +204,14 @@ impl Console {
                 let frame = self.frame(s, "Tenant", Some(t));
                 Ok(html(
                     StatusCode::OK,
-                    views::tenant(&frame, &s.csrf, &tenant),
+                    tenant::tenant(&frame, &s.csrf, &tenant),
                 ))
             }
             ["tenants", t, "provisioning", action @ ("rotate" | "revoke" | "disable")] if get => {
                 let frame = self.frame(s, "Confirm", Some(t));
                 Ok(html(
                     StatusCode::OK,
-                    views::confirm(&frame, &s.csrf, t, action),
+                    tenant::confirm(&frame, &s.csrf, t, action),
                 ))
             }
             ["tenants", t, "provisioning", action @ ("enable" | "rotate" | "revoke" | "disable")]
@@ -328,7 +329,7 @@ impl Console {
                 let frame = self.frame(s, "Accounts", Some(t));
                 Ok(html(
                     StatusCode::OK,
-                    views::accounts(&frame, &s.csrf, &tenant, &page, q, cursor),
+                    accounts::accounts(&frame, &s.csrf, &tenant, &page, q, cursor),
                 ))
             }
             ["tenants", t, "accounts", email, action @ ("suspend" | "unsuspend")] if post => {

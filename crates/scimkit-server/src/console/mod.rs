@@ -6,10 +6,12 @@
 //! Every read and change goes through the admin API's HTTP/JSON interface ([`AdminApi`]
 //! called in process with the signed-in administrator's token): no second code path.
 
+mod accounts;
 mod api;
 mod audit;
 mod handlers;
 mod session;
+mod tenant;
 mod views;
 
 use axum::body::Body;
