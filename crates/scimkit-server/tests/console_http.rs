@@ -314,3 +314,31 @@ async fn the_token_is_shown_once_and_rotate_and_revoke_ask_first() {
     let tenant: serde_json::Value = serde_json::from_slice(tenant.body()).unwrap();
     assert_eq!(tenant["hasToken"], false);
 }
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_close_sign_in_for_a_while() {
+    let (console, _) = console(false);
+    let attempt = |token: &'static str| {
+        let console = console.clone();
+        async move {
+            let page = console.handle(get("/console/sign-in", "")).await;
+            let form_cookie = cookie_of(&page, "scimkit_console_signin").unwrap();
+            let csrf = csrf_of(std::str::from_utf8(page.body()).unwrap());
+            let pair = form_cookie.split(';').next().unwrap().to_string();
+            let form = format!("csrf={csrf}&token={token}");
+            console
+                .handle(post("/console/sign-in", &pair, &form))
+                .await
+                .status()
+        }
+    };
+    for _ in 0..20 {
+        assert_eq!(attempt("a-guess").await, 401);
+    }
+    assert_eq!(attempt("a-guess").await, 429);
+    assert_eq!(
+        attempt(ADMIN).await,
+        429,
+        "closed for everyone, for a minute"
+    );
+}

@@ -96,6 +96,12 @@ impl Console {
                 Some("The sign-in form expired or was not this server's; try again."),
             );
         }
+        if self.sessions.sign_in_closed() {
+            return self.sign_in_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("Too many failed sign-ins: signing in is closed for a minute."),
+            );
+        }
         let token = req.field("token").trim();
         let api = Api {
             admin: &self.admin,
@@ -103,6 +109,7 @@ impl Console {
         };
         if let Err(e) = api.get("/tenants").await {
             let message = if e.status == 401 {
+                self.sessions.sign_in_failed();
                 "That is not the admin token."
             } else {
                 "The admin API could not be reached."

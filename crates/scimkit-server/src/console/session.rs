@@ -5,7 +5,7 @@
 //! never logged, echoed or put in a cookie.
 
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
@@ -15,6 +15,13 @@ pub(crate) const SESSION_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 /// The most sessions kept at once; signing in beyond it ends the oldest.
 const MAX_SESSIONS: usize = 1000;
+
+/// Failed sign-ins allowed per [`FAILURE_WINDOW`], over all clients; beyond, sign-in is
+/// refused (429) until the window has passed, whatever the token.
+pub(crate) const MAX_FAILED_SIGN_INS: usize = 20;
+
+/// The window [`MAX_FAILED_SIGN_INS`] counts in.
+pub(crate) const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "scimkit_console";
@@ -52,15 +59,38 @@ pub(crate) struct SessionView {
     pub(crate) csrf: String,
 }
 
-/// Every open session, shared by clones.
+/// Every open session, shared by clones, and the recent failed sign-ins.
 #[derive(Clone, Default)]
 pub(crate) struct Sessions {
     inner: Arc<Mutex<HashMap<String, Session>>>,
+    failures: Arc<Mutex<VecDeque<Instant>>>,
 }
 
 impl Sessions {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether sign-in is closed for now: [`MAX_FAILED_SIGN_INS`] failures in the last
+    /// [`FAILURE_WINDOW`] (guessing the admin token through the console stays slow).
+    pub(crate) fn sign_in_closed(&self) -> bool {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        while failures
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
+        {
+            failures.pop_front();
+        }
+        failures.len() >= MAX_FAILED_SIGN_INS
+    }
+
+    /// Counts a failed sign-in.
+    pub(crate) fn sign_in_failed(&self) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() < MAX_FAILED_SIGN_INS {
+            failures.push_back(Instant::now());
+        }
     }
 
     /// Opens a session for `admin_token`; returns the session id for the cookie.
