@@ -2,6 +2,7 @@
 //! answered as SCIM errors, the body-read deadline, the admin API under [`ADMIN_PATH`], the
 //! dispatcher for everything else; one log line and one metrics sample per request.
 
+use crate::console::is_console_path;
 use crate::health::{plain, probe_answer, HEALTH_PATH, READY_PATH};
 use crate::logging::RequestLine;
 use crate::metrics::{token_matches, CONTENT_TYPE as METRICS_CONTENT_TYPE, METRICS_PATH};
@@ -29,7 +30,8 @@ use std::time::{Duration, Instant};
 
 impl Server {
     /// The axum application: SCIM under [`BASE_PATH`](crate::BASE_PATH), the admin API under
-    /// [`ADMIN_PATH`], `/healthz`, `/readyz`, and `/metrics` when it is served beside SCIM.
+    /// [`ADMIN_PATH`], the admin console under [`CONSOLE_PATH`](crate::CONSOLE_PATH),
+    /// `/healthz`, `/readyz`, and `/metrics` when it is served beside SCIM.
     /// [`ConnectionLimits::body_timeout`](crate::ConnectionLimits) bounds the reading of each
     /// request body (408 after it, and the connection is closed).
     pub fn app(&self) -> Router {
@@ -183,6 +185,9 @@ impl Server {
             || path
                 .strip_prefix(ADMIN_PATH)
                 .is_some_and(|rest| rest.starts_with('/'));
+        if is_console_path(path) {
+            return self.console.handle(req).await;
+        }
         if !is_admin {
             return self.heavy.handle(&self.scim, req).await;
         }

@@ -1,6 +1,6 @@
 //! The reference scimkit server: a SCIM 2.0 service provider for Entra ID and Okta over
 //! axum + tokio, with the in-memory store, the provisioning policy per tenant and the tenant
-//! admin API under `/admin`.
+//! admin API under `/admin`, and the admin console over it under `/console` ([`Console`]).
 //!
 //! ```sh
 //! scimkit-server                                       # 127.0.0.1:8080, a generated token
@@ -68,6 +68,7 @@ mod app;
 mod args;
 mod config;
 mod connection;
+mod console;
 mod error;
 mod file;
 mod health;
@@ -86,6 +87,7 @@ mod state;
 pub use args::USAGE;
 pub use config::{load, parse_args, Loaded, ADMIN_TOKEN_ENV, CONFIG_ENV};
 pub use connection::serve;
+pub use console::{Console, CONSOLE_PATH};
 pub use error::ConfigError;
 pub use health::{AlwaysReady, Readiness, HEALTH_PATH, READY_PATH};
 pub use heavy::{HEAVY_AT_ONCE, HEAVY_BODY_BYTES};

@@ -1,6 +1,7 @@
 //! Route templates: a request path with its ids replaced by placeholders, for metric labels and
 //! log lines. The set of templates is small and fixed, whatever paths clients send.
 
+use crate::console::CONSOLE_PATH;
 use crate::health::{HEALTH_PATH, READY_PATH};
 use crate::metrics::METRICS_PATH;
 use crate::server::{ADMIN_PATH, BASE_PATH};
@@ -30,7 +31,7 @@ const ADMIN_WORDS: [&str; 8] = [
 ];
 
 /// The template of `path`: `/scim/v2/Users/{id}`, `/admin/tenants/{tenant}/audit`,
-/// `/healthz`; `{unknown}` for paths outside every endpoint.
+/// `/healthz`, `/console` for every console page; `{unknown}` for paths outside every endpoint.
 pub fn route_template(path: &str) -> String {
     if [HEALTH_PATH, READY_PATH, METRICS_PATH].contains(&path) {
         return path.to_string();
@@ -40,6 +41,9 @@ pub fn route_template(path: &str) -> String {
     }
     if let Some(rest) = under(path, ADMIN_PATH) {
         return admin_template(rest);
+    }
+    if under(path, CONSOLE_PATH).is_some() {
+        return CONSOLE_PATH.to_string();
     }
     "{unknown}".to_string()
 }
@@ -121,6 +125,7 @@ mod tests {
             ("/admin/tenants/tenants", "/admin/tenants/{tenant}"),
             ("/admin/other/x", "/admin/{unknown}"),
             ("/healthz", "/healthz"),
+            ("/console/tenants/acme/accounts", "/console"),
             ("/anything/else", "{unknown}"),
         ] {
             assert_eq!(route_template(path), template, "{path}");

@@ -1,6 +1,7 @@
 //! The server's state, built from [`Options`] (the storage-dependent parts in `state.rs`):
 //! tenants, dispatcher, admin API, readiness, metrics, and what start-up prints.
 
+use crate::console::Console;
 use crate::error::ConfigError;
 use crate::health::Readiness;
 use crate::heavy::HeavyGate;
@@ -31,6 +32,8 @@ pub const ADMIN_PATH: &str = "/admin";
 pub struct Server {
     pub(crate) scim: Scim,
     pub(crate) admin: AdminApi,
+    /// The admin console over `admin`; `Secure` cookies when the public URL is HTTPS.
+    pub(crate) console: Console,
     pub(crate) provisioning: Provisioning,
     pub(crate) readiness: Arc<dyn Readiness>,
     pub(crate) metrics: Metrics,
@@ -93,6 +96,7 @@ impl Server {
         }
         Ok(Server {
             scim: state.scim,
+            console: Console::new(state.admin.clone(), base_url.starts_with("https://")),
             admin: state.admin,
             provisioning: state.provisioning,
             readiness: state.readiness,

@@ -1,0 +1,139 @@
+//! The console's only way to read or change anything: the admin API's HTTP/JSON interface,
+//! called in process with the session's admin token.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use scimkit_provisioning::AdminApi;
+use serde_json::Value;
+
+/// What a path segment keeps unescaped: RFC 3986's unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A path segment (tenant id, email, domain) escaped for a URL.
+pub(crate) fn seg(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// A query value escaped for a URL.
+pub(crate) fn query_value(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A refusal of the admin API: its status and its `error` message.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub(crate) status: u16,
+    pub(crate) message: String,
+}
+
+/// The admin API seen with one session's token.
+pub(crate) struct Api<'a> {
+    pub(crate) admin: &'a AdminApi,
+    pub(crate) token: &'a str,
+}
+
+impl Api<'_> {
+    /// `GET {admin}{path}`.
+    pub(crate) async fn get(&self, path: &str) -> Result<Value, ApiError> {
+        self.call(http::Method::GET, path, None).await
+    }
+
+    /// `method {admin}{path}` with a JSON body.
+    pub(crate) async fn send(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, ApiError> {
+        self.call(method, path, Some(body)).await
+    }
+
+    /// `method {admin}{path}`, with a JSON body when given.
+    pub(crate) async fn call(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let payload = body.map(Value::to_string).unwrap_or_default();
+        let request = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", crate::server::ADMIN_PATH))
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {}", self.token),
+            )
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(payload)
+            .map_err(|e| ApiError {
+                status: 400,
+                message: format!("not a valid request: {e}"),
+            })?;
+        let resp = self.admin.handle_bytes(request).await;
+        let status = resp.status().as_u16();
+        let v: Value = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
+        if resp.status().is_success() {
+            Ok(v)
+        } else {
+            Err(ApiError {
+                status,
+                message: v["error"]
+                    .as_str()
+                    .map_or_else(|| format!("the admin API answered {status}"), str::to_owned),
+            })
+        }
+    }
+
+    /// The newest-first audit page ending before sequence number `before` (the newest when
+    /// absent): `(entries newest first, the oldest kept seq, the newest kept seq)`.
+    ///
+    /// The admin API pages oldest first after `since`; sequence numbers are contiguous, so
+    /// the newest is found by a binary search of one-entry pages (`O(log n)` calls).
+    pub(crate) async fn audit_newest_first(
+        &self,
+        tenant: &str,
+        before: Option<u64>,
+        limit: u64,
+    ) -> Result<(Vec<Value>, u64, u64), ApiError> {
+        let base = format!("/tenants/{}/audit", seg(tenant));
+        let seq_after = |since: u64| {
+            let path = format!("{base}?since={since}&limit=1");
+            async move {
+                let v = self.get(&path).await?;
+                Ok::<_, ApiError>(v["entries"][0]["seq"].as_u64())
+            }
+        };
+        let Some(first) = seq_after(0).await? else {
+            return Ok((Vec::new(), 0, 0));
+        };
+        // The newest seq: the largest s with an entry after s - 1.
+        let (mut lo, mut hi) = (first, first + 1);
+        while seq_after(hi - 1).await?.is_some() {
+            lo = hi;
+            hi = hi.saturating_mul(2);
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if seq_after(mid - 1).await?.is_some() {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let last = lo;
+        let end = before.map_or(last, |b| b.saturating_sub(1).min(last));
+        if end < first {
+            return Ok((Vec::new(), first, last));
+        }
+        let since = end.saturating_sub(limit).max(first - 1);
+        let v = self
+            .get(&format!("{base}?since={since}&limit={}", end - since))
+            .await?;
+        let mut entries = v["entries"].as_array().cloned().unwrap_or_default();
+        entries.reverse();
+        Ok((entries, first, last))
+    }
+}
