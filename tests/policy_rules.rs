@@ -75,11 +75,14 @@ fn name_changes_read_back_as_sent_and_the_account_keeps_the_registered_name() {
                 "{idp:?} reads back its value"
             );
             assert!(read.get("password").is_none(), "a password is never stored");
-            assert_eq!(
-                env.account(idp, "ada@example.com")["registeredName"],
-                "Ada Lovelace",
-                "{idp:?}"
-            );
+            let account = env.account(idp, "ada@example.com");
+            assert_eq!(account["registeredName"], "Ada Lovelace", "{idp:?}");
+            // The admin API shows the name the IdP wrote beside the registered one.
+            let written = read["displayName"]
+                .as_str()
+                .or(read["name"]["formatted"].as_str())
+                .map_or_else(|| format!("{given} Lovelace"), str::to_owned);
+            assert_eq!(account["idpName"], written.as_str(), "{idp:?} {read}");
         }
         // The setting that switches names to apply.
         block_on(env.prov.set_rules(
@@ -534,6 +537,7 @@ fn admin_api_requires_its_token_and_groups_pass_through() {
     for (path, body) in [
         ("/admin/tenants", json!({"id": ""})),
         ("/admin/tenants", json!({"id": "x", "idp": "ldap"})),
+        ("/admin/tenants", json!({"id": "x", "rules": "lenient"})),
         ("/admin/tenants/okta/templates", json!({"name": "  "})),
         (
             "/admin/tenants/okta/domains",
@@ -559,6 +563,20 @@ fn admin_api_requires_its_token_and_groups_pass_through() {
     );
     assert_eq!(block_on(env.prov.tenant_ids()).unwrap(), ["entra", "okta"]);
     assert!(env.accounts(idp).as_array().unwrap().is_empty());
+
+    // A tenant may be created with plain SCIM rules instead of the product's.
+    let r = env.admin(
+        "POST",
+        "/admin/tenants",
+        Some(json!({"id": "plain", "rules": "plain"})),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let plain = block_on(env.prov.tenant("plain")).unwrap();
+    assert_eq!(plain.rules(), &RuleSet::plain());
+    assert_eq!(
+        block_on(env.prov.tenant("okta")).unwrap().rules(),
+        &RuleSet::tresorit()
+    );
 
     let g = env.scim(
         idp,

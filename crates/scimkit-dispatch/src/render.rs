@@ -320,24 +320,34 @@ pub(crate) fn with_entry(text: &str, name: &str, value: &Value) -> Option<String
 
 /// [`with_entry`] for several entries, given in sorted order of their names.
 pub(crate) fn with_entries(text: &str, set: &[(&str, &Value)]) -> Option<String> {
-    let entries = scan(text)?;
-    let mut new = Vec::with_capacity(set.len());
+    let mut texts = Vec::with_capacity(set.len());
     for (name, value) in set {
-        new.push((
-            *name,
-            serde_json::to_string(name).ok()?,
-            serde_json::to_string(value).ok()?,
-        ));
+        texts.push((*name, serde_json::to_string(value).ok()?));
     }
-    let extra: usize = new.iter().map(|(_, n, v)| n.len() + v.len() + 2).sum();
+    let raw: Vec<(&str, &str)> = texts.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    with_raw_entries(text, &raw)
+}
+
+/// [`with_entries`] for values that are JSON text already (`set` in sorted order of names).
+pub(crate) fn with_raw_entries(text: &str, set: &[(&str, &str)]) -> Option<String> {
+    let entries = scan(text)?;
+    let mut names = Vec::with_capacity(set.len());
+    for (name, _) in set {
+        names.push(serde_json::to_string(name).ok()?);
+    }
+    let extra: usize = set
+        .iter()
+        .zip(&names)
+        .map(|((_, v), n)| n.len() + v.len() + 2)
+        .sum();
     let mut out = String::with_capacity(text.len() + extra);
     out.push('{');
-    let mut pending = new.iter().peekable();
+    let mut pending = set.iter().zip(&names).peekable();
     for (k, v) in entries {
-        if new.iter().any(|(name, _, _)| *name == k) {
+        if set.iter().any(|(name, _)| *name == k) {
             continue;
         }
-        while let Some((_, name_json, value)) = pending.next_if(|(name, _, _)| k > *name) {
+        while let Some(((_, value), name_json)) = pending.next_if(|((name, _), _)| k > *name) {
             push_entry(&mut out, name_json, value);
         }
         if out.len() > 1 {
@@ -348,7 +358,7 @@ pub(crate) fn with_entries(text: &str, set: &[(&str, &Value)]) -> Option<String>
         out.push_str("\":");
         out.push_str(v);
     }
-    for (_, name_json, value) in pending {
+    for ((_, value), name_json) in pending {
         push_entry(&mut out, name_json, value);
     }
     out.push('}');

@@ -7,7 +7,7 @@
 //!
 //! | method and path | what |
 //! |---|---|
-//! | `GET /tenants`, `POST /tenants` `{"id", "idp"?}` | list, create a tenant |
+//! | `GET /tenants`, `POST /tenants` `{"id", "idp"?, "rules"?}` | list, create a tenant |
 //! | `GET /tenants/{t}` | settings, templates, domains, provisioning state, warnings |
 //! | `POST /tenants/{t}/provisioning/enable` | turn on; returns `scimBaseUrl` and a new `token` (shown once) |
 //! | `POST /tenants/{t}/provisioning/disable` | turn off (every SCIM request refused) |
@@ -39,7 +39,7 @@ use http_body::Body;
 use http_body_util::{BodyExt, Limited};
 use scimkit_dispatch::bearer_token;
 use scimkit_policy::{
-    AdminError, IdpDialect, JoinedVia, RegistrationMode, TemplateId, TokenDigest,
+    AdminError, IdpDialect, JoinedVia, RegistrationMode, RuleSet, TemplateId, TokenDigest,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -204,6 +204,17 @@ fn query(parts: &http::request::Parts) -> HashMap<String, String> {
 }
 
 /// `limit`: absent → [`DEFAULT_PAGE`]; 1 to [`MAX_PAGE`]; anything else is a 400.
+/// A rule set by name: `tresorit` (the seed product's rules) or `plain` (plain SCIM).
+fn rule_set(name: &str) -> Result<RuleSet, Fail> {
+    match name {
+        "tresorit" => Ok(RuleSet::tresorit()),
+        "plain" => Ok(RuleSet::plain()),
+        other => Err(Fail::bad(format!(
+            "rules must be \"tresorit\" or \"plain\", not {other:?}"
+        ))),
+    }
+}
+
 fn page_limit(q: &HashMap<String, String>) -> Result<usize, Fail> {
     let Some(v) = q.get("limit") else {
         return Ok(DEFAULT_PAGE);
@@ -226,6 +237,8 @@ struct NewTenant {
     id: String,
     #[serde(default)]
     idp: Option<String>,
+    #[serde(default)]
+    rules: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -372,7 +385,11 @@ impl<B: ProvisioningState> AdminApi<B> {
                     Some(s) => parse_enum("idp", s, &IdpDialect::ALL)?,
                     None => IdpDialect::Generic,
                 };
-                p.create_tenant(&req.id, dialect).await?;
+                let rules = match req.rules.as_deref() {
+                    None => p.default_rules().clone(),
+                    Some(name) => rule_set(name)?,
+                };
+                p.create_tenant_with_rules(&req.id, dialect, rules).await?;
                 Ok((StatusCode::CREATED, self.tenant_json(&req.id).await?))
             }
             ["tenants", t] if m == Method::GET => ok(self.tenant_json(t).await?),
@@ -444,11 +461,10 @@ impl<B: ProvisioningState> AdminApi<B> {
                         q.get("q").map(String::as_str),
                     )
                     .await?;
-                let accounts: Vec<Value> = page
-                    .accounts
-                    .iter()
-                    .map(|(a, id)| account_json(a, id.as_deref()))
-                    .collect();
+                let mut accounts = Vec::with_capacity(page.accounts.len());
+                for (a, id) in &page.accounts {
+                    accounts.push(self.linked_json(t, a, id.as_deref()).await?);
+                }
                 let mut v = json!({ "accounts": accounts });
                 if let Some(next) = page.next {
                     v["next"] = Value::from(next);
@@ -469,7 +485,9 @@ impl<B: ProvisioningState> AdminApi<B> {
                     .stored_account(t, email)
                     .await?
                     .ok_or_else(|| ProvisioningError::UnknownAccount((*email).to_owned()))?;
-                ok(account_json(&stored.account, stored.user_id.as_deref()))
+                ok(self
+                    .linked_json(t, &stored.account, stored.user_id.as_deref())
+                    .await?)
             }
             ["tenants", t, "accounts", email, action] if m == Method::POST => {
                 let a = match *action {
@@ -534,7 +552,26 @@ impl<B: ProvisioningState> AdminApi<B> {
     async fn account_json(&self, tenant: &str, a: &scimkit_policy::Account) -> Result<Value, Fail> {
         let stored = self.provisioning.stored_account(tenant, &a.email).await?;
         let user_id = stored.and_then(|s| s.user_id);
-        Ok(account_json(a, user_id.as_deref()))
+        self.linked_json(tenant, a, user_id.as_deref()).await
+    }
+
+    /// An account as the admin API shows it, with its SCIM User's id and the name the IdP
+    /// last wrote there (`idpName`).
+    async fn linked_json(
+        &self,
+        tenant: &str,
+        a: &scimkit_policy::Account,
+        user_id: Option<&str>,
+    ) -> Result<Value, Fail> {
+        let mut v = account_json(a, user_id);
+        let idp_name = match user_id {
+            Some(id) => self.provisioning.idp_name(tenant, id).await?,
+            None => None,
+        };
+        if let Value::Object(map) = &mut v {
+            map.insert("idpName".into(), idp_name.map_or(Value::Null, Value::from));
+        }
+        Ok(v)
     }
 }
 

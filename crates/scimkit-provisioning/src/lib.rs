@@ -217,6 +217,11 @@ impl<B: ProvisioningState> Provisioning<B> {
         &self.backend
     }
 
+    /// The rule set new tenants get unless told otherwise.
+    pub fn default_rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
     /// The rule set tenants created from now on get.
     pub fn with_rules(mut self, rules: RuleSet) -> Self {
         self.rules = rules;
@@ -331,6 +336,21 @@ impl<B: ProvisioningState> Provisioning<B> {
         id: &str,
         dialect: IdpDialect,
     ) -> Result<(), ProvisioningError> {
+        self.create_tenant_with_rules(id, dialect, self.rules.clone())
+            .await
+    }
+
+    /// Creates a tenant with its own rule set (e.g. [`RuleSet::plain`] for plain SCIM without
+    /// the product's rules).
+    ///
+    /// # Errors
+    /// As [`Provisioning::create_tenant`].
+    pub async fn create_tenant_with_rules(
+        &self,
+        id: &str,
+        dialect: IdpDialect,
+        rules: RuleSet,
+    ) -> Result<(), ProvisioningError> {
         if !valid_tenant_id(id) {
             return Err(ProvisioningError::InvalidTenantId(id.to_owned()));
         }
@@ -338,7 +358,7 @@ impl<B: ProvisioningState> Provisioning<B> {
         if self.backend.tenant_for_update(&mut tx).await?.is_some() {
             return Err(ProvisioningError::TenantExists(id.to_owned()));
         }
-        let mut tenant = Tenant::new(id, self.rules.clone());
+        let mut tenant = Tenant::new(id, rules);
         tenant.set_dialect(dialect);
         tenant.set_audit_limits(self.audit_limits);
         self.save_logged(&mut tx, TenantRecord::new(tenant)).await?;
@@ -675,6 +695,44 @@ impl<B: ProvisioningState> Provisioning<B> {
         let mut tx = self.backend.begin(&TenantId::new(tenant)).await?;
         let found = self.backend.account_of_user(&mut tx, scim_id).await?;
         Ok(found.map(|s| s.account))
+    }
+
+    /// The name the identity provider last wrote for a SCIM User — what a name change from
+    /// the IdP shows, which the product's registered name may not (the preset's "name updates
+    /// have no effect on the account"): its `displayName`, else `name.formatted`, else its
+    /// given and family names; `None` when the User has none or does not exist.
+    ///
+    /// # Errors
+    /// [`ProvisioningError::Store`].
+    pub async fn idp_name(
+        &self,
+        tenant: &str,
+        user_id: &str,
+    ) -> Result<Option<String>, ProvisioningError> {
+        let Some(user) = self
+            .backend
+            .get(&TenantId::new(tenant), "User", user_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        fn text(v: Option<&Value>) -> Option<&str> {
+            v.and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        }
+        let name = user.resource.get("name");
+        let found = text(user.resource.get("displayName"))
+            .map(str::to_owned)
+            .or_else(|| text(name.and_then(|n| n.get("formatted"))).map(str::to_owned))
+            .or_else(|| {
+                let parts: Vec<&str> = ["givenName", "familyName"]
+                    .iter()
+                    .filter_map(|k| text(name.and_then(|n| n.get(*k))))
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(" "))
+            });
+        Ok(found)
     }
 
     /// Suspends a member locally (`admin_suspended` only; the `active` the IdP reads is

@@ -122,6 +122,32 @@ async fn provisioning_from_sign_in_to_audit() {
     assert!(b.text(row).await.contains("SCIM-managed"));
     assert_eq!(b.text(&format!("{row} td.access")).await, "has access");
     assert_eq!(b.text(&format!("{row} td.idp-active")).await, "active");
+    assert_eq!(b.text(&format!("{row} td.idp-name")).await, "Ada Lovelace");
+
+    // The IdP changes the name: the IdP's name shows it, the registered name does not change.
+    let rename = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "name.givenName", "value": "Augusta"}]});
+    let renamed = exchange(
+        addr,
+        &request(
+            "PATCH",
+            &format!("/scim/v2/Users/{scim_id}"),
+            "x",
+            &token,
+            Some(&rename),
+        ),
+    )
+    .await;
+    assert_eq!(renamed.status, 200, "{renamed:?}");
+    b.client.refresh().await.unwrap();
+    wait_for(&b, row).await;
+    assert_eq!(
+        b.text(&format!("{row} td.idp-name")).await,
+        "Augusta Lovelace"
+    );
+    let registered = admin(&running, "GET", "/tenants/acme/accounts/ada@example.com").await;
+    assert_eq!(registered["registeredName"], "Ada Lovelace", "{registered}");
+    assert_eq!(registered["idpName"], "Augusta Lovelace", "{registered}");
 
     // Suspend: the badge changes, SCIM still answers active: true.
     b.click(&format!("{row} button")).await;

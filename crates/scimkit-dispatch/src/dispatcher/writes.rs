@@ -256,16 +256,17 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
 }
 
 /// A stored resource as the dispatcher works with it and serves it: with `id` and `meta`.
+/// A resource held as JSON text gets them spliced into the text, without parsing it.
 pub(crate) fn served(rs: ResourceSchema<'_>, mut stored: Stored) -> Stored {
-    let id = Value::String(stored.id.clone());
-    let meta = stored.meta(rs.name());
-    let text = stored
-        .resource
-        .json_text()
-        .and_then(|text| crate::render::with_entries(text, &[("id", &id), ("meta", &meta)]));
-    match text {
+    let spliced = stored.resource.json_text().and_then(|text| {
+        let id = serde_json::to_string(&stored.id).ok()?;
+        let meta = meta_text(rs.name(), &stored)?;
+        crate::render::with_raw_entries(text, &[("id", &id), ("meta", &meta)])
+    });
+    match spliced {
         Some(text) => stored.resource = Resource::from_json(text.into()),
         None => {
+            let (id, meta) = (Value::String(stored.id.clone()), stored.meta(rs.name()));
             if let Some(o) = stored.resource.make_mut().as_object_mut() {
                 o.insert("id".into(), id);
                 o.insert("meta".into(), meta);
@@ -273,6 +274,24 @@ pub(crate) fn served(rs: ResourceSchema<'_>, mut stored: Stored) -> Stored {
         }
     }
     stored
+}
+
+/// [`Stored::meta`] as compact JSON text, written directly (keys in `serde_json`'s order).
+fn meta_text(resource_type: &str, stored: &Stored) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(128);
+    let resource_type = serde_json::to_string(resource_type).ok()?;
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format(crate::store::TIMESTAMP_FORMAT);
+    write!(
+        out,
+        r#"{{"created":"{}","lastModified":"{}","resourceType":{},"version":"W/\"{}\""}}"#,
+        time(stored.created),
+        time(stored.last_modified),
+        resource_type,
+        stored.version.0
+    )
+    .ok()?;
+    Some(out)
 }
 
 pub(crate) fn not_found(rs: &ResourceSchema<'_>, id: &str) -> ScimError {
@@ -336,5 +355,39 @@ pub(crate) fn diff(is_group: bool, before: &Value, after: Value) -> Change {
         attributes,
         add_members,
         remove_members,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Version;
+    use chrono::DateTime;
+    use scimkit_schema::Registry;
+    use serde_json::json;
+
+    #[test]
+    fn served_text_and_value_agree_with_meta() {
+        let reg = Registry::standard();
+        let users = reg.resource_type("User").expect("User");
+        let t = |ms| DateTime::from_timestamp_millis(ms).expect("a time");
+        let doc = json!({"userName": "a\"b", "zeta": 1, "emails": [{"value": "x"}]});
+        let text = Resource::from_json(doc.to_string().into());
+        let as_text = Stored::new("id\"1", Version(7), t(1_000), t(2_345_678), text);
+        let as_value = Stored::new("id\"1", Version(7), t(1_000), t(2_345_678), doc.clone());
+        let from_text = served(users, as_text.clone());
+        assert!(
+            from_text.resource.json_text().is_some(),
+            "spliced, not parsed"
+        );
+        let from_value = served(users, as_value);
+        assert_eq!(from_text.resource.value(), from_value.resource.value());
+        assert_eq!(from_text.resource["meta"], as_text.meta("User"));
+        assert_eq!(
+            from_text.resource["meta"]["lastModified"],
+            "1970-01-01T00:39:05.678Z"
+        );
+        assert_eq!(from_text.resource["id"], "id\"1");
+        assert_eq!(from_text.resource["zeta"], 1);
     }
 }

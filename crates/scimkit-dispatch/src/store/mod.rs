@@ -138,8 +138,11 @@ pub(crate) fn meta(
 
 /// A point in time as `meta` serves it: `2026-11-30T23:59:59.123Z`.
 pub fn timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    t.format(TIMESTAMP_FORMAT).to_string()
 }
+
+/// The format of [`timestamp`].
+pub(crate) const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
 
 /// A change to an existing resource. Attributes are replaced as a whole (the dispatcher has
 /// computed them); group members change by deltas, so that concurrent membership changes

@@ -67,12 +67,30 @@ pub struct AuditPage {
     /// sequence number).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<u64>,
+    /// The oldest kept entry's sequence number (none when the log is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oldest: Option<u64>,
+    /// The newest kept entry's sequence number: with `since = newest - n`, a page holds the
+    /// `n` newest entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newest: Option<u64>,
 }
 
 impl AuditPage {
-    /// A page: its entries, oldest first, and the `since` of the next page when more follow.
-    pub fn new(entries: Vec<AuditEntry>, next: Option<u64>) -> Self {
-        AuditPage { entries, next }
+    /// A page: its entries, oldest first, the `since` of the next page when more follow, and
+    /// the oldest and newest kept sequence numbers.
+    pub fn new(
+        entries: Vec<AuditEntry>,
+        next: Option<u64>,
+        oldest: Option<u64>,
+        newest: Option<u64>,
+    ) -> Self {
+        AuditPage {
+            entries,
+            next,
+            oldest,
+            newest,
+        }
     }
 }
 
@@ -181,7 +199,12 @@ impl AuditLog {
             .collect();
         let more = self.kept.len() > start + entries.len();
         let next = more.then(|| entries.last().map(|e| e.seq)).flatten();
-        AuditPage { entries, next }
+        AuditPage {
+            entries,
+            next,
+            oldest: self.kept.front().map(|k| k.entry.seq),
+            newest: self.kept.back().map(|k| k.entry.seq),
+        }
     }
 
     /// Takes the entries out (to persist them), oldest first.

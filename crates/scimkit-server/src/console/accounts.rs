@@ -54,7 +54,7 @@ pub(crate) fn accounts(
                         tr data-email=(email) {
                             td { (email) @if a["managedByScim"].as_bool().unwrap_or(false) { " " span.badge.scim title="Managed by the identity provider through SCIM" { "SCIM-managed" } } }
                             td { (a["registeredName"].as_str().unwrap_or_default()) }
-                            td.muted { "not reported by the admin API" }
+                            td.idp-name { @match a["idpName"].as_str() { Some(n) => (n), None => span.muted { "—" } } }
                             td { (template_name(a["template"].as_u64().unwrap_or(0))) }
                             td.idp-active { @if a["scimActive"].as_bool().unwrap_or(false) { "active" } @else { "inactive" } }
                             td.suspension { @if suspended { span.badge.bad { "suspended" } } @else { span.badge.neutral { "not suspended" } } }

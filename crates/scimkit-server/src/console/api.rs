@@ -88,10 +88,9 @@ impl Api<'_> {
     }
 
     /// The newest-first audit page ending before sequence number `before` (the newest when
-    /// absent): `(entries newest first, the oldest kept seq, the newest kept seq)`.
-    ///
-    /// The admin API pages oldest first after `since`; sequence numbers are contiguous, so
-    /// the newest is found by a binary search of one-entry pages (`O(log n)` calls).
+    /// absent): `(entries newest first, the oldest kept seq, the newest kept seq)`. The admin
+    /// API pages oldest first after `since` and reports the oldest and newest kept sequence
+    /// numbers, so this takes two calls.
     pub(crate) async fn audit_newest_first(
         &self,
         tenant: &str,
@@ -99,31 +98,11 @@ impl Api<'_> {
         limit: u64,
     ) -> Result<(Vec<Value>, u64, u64), ApiError> {
         let base = format!("/tenants/{}/audit", seg(tenant));
-        let seq_after = |since: u64| {
-            let path = format!("{base}?since={since}&limit=1");
-            async move {
-                let v = self.get(&path).await?;
-                Ok::<_, ApiError>(v["entries"][0]["seq"].as_u64())
-            }
-        };
-        let Some(first) = seq_after(0).await? else {
+        let bounds = self.get(&format!("{base}?since=0&limit=1")).await?;
+        let (Some(first), Some(last)) = (bounds["oldest"].as_u64(), bounds["newest"].as_u64())
+        else {
             return Ok((Vec::new(), 0, 0));
         };
-        // The newest seq: the largest s with an entry after s - 1.
-        let (mut lo, mut hi) = (first, first + 1);
-        while seq_after(hi - 1).await?.is_some() {
-            lo = hi;
-            hi = hi.saturating_mul(2);
-        }
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if seq_after(mid - 1).await?.is_some() {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        let last = lo;
         let end = before.map_or(last, |b| b.saturating_sub(1).min(last));
         if end < first {
             return Ok((Vec::new(), first, last));

@@ -195,7 +195,7 @@ impl Console {
             }
             ["tenants"] if post => {
                 let id = req.field("id").trim();
-                let body = json!({"id": id, "idp": req.field("idp")});
+                let body = json!({"id": id, "idp": req.field("idp"), "rules": req.field("rules")});
                 match api.send(Method::POST, "/tenants", &body).await {
                     Ok(_) => self.after(
                         s,

@@ -165,10 +165,14 @@ pub(crate) fn tenants(frame: &Frame<'_>, csrf: &str, tenants: &[Value]) -> Marku
                 select #tenant-idp name="idp" {
                     @for (value, label) in IDPS { option value=(value) { (label) } }
                 }
-                p #rule-set-note {
-                    "Rule set: " strong { "tresorit" } " (the seed product's rules). "
-                    "The admin API does not take a rule set when creating a tenant yet; the "
-                    "server's " code { "--tenant-rules" } " flag sets it for configured tenants."
+                label for="tenant-rules" { "Rule set" }
+                select #tenant-rules name="rules" aria-describedby="tenant-rules-help" {
+                    option value="tresorit" { "The product's rules (tresorit)" }
+                    option value="plain" { "Plain SCIM, no product rules" }
+                }
+                small #tenant-rules-help {
+                    "The product's rules: the email is the identifier, IdP name changes leave "
+                    "the registered name, new users get the Default policy template."
                 }
                 button type="submit" { "Create tenant" }
             }))
