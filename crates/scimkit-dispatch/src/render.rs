@@ -3,12 +3,13 @@
 //! leaving out what is never returned and adding `meta.location` and the members' and groups'
 //! `$ref` on the way, so a GET costs a lookup and one serialisation.
 
-use crate::store::Resource;
+use crate::store::{write_json_str, write_timestamp, Stored};
 use scimkit_schema::{AttributeDef, ResourceSchema, Returned};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::fmt::Write as _;
 
 /// What the default projection leaves out of a resource type, when that can be decided per
 /// top-level attribute (no sub-attribute is `returned: never` or `request`).
@@ -99,17 +100,25 @@ impl Refs<'_> {
 }
 
 /// A resource ready to serialise: either already projected (owned) or the stored copy with
-/// the default plan applied while serialising.
+/// the default plan applied while serialising, and `id` and `meta` (with `location`) written
+/// from the store's fields on the way (a copy of them in the document is left out).
 #[derive(Debug)]
 pub(crate) enum Rendered<'a> {
     Owned(Value),
     Stored {
-        value: &'a Resource,
+        stored: &'a Stored,
+        /// `meta.resourceType`.
+        resource_type: &'a str,
         plan: &'a DefaultPlan,
         /// `meta.location` is `{base}/{endpoint}/{id}`.
         endpoint: &'a str,
         refs: Refs<'a>,
     },
+}
+
+/// Whether a top-level key is one the renderer writes from the store's fields.
+fn from_fields(key: &str) -> bool {
+    key == "id" || key == "meta"
 }
 
 impl Rendered<'_> {
@@ -125,36 +134,38 @@ impl Serialize for Rendered<'_> {
         match self {
             Rendered::Owned(v) => v.serialize(s),
             Rendered::Stored {
-                value,
+                stored,
+                resource_type,
                 plan,
                 endpoint,
                 refs,
             } => {
-                if let Some(entries) = value.json_text().and_then(scan) {
+                if let Some(entries) = stored.resource.json_text().and_then(scan) {
                     let mut out = Vec::new();
-                    if write_text(&mut out, &entries, plan, endpoint, refs).is_some() {
+                    let fields = Fields::of(stored, resource_type, refs, endpoint);
+                    if write_text(&mut out, &entries, &fields, plan, refs).is_some() {
                         let text = String::from_utf8(out).map_err(serde::ser::Error::custom)?;
                         let raw = RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
                         return raw.serialize(s);
                     }
                 }
-                let value = value.value();
+                let value = stored.resource.value();
                 let Value::Object(obj) = value else {
                     return value.serialize(s);
                 };
-                let location = obj
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .map(|id| format!("{}/{}/{}", refs.base, endpoint, id));
+                let mut meta = stored.meta(resource_type);
+                if let Some(m) = meta.as_object_mut() {
+                    let location = format!("{}/{}/{}", refs.base, endpoint, stored.id);
+                    m.insert("location".into(), Value::String(location));
+                }
                 let mut map = s.serialize_map(None)?;
+                map.serialize_entry("id", &stored.id)?;
+                map.serialize_entry("meta", &meta)?;
                 for (k, v) in obj {
-                    if plan.drops_core(k) {
+                    if plan.drops_core(k) || from_fields(k) {
                         continue;
                     }
                     match (k.as_str(), v) {
-                        ("meta", Value::Object(meta)) => {
-                            map.serialize_entry(k, &WithKey(meta, "location", location.as_deref()))?
-                        }
                         ("members" | "groups", Value::Array(items)) => map.serialize_entry(
                             k,
                             &RefList {
@@ -380,15 +391,17 @@ impl Rendered<'_> {
     /// and extensions with hidden attributes are parsed.
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
         if let Rendered::Stored {
-            value,
+            stored,
+            resource_type,
             plan,
             endpoint,
             refs,
         } = self
         {
-            if let Some(entries) = value.json_text().and_then(scan) {
+            if let Some(entries) = stored.resource.json_text().and_then(scan) {
                 let start = out.len();
-                if write_text(out, &entries, plan, endpoint, refs).is_some() {
+                let fields = Fields::of(stored, resource_type, refs, endpoint);
+                if write_text(out, &entries, &fields, plan, refs).is_some() {
                     return;
                 }
                 out.truncate(start);
@@ -428,23 +441,40 @@ pub(crate) fn list_body(resources: &[Rendered<'_>], total: u64, start: u64) -> V
     out
 }
 
+/// `id` and `meta` as JSON text, from the store's fields.
+struct Fields {
+    id: String,
+    meta: String,
+}
+
+impl Fields {
+    fn of(stored: &Stored, resource_type: &str, refs: &Refs<'_>, endpoint: &str) -> Fields {
+        let mut id = String::with_capacity(stored.id.len() + 2);
+        write_json_str(&mut id, &stored.id);
+        let mut meta = String::with_capacity(160 + refs.base.len());
+        meta.push_str(r#"{"created":""#);
+        write_timestamp(&mut meta, stored.created);
+        meta.push_str(r#"","lastModified":""#);
+        write_timestamp(&mut meta, stored.last_modified);
+        meta.push_str(r#"","location":"#);
+        write_json_str(
+            &mut meta,
+            &format!("{}/{}/{}", refs.base, endpoint, stored.id),
+        );
+        meta.push_str(r#","resourceType":"#);
+        write_json_str(&mut meta, resource_type);
+        let _ = write!(meta, r#","version":"W/\"{}\""}}"#, stored.version.0);
+        Fields { id, meta }
+    }
+}
+
 fn write_text(
     out: &mut Vec<u8>,
     entries: &[(&str, &str)],
+    fields: &Fields,
     plan: &DefaultPlan,
-    endpoint: &str,
     refs: &Refs<'_>,
 ) -> Option<()> {
-    let location = match entries.iter().find(|(k, _)| *k == "id") {
-        Some((_, v)) => match v.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-            Some(id) if !id.contains('\\') => Some(format!("{}/{}/{}", refs.base, endpoint, id)),
-            _ => match serde_json::from_str::<Value>(v) {
-                Ok(Value::String(id)) => Some(format!("{}/{}/{}", refs.base, endpoint, id)),
-                _ => None,
-            },
-        },
-        None => None,
-    };
     out.push(b'{');
     let mut first = true;
     let mut key = |out: &mut Vec<u8>, k: &str| {
@@ -456,35 +486,19 @@ fn write_text(
         out.extend_from_slice(k.as_bytes());
         out.extend_from_slice(b"\":");
     };
+    // `id` and `meta` go where `serde_json` would sort them.
+    let mut pending = [("id", fields.id.as_str()), ("meta", fields.meta.as_str())]
+        .into_iter()
+        .peekable();
     for &(k, v) in entries {
-        if plan.drops_core(k) {
+        if plan.drops_core(k) || from_fields(k) {
             continue;
         }
+        while let Some((name, text)) = pending.next_if(|(name, _)| k > *name) {
+            key(out, name);
+            out.extend_from_slice(text.as_bytes());
+        }
         match k {
-            "meta" if v.starts_with('{') => match &location {
-                None => {
-                    key(out, k);
-                    out.extend_from_slice(v.as_bytes());
-                }
-                Some(loc) => {
-                    // A stored `location` is replaced: leave that to the parsing path.
-                    if v.contains("\"location\"") && scan(v)?.iter().any(|(m, _)| *m == "location")
-                    {
-                        return None;
-                    }
-                    key(out, k);
-                    let body = v.trim_end();
-                    let inner = body.get(1..body.len() - 1)?;
-                    out.push(b'{');
-                    out.extend_from_slice(inner.as_bytes());
-                    if !inner.trim().is_empty() {
-                        out.push(b',');
-                    }
-                    out.extend_from_slice(b"\"location\":");
-                    serde_json::to_writer(&mut *out, loc).ok()?;
-                    out.push(b'}');
-                }
-            },
             "members" | "groups" if v.starts_with('[') => {
                 let items: Vec<Value> = serde_json::from_str(v).ok()?;
                 key(out, k);
@@ -515,6 +529,10 @@ fn write_text(
                 out.extend_from_slice(v.as_bytes());
             }
         }
+    }
+    for (name, text) in pending {
+        key(out, name);
+        out.extend_from_slice(text.as_bytes());
     }
     out.push(b'}');
     Some(())
@@ -645,45 +663,56 @@ mod tests {
     }
 
     #[test]
-    fn text_rendering_sets_location_and_refs() {
+    fn id_and_meta_come_from_the_fields_with_location_and_refs() {
+        use crate::store::{Resource, Version};
         let plan = DefaultPlan::default();
         let refs = Refs {
             base: "https://h/scim",
             users: Some("Users"),
             groups: Some("Groups"),
         };
-        for (doc, want_meta) in [
+        let at = |ms| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+        for (doc, id) in [
+            (json!({"userName": "a"}), "a\"b"),
+            // A stale copy of id and meta in the document is left out.
             (
-                json!({"id": "a\"b", "meta": {}}),
-                json!({"location": "https://h/scim/Users/a\"b"}),
+                json!({"id": "old", "meta": {"location": "old"}, "zz": 1}),
+                "x",
             ),
-            (
-                json!({"id": "x", "meta": {"location": "old", "version": "W/\"1\""}}),
-                json!({"location": "https://h/scim/Users/x", "version": "W/\"1\""}),
-            ),
-            (
-                json!({"id": "y", "meta": {"note": "\"location\""}}),
-                json!({"note": "\"location\"", "location": "https://h/scim/Users/y"}),
-            ),
+            (json!({"aa": {"id": 1}, "meta": "not an object"}), "y"),
         ] {
             let text = serde_json::to_string(&doc).unwrap();
-            let resource = Resource::from_json(text.into());
+            let stored = Stored::new(
+                id,
+                Version(4),
+                at(0),
+                at(1_500),
+                Resource::from_json(text.into()),
+            );
             let r = Rendered::Stored {
-                value: &resource,
+                stored: &stored,
+                resource_type: "User",
                 plan: &plan,
                 endpoint: "Users",
                 refs,
             };
             let got: Value = serde_json::from_slice(&r.to_json()).unwrap();
-            assert_eq!(got["meta"], want_meta, "{doc}");
-            assert_eq!(got["id"], doc["id"]);
+            assert_eq!(got["id"], id, "{doc}");
+            let mut want = stored.meta("User");
+            want["location"] = json!(format!("https://h/scim/Users/{id}"));
+            assert_eq!(got["meta"], want, "{doc}");
+            assert_eq!(got["meta"]["lastModified"], "1970-01-01T00:00:01.500Z");
+            assert_eq!(
+                serde_json::to_value(&r).unwrap(),
+                got,
+                "text and value paths agree"
+            );
         }
-        let g =
-            serde_json::to_string(&json!({"id": "g", "members": [{"value": "u", "type": "User"}]}))
-                .unwrap();
-        let resource = Resource::from_json(g.into());
+        let g = json!({"members": [{"value": "u", "type": "User"}]}).to_string();
+        let stored = Stored::new("g", Version(1), at(0), at(0), Resource::from_json(g.into()));
         let r = Rendered::Stored {
-            value: &resource,
+            stored: &stored,
+            resource_type: "Group",
             plan: &plan,
             endpoint: "Groups",
             refs,

@@ -91,7 +91,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
             .flat_map(|(rs, proj, page)| {
                 page.resources
                     .iter()
-                    .map(move |stored| self.render(ctx, *rs, &stored.resource, proj))
+                    .map(move |stored| self.render(ctx, *rs, stored, proj))
             })
             .collect();
         let body = list_body(&resources, total as u64, start as u64);
@@ -146,9 +146,8 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                 limit: Some(limit),
                 with_members,
             };
-            let mut page = store.query(tenant, q).await?;
-            page.resources = page.resources.into_iter().map(|s| served(rs, s)).collect();
-            return Ok(page);
+            // Served as the store answered: `id` and `meta` are written while rendering.
+            return Ok(store.query(tenant, q).await?);
         }
         let q = Query {
             resource_type: rs,

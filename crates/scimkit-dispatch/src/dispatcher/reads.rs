@@ -1,5 +1,6 @@
 //! Reads: how a stored resource is served (the read hook, projection, links).
 
+use super::writes::served;
 use super::{Ctx, Dispatcher};
 use crate::auth::Authenticator;
 use crate::hooks::Hooks;
@@ -30,25 +31,27 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         status: StatusCode,
     ) -> Response<Bytes> {
         let version = stored.version;
-        let body = self.render(ctx, rs, &stored.resource, proj).to_json();
+        let body = self.render(ctx, rs, &stored, proj).to_json();
         let mut resp = json_bytes_response(status, body);
         set_etag(&mut resp, version);
         resp
     }
 
-    /// A stored resource as served: the read hook, the projection, `meta.location` and the
-    /// `$ref` of members and groups. With the default projection and no rewrite by the hook,
-    /// the stored copy is serialised as it is, without a copy.
+    /// A stored resource as served: `id` and `meta` from the store's fields, the read hook,
+    /// the projection, `meta.location` and the `$ref` of members and groups. With the default
+    /// projection and no rewrite by the hook, the stored copy is serialised as it is, without a
+    /// copy, `id` and `meta` written on the way.
     pub(crate) fn render<'a>(
         &'a self,
         ctx: &'a Ctx,
-        rs: ResourceSchema<'_>,
-        resource: &'a Resource,
+        rs: ResourceSchema<'a>,
+        stored: &'a Stored,
         proj: &Projection,
     ) -> Rendered<'a> {
         let hooks = &self.inner.hooks;
         if hooks.rewrites_reads() {
-            if let Some(replaced) = hooks.on_read(&ctx.principal, rs.name(), resource) {
+            let resource = served(rs, stored.clone()).resource;
+            if let Some(replaced) = hooks.on_read(&ctx.principal, rs.name(), &resource) {
                 return Rendered::Owned(self.render_owned(ctx, rs, &replaced, proj));
             }
         }
@@ -66,7 +69,8 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         };
         match (plan, endpoint(rs.name())) {
             (Some(plan), Some(own)) if proj.is_default() => Rendered::Stored {
-                value: resource,
+                stored,
+                resource_type: rs.name(),
                 plan,
                 endpoint: own,
                 refs: Refs {
@@ -75,7 +79,10 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                     groups: endpoint("Group"),
                 },
             },
-            _ => Rendered::Owned(self.render_owned(ctx, rs, resource, proj)),
+            _ => {
+                let resource = served(rs, stored.clone()).resource;
+                Rendered::Owned(self.render_owned(ctx, rs, &resource, proj))
+            }
         }
     }
 
@@ -193,18 +200,16 @@ mod tests {
         let u = block_on(d.store().get(&ctx.principal.tenant, "User", &u.id))
             .unwrap()
             .unwrap();
-        let u = super::super::writes::served(users, u);
         for (rs, stored) in [(users, &u), (groups, &g)] {
-            let fast = d.render(&ctx, rs, &stored.resource, &Projection::default());
+            let fast = d.render(&ctx, rs, stored, &Projection::default());
             assert!(matches!(fast, Rendered::Stored { .. }));
-            let slow = d.render_owned(&ctx, rs, &stored.resource, &Projection::default());
+            let with_fields = super::super::writes::served(rs, stored.clone());
+            let slow = d.render_owned(&ctx, rs, &with_fields.resource, &Projection::default());
             assert_eq!(fast.to_value(), slow);
             let bytes = fast.to_json();
             assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), slow);
         }
-        let fast = d
-            .render(&ctx, users, &u.resource, &Projection::default())
-            .to_value();
+        let fast = d.render(&ctx, users, &u, &Projection::default()).to_value();
         assert!(fast.get("password").is_none());
         assert_eq!(
             fast["groups"][0]["$ref"],

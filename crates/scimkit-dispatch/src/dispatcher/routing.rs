@@ -1,6 +1,5 @@
 //! Routing: from a request path to an endpoint, with the caller's base URL and profile.
 
-use super::writes::served;
 use super::{not_found, parse_json, projection, Ctx, Dispatcher, ListParams};
 use crate::auth::Authenticator;
 use crate::hooks::Hooks;
@@ -201,7 +200,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                     let stored = self.create(&ctx, rs, raw, false).await?;
                     let location = self.location(&ctx, rs, &stored.id);
                     let version = stored.version;
-                    let body = self.render(&ctx, rs, &stored.resource, &proj).to_json();
+                    let body = self.render(&ctx, rs, &stored, &proj).to_json();
                     let mut resp = json_bytes_response(StatusCode::CREATED, body);
                     set_etag(&mut resp, version);
                     if let Ok(h) = HeaderValue::from_str(&location) {
@@ -222,7 +221,6 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                             .get(&ctx.principal.tenant, rs.name(), &id)
                             .await?
                             .ok_or_else(|| not_found(&rs, &id))?;
-                        let stored = served(rs, stored);
                         let inm = Precondition::from_header(&parts.headers, header::IF_NONE_MATCH);
                         if inm.is_given() && inm.matches(stored.version) {
                             let mut resp = Response::new(Bytes::new());

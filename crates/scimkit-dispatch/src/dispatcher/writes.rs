@@ -278,19 +278,16 @@ pub(crate) fn served(rs: ResourceSchema<'_>, mut stored: Stored) -> Stored {
 
 /// [`Stored::meta`] as compact JSON text, written directly (keys in `serde_json`'s order).
 fn meta_text(resource_type: &str, stored: &Stored) -> Option<String> {
+    use crate::store::write_timestamp;
     use std::fmt::Write as _;
     let mut out = String::with_capacity(128);
-    let resource_type = serde_json::to_string(resource_type).ok()?;
-    let time = |t: chrono::DateTime<chrono::Utc>| t.format(crate::store::TIMESTAMP_FORMAT);
-    write!(
-        out,
-        r#"{{"created":"{}","lastModified":"{}","resourceType":{},"version":"W/\"{}\""}}"#,
-        time(stored.created),
-        time(stored.last_modified),
-        resource_type,
-        stored.version.0
-    )
-    .ok()?;
+    out.push_str(r#"{"created":""#);
+    write_timestamp(&mut out, stored.created);
+    out.push_str(r#"","lastModified":""#);
+    write_timestamp(&mut out, stored.last_modified);
+    out.push_str(r#"","resourceType":"#);
+    out.push_str(&serde_json::to_string(resource_type).ok()?);
+    write!(out, r#","version":"W/\"{}\""}}"#, stored.version.0).ok()?;
     Some(out)
 }
 

@@ -138,11 +138,50 @@ pub(crate) fn meta(
 
 /// A point in time as `meta` serves it: `2026-11-30T23:59:59.123Z`.
 pub fn timestamp(t: DateTime<Utc>) -> String {
-    t.format(TIMESTAMP_FORMAT).to_string()
+    let mut out = String::with_capacity(24);
+    write_timestamp(&mut out, t);
+    out
 }
 
-/// The format of [`timestamp`].
-pub(crate) const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+/// Appends [`timestamp`]'s text: written field by field, several times faster than
+/// `chrono`'s format strings, which matters on every resource a list serves.
+pub(crate) fn write_timestamp(out: &mut String, t: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    fn digits(out: &mut String, n: u32, width: u32) {
+        for place in (0..width).rev() {
+            let digit = (n / 10u32.pow(place)) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+    }
+    match u32::try_from(t.year()) {
+        Ok(year) if year <= 9999 => digits(out, year, 4),
+        _ => out.push_str(&t.format("%Y").to_string()),
+    }
+    out.push('-');
+    digits(out, t.month(), 2);
+    out.push('-');
+    digits(out, t.day(), 2);
+    out.push('T');
+    digits(out, t.hour(), 2);
+    out.push(':');
+    digits(out, t.minute(), 2);
+    out.push(':');
+    digits(out, t.second(), 2);
+    out.push('.');
+    digits(out, (t.nanosecond() / 1_000_000) % 1_000, 3);
+    out.push('Z');
+}
+
+/// Appends `s` as a JSON string (quoted, escaped).
+pub(crate) fn write_json_str(out: &mut String, s: &str) {
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
+}
 
 /// A change to an existing resource. Attributes are replaced as a whole (the dispatcher has
 /// computed them); group members change by deltas, so that concurrent membership changes

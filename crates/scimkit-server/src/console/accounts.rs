@@ -85,7 +85,8 @@ pub(crate) fn accounts(
                 }
             }
             p.muted { "Suspension is local: the identity provider still reads its own “active”. "
-                "The name the identity provider last wrote is not in the admin API's account listing yet." }
+                "A name change from the identity provider shows under “Name from the IdP”; "
+                "the registered name stays as it was." }
         },
     )
 }
