@@ -21,6 +21,9 @@ pub(super) struct IndexKeys {
 }
 
 impl IndexKeys {
+    /// The attributes the indexes read.
+    pub(super) const ATTRIBUTES: [&'static str; 3] = ["userName", "externalId", "displayName"];
+
     pub(super) fn of(key: &str, doc: &Map<String, Value>) -> IndexKeys {
         let s = |name: &str| get_ci(doc, name).and_then(Value::as_str);
         IndexKeys {

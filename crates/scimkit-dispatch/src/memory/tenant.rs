@@ -2,7 +2,7 @@
 //! ([`super::tx::MemoryTx`]) applies its writes in place under the tenant's lock and undoes
 //! them, newest first, if it is dropped without a commit.
 
-use super::document::{decode, display_of, encode, Entry};
+use super::document::{decode, display_of, encode, partial, Entry};
 use super::ids::Id;
 use super::index::{IndexKeys, TypeData};
 use super::members::MemberList;
@@ -53,8 +53,12 @@ impl Journal {
     }
 }
 
+/// The index keys of an entry, reading only the indexed attributes from its text.
 fn keys_of(key: &str, entry: &Entry) -> IndexKeys {
-    IndexKeys::of(key, &decode(&entry.doc))
+    match partial(&entry.doc, &IndexKeys::ATTRIBUTES) {
+        Value::Object(indexed) => IndexKeys::of(key, &indexed),
+        _ => IndexKeys::of(key, &decode(&entry.doc)),
+    }
 }
 
 impl TenantData {
