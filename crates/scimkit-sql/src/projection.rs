@@ -100,6 +100,10 @@ pub fn folded_mirror(schema: &ResourceSchema<'_>, object: &Map<String, Value>) -
             }
         }
     }
+    let schemas = crate::translate::schemas_attribute();
+    if let Some(f) = get_ci(object, "schemas").and_then(|v| fold_attr(&schemas, v)) {
+        out.insert(schemas.name, f);
+    }
     for (ext, _) in schema.extensions() {
         let Some(Value::Object(inner)) = get_ci(object, &ext.id) else {
             continue;

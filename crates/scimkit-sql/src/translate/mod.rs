@@ -54,6 +54,9 @@ impl Plan<'_> {
 /// Translates filters over one resource type of one tenant.
 pub struct Translator<'s> {
     schema: ResourceSchema<'s>,
+    /// `schemas`, which no schema defines: a multi-valued string compared as the evaluator
+    /// compares an unknown attribute (case-insensitively).
+    schemas_def: AttributeDef,
     dialect: &'s dyn Dialect,
     tenant: &'s str,
     aliases: Cell<u32>,
@@ -92,6 +95,7 @@ impl<'s> Translator<'s> {
     pub fn new(schema: ResourceSchema<'s>, dialect: &'s dyn Dialect, tenant: &'s str) -> Self {
         Translator {
             schema,
+            schemas_def: schemas_attribute(),
             dialect,
             tenant,
             aliases: Cell::new(0),
@@ -214,7 +218,7 @@ impl<'s> Translator<'s> {
     fn attr(&self, path: &AttrPath<'_>, test: &AttrTest<'_>) -> Option<Fragment> {
         let facts = self.schema.facts(&attr_ref(path));
         let prepared = Test::prepare(test, facts);
-        let resolved = self.schema.resolve(path.urn.as_deref(), &path.name)?;
+        let resolved = self.resolve(path)?;
         let def = resolved.def;
         let sub = path.sub_attr.as_deref();
         let d = self.dialect;
@@ -273,6 +277,18 @@ impl<'s> Translator<'s> {
             }
         }
         self.json_attr(&resolved, sub, prepared)
+    }
+
+    /// The attribute `path` names (`schemas` included).
+    fn resolve(&self, path: &AttrPath<'_>) -> Option<ResolvedAttr<'_>> {
+        let resolved = self.schema.resolve(path.urn.as_deref(), &path.name);
+        if resolved.is_none() && path.urn.is_none() && path.name.eq_ignore_ascii_case("schemas") {
+            return Some(ResolvedAttr {
+                extension: None,
+                def: &self.schemas_def,
+            });
+        }
+        resolved
     }
 
     /// `meta.created`, `meta.lastModified` (columns) and `meta.resourceType` (the type,
@@ -339,6 +355,12 @@ impl<'s> Translator<'s> {
         let d = self.dialect;
         let def = resolved.def;
         if !def.multi_valued {
+            if def.is_complex() && sub.is_none() && test == Test::Present {
+                let segments = attribute_path(resolved);
+                let mut out = Fragment::new();
+                d.json_present(&mut out, JsonAt::Path { doc: "r.document", segments: &segments });
+                return Some(out);
+            }
             let (segments, leaf_def) = single_path(resolved, sub)?;
             let leaf = json_leaf(
                 JsonAt::Path { doc: "r.document", segments: &segments },
@@ -347,11 +369,7 @@ impl<'s> Translator<'s> {
             );
             return apply(test, |p| positive(d, leaf, p));
         }
-        let mut segments: Vec<&str> = Vec::new();
-        if let Some(ext) = resolved.extension {
-            segments.push(&ext.id);
-        }
-        segments.push(&def.name);
+        let segments = attribute_path(resolved);
         if def.is_complex() && sub.is_none() && test == Test::Present {
             let mut out = Fragment::new();
             d.json_present(&mut out, JsonAt::Path { doc: "r.document", segments: &segments });
@@ -387,7 +405,7 @@ impl<'s> Translator<'s> {
         if vp.attr.sub_attr.is_some() {
             return None;
         }
-        let resolved = self.schema.resolve(vp.attr.urn.as_deref(), &vp.attr.name)?;
+        let resolved = self.resolve(&vp.attr)?;
         let def = resolved.def;
         if !(def.multi_valued && def.is_complex()) {
             return None;
@@ -416,11 +434,7 @@ impl<'s> Translator<'s> {
                 _ => {}
             }
         }
-        let mut segments: Vec<&str> = Vec::new();
-        if let Some(ext) = resolved.extension {
-            segments.push(&ext.id);
-        }
-        segments.push(&def.name);
+        let segments = attribute_path(&resolved);
         let alias = self.alias("e");
         let inner = self.element(&vp.filter, Elements::Json { alias: &alias }, def)?;
         let mut out = Fragment::sql("EXISTS (SELECT 1 FROM ");
@@ -507,6 +521,22 @@ impl<'s> Translator<'s> {
     }
 }
 
+/// `schemas` as the evaluator sees it: an attribute no schema defines, so a case-insensitive
+/// string (multi-valued, as it is).
+pub(crate) fn schemas_attribute() -> AttributeDef {
+    AttributeDef::string("schemas").multi_valued()
+}
+
+/// The keys from the document's root to a top-level attribute.
+fn attribute_path<'r>(resolved: &ResolvedAttr<'r>) -> Vec<&'r str> {
+    let mut segments: Vec<&'r str> = Vec::new();
+    if let Some(ext) = resolved.extension {
+        segments.push(&ext.id);
+    }
+    segments.push(&resolved.def.name);
+    segments
+}
+
 fn attr_ref<'p>(path: &'p AttrPath<'_>) -> AttrRef<'p> {
     AttrRef {
         urn: path.urn.as_deref(),
@@ -536,11 +566,7 @@ fn single_path<'r>(
     if def.multi_valued {
         return None;
     }
-    let mut segments: Vec<&'r str> = Vec::new();
-    if let Some(ext) = resolved.extension {
-        segments.push(&ext.id);
-    }
-    segments.push(&def.name);
+    let mut segments = attribute_path(resolved);
     let leaf = match (def.is_complex(), sub) {
         (false, None) => def,
         (true, Some(s)) => {
