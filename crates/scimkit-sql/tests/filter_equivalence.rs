@@ -127,7 +127,10 @@ async fn every_filter_gives_the_evaluators_answer() {
         let filter = parse(&f).unwrap_or_else(|e| panic!("{f}: {e}"));
         let expected = reference(views, &schema, &f);
         let (got, is_exact) = answer(&mut conn, &schema, &filter).await;
-        assert_eq!(got, expected, "filter {f}: SQL answer vs scimkit_filter::matches");
+        assert_eq!(
+            got, expected,
+            "filter {f}: SQL answer vs scimkit_filter::matches"
+        );
         total += 1;
         if is_exact {
             exact += 1;
@@ -140,7 +143,10 @@ async fn every_filter_gives_the_evaluators_answer() {
     }
     assert!(total >= 150, "{total} filters");
     // The corpus must discriminate: most filters select some but not all resources.
-    assert!(non_empty * 10 >= total * 7, "{non_empty} of {total} discriminate");
+    assert!(
+        non_empty * 10 >= total * 7,
+        "{non_empty} of {total} discriminate"
+    );
     // Only what docs/storage.md lists as residual stays residual.
     assert_eq!(
         residual,

@@ -137,7 +137,9 @@ impl SqliteDatabase {
     ///
     /// [`SqlError::Database`], e.g. when `target` exists.
     pub async fn backup_to(&self, target: &Path) -> Result<(), SqlError> {
-        let target = target.to_str().ok_or(SqlError::Corrupt("backup path is not UTF-8"))?;
+        let target = target
+            .to_str()
+            .ok_or(SqlError::Corrupt("backup path is not UTF-8"))?;
         sqlx::query("VACUUM INTO ?")
             .bind(target)
             .execute(&self.pool)

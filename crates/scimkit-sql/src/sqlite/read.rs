@@ -56,14 +56,16 @@ pub(crate) async fn current_version(
     conn: &mut SqliteConnection,
     target: &Target<'_>,
 ) -> Result<Option<i64>, SqlError> {
-    Ok(sqlx::query_scalar(
-        "SELECT version FROM resources WHERE tenant = ? AND type = ? AND id = ?",
+    Ok(
+        sqlx::query_scalar(
+            "SELECT version FROM resources WHERE tenant = ? AND type = ? AND id = ?",
+        )
+        .bind(target.tenant)
+        .bind(target.schema.name())
+        .bind(target.id)
+        .fetch_optional(&mut *conn)
+        .await?,
     )
-    .bind(target.tenant)
-    .bind(target.schema.name())
-    .bind(target.id)
-    .fetch_optional(&mut *conn)
-    .await?)
 }
 
 /// The members of the group `group_id`, by member id.

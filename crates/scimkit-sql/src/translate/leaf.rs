@@ -51,14 +51,16 @@ pub(crate) fn positive(d: &dyn Dialect, leaf: Leaf<'_>, p: &Positive) -> Option<
                 out.push(col).push(" IS NOT NULL");
             }
             Positive::Compare(op, Val::Text(s)) => {
-                let key = if folded { fold(s).into_owned() } else { s.clone() };
-                if *op == CompareOp::Eq {
-                    out.push(col).push(" IS ").bind_text(key);
+                let key = if folded {
+                    fold(s).into_owned()
                 } else {
-                    out.push("(").push(col).push(" IS NOT NULL AND ");
-                    text_op(d, &mut out, &Fragment::sql(col), *op, &key, search);
-                    out.push(")");
-                }
+                    s.clone()
+                };
+                // `col IS NOT NULL AND …`: two-valued, and it lets SQLite use the partial
+                // indexes (`WHERE col IS NOT NULL`).
+                out.push("(").push(col).push(" IS NOT NULL AND ");
+                text_op(d, &mut out, &Fragment::sql(col), *op, &key, search);
+                out.push(")");
             }
             Positive::Compare(..) => {
                 out.push("0");
@@ -234,7 +236,11 @@ pub(crate) fn prefix_successor(prefix: &str) -> Option<String> {
 /// A dateTime column compared with an RFC 3339 instant, exactly (the column holds
 /// microseconds; the instant may carry nanoseconds). `None` for substring operators.
 fn time_op(out: &mut Fragment, col: &str, op: CompareOp, s: &str) -> Option<()> {
-    let ns = i128::from(DateTime::parse_from_rfc3339(s).ok()?.timestamp_nanos_opt()?);
+    let ns = i128::from(
+        DateTime::parse_from_rfc3339(s)
+            .ok()?
+            .timestamp_nanos_opt()?,
+    );
     let floor = i64::try_from(ns.div_euclid(1000)).ok()?;
     let exact = ns.rem_euclid(1000) == 0;
     let ceil = if exact { floor } else { floor.checked_add(1)? };

@@ -32,7 +32,6 @@ use scimkit_schema::{AttributeDef, ResolvedAttr, ResourceSchema};
 use std::cell::Cell;
 use test::{Positive, Test};
 
-
 /// A filter split into what the database answers and what the caller evaluates.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -209,8 +208,14 @@ impl<'s> Translator<'s> {
         match f {
             Filter::Attr { path, test } => self.attr(path, test),
             Filter::ValuePath(vp) => self.value_path(vp),
-            Filter::And(fs) => join(fs.iter().map(|f| self.filter(f)).collect::<Option<_>>()?, " AND "),
-            Filter::Or(fs) => join(fs.iter().map(|f| self.filter(f)).collect::<Option<_>>()?, " OR "),
+            Filter::And(fs) => join(
+                fs.iter().map(|f| self.filter(f)).collect::<Option<_>>()?,
+                " AND ",
+            ),
+            Filter::Or(fs) => join(
+                fs.iter().map(|f| self.filter(f)).collect::<Option<_>>()?,
+                " OR ",
+            ),
             Filter::Not(inner) => Some(not(self.filter(inner)?)),
         }
     }
@@ -237,11 +242,7 @@ impl<'s> Translator<'s> {
                     return single(text("r.external_id", false, None))
                 }
                 ("userName", None) if !facts.case_exact && facts.kind == AttrType::String => {
-                    return single(text(
-                        "r.user_name_norm",
-                        true,
-                        Some(("user_name", "r.pk")),
-                    ))
+                    return single(text("r.user_name_norm", true, Some(("user_name", "r.pk"))))
                 }
                 ("displayName", None) if !facts.case_exact && facts.kind == AttrType::String => {
                     return single(text(
@@ -256,7 +257,9 @@ impl<'s> Translator<'s> {
                 ("emails", _) if def.multi_valued && def.is_complex() => {
                     let is_whole_presence = sub.is_none() && prepared == Test::Present;
                     if !is_whole_presence {
-                        if let Some(leaf) = self.element_leaf(Elements::Emails, def, sub.unwrap_or("value")) {
+                        if let Some(leaf) =
+                            self.element_leaf(Elements::Emails, def, sub.unwrap_or("value"))
+                        {
                             return apply(prepared, |p| {
                                 let mut out = Fragment::sql(
                                     "r.pk IN (SELECT m.resource_pk FROM emails AS m WHERE ",
@@ -335,7 +338,9 @@ impl<'s> Translator<'s> {
         let leaf = self.element_leaf(Elements::Membership(column), def, sub.unwrap_or("value"))?;
         apply(test, |p| {
             let mut out = self.membership_select(side);
-            out.push(" AND ").append(positive(self.dialect, leaf, p)?).push(")");
+            out.push(" AND ")
+                .append(positive(self.dialect, leaf, p)?)
+                .push(")");
             Some(out)
         })
     }
@@ -343,28 +348,49 @@ impl<'s> Translator<'s> {
     /// `r.id IN (SELECT … FROM memberships AS ms WHERE ms.tenant = ?` (left open).
     fn membership_select(&self, side: Side) -> Fragment {
         let mut out = Fragment::sql(match side {
-            Side::Members => "r.id IN (SELECT ms.group_id FROM memberships AS ms WHERE ms.tenant = ",
-            Side::Groups => "r.id IN (SELECT ms.member_id FROM memberships AS ms WHERE ms.tenant = ",
+            Side::Members => {
+                "r.id IN (SELECT ms.group_id FROM memberships AS ms WHERE ms.tenant = "
+            }
+            Side::Groups => {
+                "r.id IN (SELECT ms.member_id FROM memberships AS ms WHERE ms.tenant = "
+            }
         });
         out.bind_text(self.tenant);
         out
     }
 
     /// An attribute read from the document.
-    fn json_attr(&self, resolved: &ResolvedAttr<'_>, sub: Option<&str>, test: Test) -> Option<Fragment> {
+    fn json_attr(
+        &self,
+        resolved: &ResolvedAttr<'_>,
+        sub: Option<&str>,
+        test: Test,
+    ) -> Option<Fragment> {
         let d = self.dialect;
         let def = resolved.def;
         if !def.multi_valued {
             if def.is_complex() && sub.is_none() && test == Test::Present {
                 let segments = attribute_path(resolved);
                 let mut out = Fragment::new();
-                d.json_present(&mut out, JsonAt::Path { doc: "r.document", segments: &segments });
+                d.json_present(
+                    &mut out,
+                    JsonAt::Path {
+                        doc: "r.document",
+                        segments: &segments,
+                    },
+                );
                 return Some(out);
             }
             let (segments, leaf_def) = single_path(resolved, sub)?;
             let leaf = json_leaf(
-                JsonAt::Path { doc: "r.document", segments: &segments },
-                JsonAt::Path { doc: "r.folded", segments: &segments },
+                JsonAt::Path {
+                    doc: "r.document",
+                    segments: &segments,
+                },
+                JsonAt::Path {
+                    doc: "r.folded",
+                    segments: &segments,
+                },
                 leaf_def,
             );
             return apply(test, |p| positive(d, leaf, p));
@@ -372,7 +398,13 @@ impl<'s> Translator<'s> {
         let segments = attribute_path(resolved);
         if def.is_complex() && sub.is_none() && test == Test::Present {
             let mut out = Fragment::new();
-            d.json_present(&mut out, JsonAt::Path { doc: "r.document", segments: &segments });
+            d.json_present(
+                &mut out,
+                JsonAt::Path {
+                    doc: "r.document",
+                    segments: &segments,
+                },
+            );
             return Some(out);
         }
         let (leaf_def, leaf_sub) = if def.is_complex() {
@@ -389,8 +421,16 @@ impl<'s> Translator<'s> {
         apply(test, |p| {
             let alias = self.alias("e");
             let leaf = json_leaf(
-                JsonAt::Element { doc: "r.document", alias: &alias, sub: leaf_sub },
-                JsonAt::Element { doc: "r.folded", alias: &alias, sub: leaf_sub },
+                JsonAt::Element {
+                    doc: "r.document",
+                    alias: &alias,
+                    sub: leaf_sub,
+                },
+                JsonAt::Element {
+                    doc: "r.folded",
+                    alias: &alias,
+                    sub: leaf_sub,
+                },
                 leaf_def,
             );
             let mut out = Fragment::sql("EXISTS (SELECT 1 FROM ");
@@ -445,7 +485,12 @@ impl<'s> Translator<'s> {
     }
 
     /// A value path's inner filter, over one element.
-    fn element(&self, f: &Filter<'_>, elements: Elements<'_>, def: &AttributeDef) -> Option<Fragment> {
+    fn element(
+        &self,
+        f: &Filter<'_>,
+        elements: Elements<'_>,
+        def: &AttributeDef,
+    ) -> Option<Fragment> {
         match f {
             Filter::Attr { path, test } => {
                 if path.urn.is_some() || path.sub_attr.is_some() {
@@ -462,11 +507,15 @@ impl<'s> Translator<'s> {
             }
             Filter::ValuePath(_) => None,
             Filter::And(fs) => join(
-                fs.iter().map(|f| self.element(f, elements, def)).collect::<Option<_>>()?,
+                fs.iter()
+                    .map(|f| self.element(f, elements, def))
+                    .collect::<Option<_>>()?,
                 " AND ",
             ),
             Filter::Or(fs) => join(
-                fs.iter().map(|f| self.element(f, elements, def)).collect::<Option<_>>()?,
+                fs.iter()
+                    .map(|f| self.element(f, elements, def))
+                    .collect::<Option<_>>()?,
                 " OR ",
             ),
             Filter::Not(inner) => Some(not(self.element(inner, elements, def)?)),
@@ -497,9 +546,9 @@ impl<'s> Translator<'s> {
                 folded: true,
                 search: None,
             },
-            (Elements::Emails, "primary") if kind == AttrType::Boolean => {
-                Leaf::Bool { col: "m.is_primary" }
-            }
+            (Elements::Emails, "primary") if kind == AttrType::Boolean => Leaf::Bool {
+                col: "m.is_primary",
+            },
             (Elements::Membership(col), "value")
                 if matches!(kind, AttrType::String | AttrType::Reference) =>
             {
@@ -512,8 +561,16 @@ impl<'s> Translator<'s> {
                 }
             }
             (Elements::Json { alias, .. }, _) => json_leaf(
-                JsonAt::Element { doc: "r.document", alias, sub: Some(&sub_def.name) },
-                JsonAt::Element { doc: "r.folded", alias, sub: Some(&sub_def.name) },
+                JsonAt::Element {
+                    doc: "r.document",
+                    alias,
+                    sub: Some(&sub_def.name),
+                },
+                JsonAt::Element {
+                    doc: "r.folded",
+                    alias,
+                    sub: Some(&sub_def.name),
+                },
                 sub_def,
             ),
             _ => return None,

@@ -52,7 +52,12 @@ pub fn user_id(i: usize) -> String {
 }
 
 /// Stores `users` users and `groups` groups of the testkit population in one transaction.
-pub async fn load(db: &SqliteDatabase, registry: &Registry, users: usize, groups: usize) -> Population {
+pub async fn load(
+    db: &SqliteDatabase,
+    registry: &Registry,
+    users: usize,
+    groups: usize,
+) -> Population {
     let user_schema = registry.resource_type("User").unwrap();
     let group_schema = registry.resource_type("Group").unwrap();
     let mut tx = db.begin_write().await.unwrap();
