@@ -653,13 +653,20 @@ fn not(inner: Fragment) -> Fragment {
     out
 }
 
-fn join(parts: Vec<Fragment>, op: &str) -> Option<Fragment> {
-    let mut parts = parts.into_iter();
-    let first = parts.next()?;
-    let mut out = Fragment::sql("(");
-    out.append(first).push(")");
-    for p in parts {
-        out.push(op).push("(").append(p).push(")");
+/// `(a) op (b) op …`, nested as a balanced tree so that SQL's expression depth grows with the
+/// logarithm of the number of operands, not with their number (SQLite refuses expressions
+/// deeper than 1,000).
+fn join(mut parts: Vec<Fragment>, op: &str) -> Option<Fragment> {
+    if parts.len() <= 1 {
+        return parts.pop();
     }
+    let right = parts.split_off(parts.len() / 2);
+    let mut out = Fragment::sql("(");
+    out.append(join(parts, op)?)
+        .push(")")
+        .push(op)
+        .push("(")
+        .append(join(right, op)?)
+        .push(")");
     Some(out)
 }
