@@ -96,3 +96,40 @@ fn err_text(found: i64) -> String {
     }
     .to_string()
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_older_database_is_migrated_and_keeps_its_data() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // A database from before any migration: a file with data of its own.
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut raw = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE legacy (x INTEGER)")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO legacy VALUES (7)")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+
+    let db = SqliteDatabase::open(&path, &SqliteOptions::new())
+        .await
+        .unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT x FROM legacy")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, 7);
+    let resources: i64 = sqlx::query_scalar("SELECT count(*) FROM resources")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(resources, 0);
+}

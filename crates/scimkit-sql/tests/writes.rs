@@ -345,3 +345,58 @@ async fn audit_records_cannot_be_changed() {
         .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn filters_never_cross_tenants() {
+    use scimkit_sql::dialect::SqliteDialect;
+    use scimkit_sql::sqlite::Query;
+    use scimkit_sql::translate::Translator;
+    let (_dir, db) = open_temp().await;
+    let registry = Registry::standard();
+    let users = registry.resource_type("User").unwrap();
+    let groups = registry.resource_type("Group").unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    for tenant in ["t1", "t2"] {
+        let doc = stored_document(&users, user("same"));
+        sqlite::insert(
+            &mut tx,
+            &Target::new(tenant, users, "u1"),
+            &DocumentWrite::new(&doc),
+            &[],
+            base_time(),
+        )
+        .await
+        .unwrap();
+    }
+    let doc = stored_document(&groups, group("Only in t1"));
+    sqlite::insert(
+        &mut tx,
+        &Target::new("t1", groups, "g1"),
+        &DocumentWrite::new(&doc),
+        &[Member::new("u1", "User")],
+        base_time(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
+    let cases = [
+        (users, r#"userName eq "same""#, 1),
+        (users, r#"emails co "same@""#, 1),
+        (users, r#"userName co "sam""#, 1),
+        (users, r#"groups pr"#, 0),
+        (groups, r#"members[value eq "u1"]"#, 0),
+        (groups, r#"displayName pr"#, 0),
+    ];
+    for (schema, f, in_t2) in cases {
+        let filter = scimkit_filter::parse(f).unwrap();
+        let dialect = SqliteDialect;
+        let plan = Translator::new(schema, &dialect, "t2")
+            .plan(&filter)
+            .unwrap();
+        let rows = sqlite::query(&mut conn, "t2", schema.name(), &Query::from_plan(&plan))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), in_t2, "{f}");
+    }
+}
