@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
+    let _context = rt.enter();
     let dir = tempfile::tempdir().unwrap();
     let db = rt
         .block_on(SqliteDatabase::open(
@@ -121,6 +122,41 @@ fn bench(c: &mut Criterion) {
             black_box(rows);
         });
     });
+
+    let filter = scimkit_filter::parse(r#"userName eq "user0042@example.com""#).unwrap();
+    g.bench_function("userName eq: plan only", |b| {
+        b.iter(|| {
+            black_box(
+                Translator::new(users, &SqliteDialect, TENANT)
+                    .plan(&filter)
+                    .unwrap(),
+            )
+        });
+    });
+    let plan = Translator::new(users, &SqliteDialect, TENANT)
+        .plan(&filter)
+        .unwrap();
+    let mut conn = rt.block_on(db.pool().acquire()).unwrap();
+    g.bench_function("userName eq: query only, held connection", |b| {
+        b.iter(|| {
+            let rows = rt.block_on(sqlite::query(
+                &mut conn,
+                TENANT,
+                "User",
+                &Query::from_plan(&plan),
+            ));
+            black_box(rows.unwrap());
+        });
+    });
+    g.bench_function("round trip floor: SELECT 1, held connection", |b| {
+        b.iter(|| {
+            let one: i64 = rt
+                .block_on(sqlx::query_scalar("SELECT 1").fetch_one(&mut *conn))
+                .unwrap();
+            black_box(one);
+        });
+    });
+    drop(conn);
 
     let mut next = n;
     g.bench_function("insert (own transaction, committed)", |b| {

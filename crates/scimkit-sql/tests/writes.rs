@@ -268,6 +268,27 @@ async fn versions_member_deltas_and_cascading_delete() {
         .await
         .unwrap();
     assert_eq!(emails, ["renamed@example.com"]);
+    // The text index holds the new name only.
+    let text_hits = |needle: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM resource_text WHERE resource_text MATCH ?",
+        )
+        .bind(needle)
+    };
+    assert_eq!(
+        text_hits("user_name : \"renamed\"")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        text_hits("user_name : \"user0\"")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        0
+    );
 
     // Deleting a member removes its rows and gives its groups a new version.
     sqlite::delete(&mut tx, &u0, Some(2), later).await.unwrap();

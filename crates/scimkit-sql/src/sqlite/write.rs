@@ -56,7 +56,7 @@ pub async fn insert(
     .bind(projection.active)
     .fetch_one(&mut *conn)
     .await?;
-    write_emails_and_text(conn, pk, &projection).await?;
+    write_emails_and_text(conn, pk, &projection, false).await?;
     add_members(conn, target, members).await?;
     Ok(StoredRow {
         id: target.id.to_owned(),
@@ -108,7 +108,7 @@ pub async fn update(
             .bind(pk)
             .execute(&mut *conn)
             .await?;
-        write_emails_and_text(conn, pk, &projection).await?;
+        write_emails_and_text(conn, pk, &projection, true).await?;
     }
     match members {
         MemberChange::Keep => {}
@@ -220,10 +220,13 @@ async fn missing_or_stale(conn: &mut SqliteConnection, target: &Target<'_>) -> S
     }
 }
 
+/// Writes the email rows and the text index entry of the resource `pk` (`replacing`: the
+/// previous text index entry is removed first; the caller removed the previous email rows).
 async fn write_emails_and_text(
     conn: &mut SqliteConnection,
     pk: i64,
     projection: &Projection,
+    replacing: bool,
 ) -> Result<(), SqlError> {
     for chunk in projection.emails.chunks(ROWS_PER_INSERT) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -238,10 +241,12 @@ async fn write_emails_and_text(
         });
         qb.build().execute(&mut *conn).await?;
     }
-    sqlx::query("DELETE FROM resource_text WHERE rowid = ?")
-        .bind(pk)
-        .execute(&mut *conn)
-        .await?;
+    if replacing {
+        sqlx::query("DELETE FROM resource_text WHERE rowid = ?")
+            .bind(pk)
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query(
         "INSERT INTO resource_text (rowid, user_name, display_name, emails) VALUES (?, ?, ?, ?)",
     )
