@@ -109,7 +109,7 @@ fn bench(c: &mut Criterion) {
             i = (i + 7919) % n;
             let f = format!(r#"userName eq "{}""#, population::user_name(i));
             let filter = scimkit_filter::parse(&f).unwrap();
-            let plan = Translator::new(users, &SqliteDialect, TENANT)
+            let plan = Translator::new(users, &SqliteDialect)
                 .plan(&filter)
                 .unwrap();
             let rows = rt.block_on(async {
@@ -127,13 +127,13 @@ fn bench(c: &mut Criterion) {
     g.bench_function("userName eq: plan only", |b| {
         b.iter(|| {
             black_box(
-                Translator::new(users, &SqliteDialect, TENANT)
+                Translator::new(users, &SqliteDialect)
                     .plan(&filter)
                     .unwrap(),
             )
         });
     });
-    let plan = Translator::new(users, &SqliteDialect, TENANT)
+    let plan = Translator::new(users, &SqliteDialect)
         .plan(&filter)
         .unwrap();
     let mut conn = rt.block_on(db.pool().acquire()).unwrap();

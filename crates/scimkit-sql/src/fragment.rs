@@ -15,6 +15,8 @@ pub enum Param {
     Int(i64),
     /// A floating-point number.
     Real(f64),
+    /// The tenant the query runs for, bound when it runs (so a plan serves every tenant).
+    Tenant,
 }
 
 /// One piece of a [`Fragment`].

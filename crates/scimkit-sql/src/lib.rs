@@ -42,7 +42,7 @@
 //!
 //! // A filter, translated; the database answers all of it (no residual).
 //! let filter = scimkit_filter::parse(r#"userName eq "JÜRGEN" and emails[type eq "work"]"#).unwrap();
-//! let plan = Translator::new(users, &SqliteDialect, "tenant-1").plan(&filter).unwrap();
+//! let plan = Translator::new(users, &SqliteDialect).plan(&filter).unwrap();
 //! assert!(plan.is_exact());
 //! let mut conn = db.pool().acquire().await?;
 //! let found = sqlite::query(&mut conn, "tenant-1", "User", &Query::from_plan(&plan)).await?;

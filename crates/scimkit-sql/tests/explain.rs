@@ -39,9 +39,7 @@ async fn identity_provider_lookups_use_an_index() {
         let schema = registry.resource_type(type_name).unwrap();
         let filter = parse(f).unwrap();
         let dialect = SqliteDialect;
-        let plan = Translator::new(schema, &dialect, TENANT)
-            .plan(&filter)
-            .unwrap();
+        let plan = Translator::new(schema, &dialect).plan(&filter).unwrap();
         assert!(plan.is_exact(), "{f}");
         let steps = sqlite::explain(&mut conn, TENANT, type_name, &Query::from_plan(&plan))
             .await
@@ -68,9 +66,7 @@ async fn identity_provider_lookups_use_an_index() {
     let schema = registry.resource_type("User").unwrap();
     let filter = parse(r#"externalId eq "ext-10""#).unwrap();
     let dialect = SqliteDialect;
-    let plan = Translator::new(schema, &dialect, TENANT)
-        .plan(&filter)
-        .unwrap();
+    let plan = Translator::new(schema, &dialect).plan(&filter).unwrap();
     let steps = sqlite::explain(&mut conn, TENANT, "User", &Query::from_plan(&plan))
         .await
         .unwrap();

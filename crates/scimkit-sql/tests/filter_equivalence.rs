@@ -173,7 +173,7 @@ async fn sorting_and_paging_pushed_down_give_the_evaluators_order() {
     let mut conn = db.pool().acquire().await.unwrap();
     let views = all_views(&mut conn, &users).await;
     let dialect = SqliteDialect;
-    let translator = Translator::new(users, &dialect, TENANT);
+    let translator = Translator::new(users, &dialect);
     let pushed = [
         "userName",
         "displayName",

@@ -412,9 +412,7 @@ async fn filters_never_cross_tenants() {
     for (schema, f, in_t2) in cases {
         let filter = scimkit_filter::parse(f).unwrap();
         let dialect = SqliteDialect;
-        let plan = Translator::new(schema, &dialect, "t2")
-            .plan(&filter)
-            .unwrap();
+        let plan = Translator::new(schema, &dialect).plan(&filter).unwrap();
         let rows = sqlite::query(&mut conn, "t2", schema.name(), &Query::from_plan(&plan))
             .await
             .unwrap();

@@ -173,7 +173,7 @@ impl<'q> Query<'q> {
     }
 }
 
-fn push_fragment(qb: &mut QueryBuilder<Sqlite>, fragment: &Fragment) {
+fn push_fragment(qb: &mut QueryBuilder<Sqlite>, fragment: &Fragment, tenant: &str) {
     for piece in fragment.pieces() {
         match piece {
             Piece::Sql(s) => {
@@ -188,6 +188,9 @@ fn push_fragment(qb: &mut QueryBuilder<Sqlite>, fragment: &Fragment) {
             Piece::Bind(Param::Real(r)) => {
                 qb.push_bind(*r);
             }
+            Piece::Bind(Param::Tenant) => {
+                qb.push_bind(tenant.to_owned());
+            }
         }
     }
 }
@@ -200,7 +203,7 @@ fn base(select: &str, tenant: &str, type_name: &str, q: &Query<'_>) -> QueryBuil
         .push_bind(type_name.to_owned());
     if let Some(c) = q.condition {
         qb.push(" AND (");
-        push_fragment(&mut qb, c);
+        push_fragment(&mut qb, c, tenant);
         qb.push(")");
     }
     qb
@@ -220,7 +223,7 @@ pub async fn query(
     let mut qb = base(&format!("SELECT {COLUMNS}"), tenant, type_name, q);
     qb.push(" ORDER BY ");
     match q.order {
-        Some(order) => push_fragment(&mut qb, order),
+        Some(order) => push_fragment(&mut qb, order, tenant),
         None => {
             qb.push("r.pk");
         }

@@ -50,14 +50,14 @@ impl Plan<'_> {
     }
 }
 
-/// Translates filters over one resource type of one tenant.
+/// Translates filters over one resource type. A plan does not depend on the tenant: the
+/// tenant is bound when the query runs ([`Param::Tenant`](crate::fragment::Param::Tenant)).
 pub struct Translator<'s> {
     schema: ResourceSchema<'s>,
     /// `schemas`, which no schema defines: a multi-valued string compared as the evaluator
     /// compares an unknown attribute (case-insensitively).
     schemas_def: AttributeDef,
     dialect: &'s dyn Dialect,
-    tenant: &'s str,
     aliases: Cell<u32>,
 }
 
@@ -90,13 +90,12 @@ enum Side {
 }
 
 impl<'s> Translator<'s> {
-    /// A translator for `schema`'s type in `tenant`, writing in `dialect`.
-    pub fn new(schema: ResourceSchema<'s>, dialect: &'s dyn Dialect, tenant: &'s str) -> Self {
+    /// A translator for `schema`'s type, writing in `dialect`.
+    pub fn new(schema: ResourceSchema<'s>, dialect: &'s dyn Dialect) -> Self {
         Translator {
             schema,
             schemas_def: schemas_attribute(),
             dialect,
-            tenant,
             aliases: Cell::new(0),
         }
     }
@@ -355,7 +354,7 @@ impl<'s> Translator<'s> {
                 "r.id IN (SELECT ms.member_id FROM memberships AS ms WHERE ms.tenant = "
             }
         });
-        out.bind_text(self.tenant);
+        out.bind(crate::fragment::Param::Tenant);
         out
     }
 

@@ -165,7 +165,7 @@ pub async fn answer(
     filter: &Filter<'_>,
 ) -> (BTreeSet<String>, bool) {
     let dialect = SqliteDialect;
-    let translator = Translator::new(*schema, &dialect, TENANT);
+    let translator = Translator::new(*schema, &dialect);
     let plan = translator.plan(filter).unwrap();
     let rows = sqlite::query(conn, TENANT, schema.name(), &Query::from_plan(&plan))
         .await
