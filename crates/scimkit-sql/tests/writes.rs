@@ -419,3 +419,65 @@ async fn filters_never_cross_tenants() {
         assert_eq!(rows.len(), in_t2, "{f}");
     }
 }
+
+/// Writers on several connections at once (`BEGIN IMMEDIATE`, busy timeout): every member
+/// delta lands, each one version.
+#[tokio::test(flavor = "current_thread")]
+async fn concurrent_member_deltas_lose_nothing() {
+    let (_dir, db) = open_temp().await;
+    let registry = Registry::standard();
+    let groups = registry.resource_type("Group").unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    let doc = stored_document(&groups, group("Busy"));
+    sqlite::insert(
+        &mut tx,
+        &Target::new(TENANT, groups, "g"),
+        &DocumentWrite::new(&doc),
+        &[],
+        base_time(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for writer in 0..4 {
+        let db = db.clone();
+        tasks.spawn(async move {
+            let registry = Registry::standard();
+            let groups = registry.resource_type("Group").unwrap();
+            for k in 0..25 {
+                let member = [Member::new(format!("m{writer}-{k:02}"), "User")];
+                let mut tx = db.begin_write().await.unwrap();
+                let change = MemberChange::Delta {
+                    add: &member,
+                    remove: &[],
+                };
+                sqlite::update(
+                    &mut tx,
+                    &Target::new(TENANT, groups, "g"),
+                    None,
+                    None,
+                    change,
+                    base_time(),
+                )
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let mut conn = db.pool().acquire().await.unwrap();
+    assert_eq!(
+        sqlite::members(&mut conn, TENANT, "g").await.unwrap().len(),
+        100
+    );
+    let g = sqlite::get(&mut conn, &Target::new(TENANT, groups, "g"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.version, 101);
+}
