@@ -48,7 +48,7 @@ pub enum JsonKind {
 }
 
 /// How a database spells the conditions of a translated filter.
-pub trait Dialect {
+pub trait Dialect: Send + Sync {
     /// True when the value at `at` exists and is of one of `kinds`.
     fn json_is(&self, out: &mut Fragment, at: JsonAt<'_>, kinds: &[JsonKind]);
 

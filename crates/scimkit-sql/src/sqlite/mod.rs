@@ -4,9 +4,11 @@
 mod open;
 mod read;
 mod rows;
+mod store;
 mod write;
 
 pub use open::{newest_known_version, Durability, SqliteDatabase, SqliteOptions, MIGRATOR};
-pub use read::{count, explain, get, groups_of, kind_of, members, query, Page, Query};
+pub use read::{count, explain, get, groups_of, kind_of, kinds_of, members, query, Page, Query};
 pub use rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
+pub use store::{SqliteStore, SqliteTx};
 pub use write::{delete, insert, update};

@@ -277,3 +277,30 @@ pub async fn explain(
         .map(|r| Ok(r.try_get::<String, _>(3)?))
         .collect()
 }
+
+/// The type of each of `ids` that is a resource of the tenant (what member references name).
+///
+/// # Errors
+///
+/// [`SqlError::Database`].
+pub async fn kinds_of(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, String>, SqlError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT id, type FROM resources WHERE tenant = ");
+        qb.push_bind(tenant.to_owned()).push(" AND id IN (");
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind((*id).to_owned());
+        }
+        qb.push(")");
+        for row in qb.build().fetch_all(&mut *conn).await? {
+            out.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+    }
+    Ok(out)
+}

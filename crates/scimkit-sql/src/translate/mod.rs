@@ -39,6 +39,9 @@ pub struct Plan<'f> {
     /// The condition the database evaluates (over `resources AS r`); `None`: every resource
     /// of the type is a candidate.
     pub native: Option<Fragment>,
+    /// The part of the filter `native` answers (for a caller that passes filters, as the
+    /// dispatcher's `Store::plan` does); `None`: every resource.
+    pub native_filter: Option<Filter<'f>>,
     /// What the caller evaluates on each candidate; `None`: the native condition is exact.
     pub residual: Option<Filter<'f>>,
 }
@@ -111,25 +114,36 @@ impl<'s> Translator<'s> {
         if let Some(native) = self.filter(filter) {
             return Ok(Plan {
                 native: Some(native),
+                native_filter: Some(filter.clone()),
                 residual: None,
             });
         }
         let Filter::And(operands) = filter else {
             return Ok(Plan {
                 native: None,
+                native_filter: None,
                 residual: Some(filter.clone()),
             });
         };
         let mut native = Vec::new();
+        let mut native_filters = Vec::new();
         let mut residual = Vec::new();
         for f in operands {
             match self.filter(f) {
-                Some(sql) => native.push(sql),
+                Some(sql) => {
+                    native.push(sql);
+                    native_filters.push(f.clone());
+                }
                 None => residual.push(f.clone()),
             }
         }
         Ok(Plan {
             native: join(native, " AND "),
+            native_filter: match native_filters.len() {
+                0 => None,
+                1 => native_filters.pop(),
+                _ => Some(Filter::And(native_filters)),
+            },
             residual: match residual.len() {
                 0 => None,
                 1 => residual.pop(),
