@@ -12,7 +12,8 @@
 //! - [`sqlite`] (feature `sqlite`, bundled SQLite): opening (WAL, busy timeout, `synchronous`
 //!   chosen by [`Durability`](sqlite::Durability)), migrating (a newer database is refused),
 //!   `BEGIN IMMEDIATE` write transactions, and plain async functions for inserts, updates with
-//!   member deltas (one row per member), deletes (cascading to memberships), gets and queries.
+//!   member deltas (one row per member), deletes (cascading to memberships), gets and queries;
+//!   and [`SqliteStore`](sqlite::SqliteStore), scimkit-dispatch's `Store` on top of them.
 //!
 //! The `postgres` feature is reserved for the PostgreSQL backend. docs/storage.md describes
 //! the schema, the indexes, the translation table and what stays residual.
