@@ -4,12 +4,6 @@
 -- scimkit_filter::fold(value), computed in Rust (never COLLATE NOCASE or lower(), which fold
 -- ASCII only). JSON columns hold compact JSON text.
 
-CREATE TABLE tenants (
-    tenant      TEXT    NOT NULL PRIMARY KEY,
-    settings    TEXT    NOT NULL DEFAULT '{}',   -- JSON: the tenant's provisioning settings
-    created     INTEGER NOT NULL
-) STRICT;
-
 -- Every SCIM resource of every type. `document` is the resource as validated (schema spelling
 -- of every name), without `id`, `meta` and `members`: the store renders those from columns and
 -- from `memberships`. `folded` mirrors the document's shape holding only its caseExact=false
@@ -76,53 +70,45 @@ CREATE VIRTUAL TABLE resource_text USING fts5 (
     content = '', contentless_delete = 1, tokenize = 'trigram case_sensitive 1'
 );
 
--- Provisioning state. Typed key columns; the rest of each record is JSON (`data`), so the
--- provisioning-state trait can grow without a migration per field.
-CREATE TABLE tokens (
-    tenant      TEXT    NOT NULL REFERENCES tenants (tenant) ON DELETE CASCADE,
-    token_id    TEXT    NOT NULL,
-    digest      BLOB    NOT NULL UNIQUE,   -- SHA-256 of the token; the token itself is never stored
-    created     INTEGER NOT NULL,
-    revoked     INTEGER,
-    data        TEXT    NOT NULL DEFAULT '{}',
-    PRIMARY KEY (tenant, token_id)
+-- Provisioning state (scimkit-provisioning's ProvisioningState), beside the resources so that
+-- one write's resource, account effects and audit record commit in one transaction.
+
+-- A tenant's record (settings, rule set, templates, verified domains: the policy `Tenant`,
+-- written whole by `save_tenant`) as JSON.
+CREATE TABLE tenants (
+    tenant          TEXT    NOT NULL PRIMARY KEY,
+    record          TEXT    NOT NULL,
+    last_modified   INTEGER NOT NULL
 ) STRICT;
 
-CREATE TABLE templates (
-    tenant      TEXT    NOT NULL REFERENCES tenants (tenant) ON DELETE CASCADE,
-    template_id INTEGER NOT NULL,
-    name        TEXT    NOT NULL,
-    data        TEXT    NOT NULL DEFAULT '{}',
-    PRIMARY KEY (tenant, template_id)
-) STRICT;
+-- Every token digest that leads to a tenant (its own, an operator's, the last one before
+-- provisioning was disabled): SHA-256 digests only, never a token.
+CREATE TABLE token_digests (
+    digest  BLOB NOT NULL PRIMARY KEY,
+    tenant  TEXT NOT NULL REFERENCES tenants (tenant) ON DELETE CASCADE,
+    role    TEXT NOT NULL   -- 'tenant', 'operator' or 'disabled'
+) STRICT, WITHOUT ROWID;
 
-CREATE TABLE domains (
-    tenant      TEXT NOT NULL REFERENCES tenants (tenant) ON DELETE CASCADE,
-    domain_norm TEXT NOT NULL,
-    mode        TEXT NOT NULL,
-    PRIMARY KEY (tenant, domain_norm)
-) STRICT;
+CREATE INDEX token_digests_by_tenant ON token_digests (tenant);
 
+-- Product accounts, keyed by the identifier key of their email (unique per tenant), linked to
+-- at most one SCIM User (and a User to at most one account).
 CREATE TABLE accounts (
-    tenant          TEXT    NOT NULL REFERENCES tenants (tenant) ON DELETE CASCADE,
-    account_id      TEXT    NOT NULL,
-    email_norm      TEXT    NOT NULL,
-    scim_id         TEXT,
-    version         INTEGER NOT NULL,
-    created         INTEGER NOT NULL,
-    last_modified   INTEGER NOT NULL,
-    data            TEXT    NOT NULL DEFAULT '{}',
-    PRIMARY KEY (tenant, account_id)
-) STRICT;
+    tenant      TEXT NOT NULL REFERENCES tenants (tenant) ON DELETE CASCADE,
+    email_norm  TEXT NOT NULL,
+    scim_id     TEXT,
+    data        TEXT NOT NULL,   -- JSON: the policy `Account`
+    PRIMARY KEY (tenant, email_norm)
+) STRICT, WITHOUT ROWID;
 
-CREATE UNIQUE INDEX accounts_by_email ON accounts (tenant, email_norm);
-CREATE INDEX accounts_by_scim_id ON accounts (tenant, scim_id) WHERE scim_id IS NOT NULL;
+CREATE UNIQUE INDEX accounts_by_scim_id ON accounts (tenant, scim_id) WHERE scim_id IS NOT NULL;
 
--- Append-only: records are never changed; retention deletes the oldest.
+-- Append-only: records are never changed; retention deletes the oldest of a tenant.
 CREATE TABLE audit (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant  TEXT    NOT NULL,
     at      INTEGER NOT NULL,
+    bytes   INTEGER NOT NULL,
     record  TEXT    NOT NULL
 ) STRICT;
 
