@@ -356,7 +356,7 @@ async fn an_uncommitted_transaction_leaves_nothing() {
 async fn audit_records_cannot_be_changed() {
     let (_dir, db) = open_temp().await;
     let mut conn = db.pool().acquire().await.unwrap();
-    sqlx::query("INSERT INTO audit (tenant, at, bytes, record) VALUES ('t1', 1, 2, '{}')")
+    sqlx::query("INSERT INTO audit (tenant, seq, at, bytes, record) VALUES ('t1', 1, 1, 2, '{}')")
         .execute(&mut *conn)
         .await
         .unwrap();

@@ -74,19 +74,23 @@ CREATE VIRTUAL TABLE resource_text USING fts5 (
 -- one write's resource, account effects and audit record commit in one transaction.
 
 -- A tenant's record (settings, rule set, templates, verified domains: the policy `Tenant`,
--- written whole by `save_tenant`) as JSON.
+-- written whole by `save_tenant`) as JSON, and its audit log's counters and bounds.
 CREATE TABLE tenants (
-    tenant          TEXT    NOT NULL PRIMARY KEY,
-    record          TEXT    NOT NULL,
-    last_modified   INTEGER NOT NULL
+    tenant              TEXT    NOT NULL PRIMARY KEY,
+    record              TEXT    NOT NULL,
+    last_modified       INTEGER NOT NULL,
+    audit_next          INTEGER NOT NULL DEFAULT 1,   -- the next sequence number (never reused)
+    audit_count         INTEGER NOT NULL DEFAULT 0,
+    audit_bytes         INTEGER NOT NULL DEFAULT 0,
+    audit_max_entries   INTEGER NOT NULL,
+    audit_max_bytes     INTEGER NOT NULL
 ) STRICT;
 
 -- Every token digest that leads to a tenant (its own, an operator's, the last one before
--- provisioning was disabled): SHA-256 digests only, never a token.
+-- provisioning was disabled): digests only (their serialised form), never a token.
 CREATE TABLE token_digests (
-    digest  BLOB NOT NULL PRIMARY KEY,
-    tenant  TEXT NOT NULL REFERENCES tenants (tenant) ON DELETE CASCADE,
-    role    TEXT NOT NULL   -- 'tenant', 'operator' or 'disabled'
+    digest  TEXT NOT NULL PRIMARY KEY,
+    tenant  TEXT NOT NULL REFERENCES tenants (tenant) ON DELETE CASCADE
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX token_digests_by_tenant ON token_digests (tenant);
@@ -103,16 +107,15 @@ CREATE TABLE accounts (
 
 CREATE UNIQUE INDEX accounts_by_scim_id ON accounts (tenant, scim_id) WHERE scim_id IS NOT NULL;
 
--- Append-only: records are never changed; retention deletes the oldest of a tenant.
+-- Append-only: records are never changed; retention deletes a tenant's oldest.
 CREATE TABLE audit (
-    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant  TEXT    NOT NULL,
-    at      INTEGER NOT NULL,
-    bytes   INTEGER NOT NULL,
-    record  TEXT    NOT NULL
-) STRICT;
-
-CREATE INDEX audit_by_tenant ON audit (tenant, seq);
+    seq     INTEGER NOT NULL,
+    at      INTEGER NOT NULL,   -- nanoseconds since the epoch (as the caller gave it)
+    bytes   INTEGER NOT NULL,   -- the entry's compact JSON length, for the byte bound
+    record  TEXT    NOT NULL,   -- JSON: the AuditRecord
+    PRIMARY KEY (tenant, seq)
+) STRICT, WITHOUT ROWID;
 
 CREATE TRIGGER audit_is_append_only BEFORE UPDATE ON audit
 BEGIN

@@ -2,6 +2,8 @@
 //! write functions beneath the Store.
 
 mod open;
+#[cfg(feature = "provisioning")]
+mod provisioning;
 mod read;
 mod rows;
 mod store;

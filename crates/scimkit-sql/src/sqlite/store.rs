@@ -48,6 +48,11 @@ impl SqliteTx {
     pub fn connection(&mut self) -> &mut SqliteConnection {
         &mut self.tx
     }
+
+    /// The tenant the transaction writes for.
+    pub fn tenant(&self) -> &str {
+        self.tenant.as_str()
+    }
 }
 
 impl SqliteStore {
@@ -127,7 +132,7 @@ fn has_members(schema: &ResourceSchema<'_>) -> bool {
 
 /// Now, to the millisecond `meta` shows (so a filter on `meta.created` compares what is
 /// served).
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
