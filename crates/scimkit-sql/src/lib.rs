@@ -13,7 +13,8 @@
 //!   chosen by [`Durability`](sqlite::Durability)), migrating (a newer database is refused),
 //!   `BEGIN IMMEDIATE` write transactions, and plain async functions for inserts, updates with
 //!   member deltas (one row per member), deletes (cascading to memberships), gets and queries;
-//!   and [`SqliteStore`](sqlite::SqliteStore), scimkit-dispatch's `Store` on top of them.
+//!   and [`SqliteStore`](sqlite::SqliteStore), scimkit-dispatch's `Store` on top of them (and,
+//!   with the feature `provisioning`, scimkit-provisioning's `ProvisioningState`).
 //!
 //! The `postgres` feature is reserved for the PostgreSQL backend. docs/storage.md describes
 //! the schema, the indexes, the translation table and what stays residual.
