@@ -1,0 +1,197 @@
+//! What differs between SQL databases in the conditions the translator writes.
+//!
+//! The translator ([`crate::translate`]) decides *what* to test; a [`Dialect`] says how the
+//! database spells it: reading a value out of a JSON document, iterating a JSON array, a
+//! substring test, a trigram text search. [`SqliteDialect`] is SQLite's; PostgreSQL's
+//! (`jsonb`, `jsonb_array_elements`, `strpos`, `pg_trgm`) implements the same trait.
+//!
+//! Every method writes a **two-valued** expression (never SQL `NULL`), so that the translator
+//! can negate any condition with `NOT` and get the negation RFC 7644 asks for.
+
+use crate::fragment::Fragment;
+
+/// Where a JSON value lives: a path from the root of a document column, or a sub-attribute of
+/// the element a [`Dialect::json_elements`] iteration is at.
+#[derive(Debug, Clone, Copy)]
+pub enum JsonAt<'a> {
+    /// `doc` at the path of `segments` (object keys, from the root).
+    Path {
+        /// The document column, e.g. `r.document`.
+        doc: &'a str,
+        /// Object keys from the root.
+        segments: &'a [&'a str],
+    },
+    /// The current element of the iteration named `alias` over `doc`, or its sub-attribute
+    /// `sub`.
+    Element {
+        /// The document column the element lives in (the iteration may be over another
+        /// document of the same shape).
+        doc: &'a str,
+        /// The iteration's alias.
+        alias: &'a str,
+        /// The element's sub-attribute, if any.
+        sub: Option<&'a str>,
+    },
+}
+
+/// The JSON types a condition can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    /// A string.
+    Text,
+    /// A number (integer or not).
+    Number,
+    /// `true`.
+    True,
+    /// `false`.
+    False,
+}
+
+/// How a database spells the conditions of a translated filter.
+pub trait Dialect: Send + Sync {
+    /// True when the value at `at` exists and is of one of `kinds`.
+    fn json_is(&self, out: &mut Fragment, at: JsonAt<'_>, kinds: &[JsonKind]);
+
+    /// True when the value at `at` exists and is not JSON `null`.
+    fn json_not_null(&self, out: &mut Fragment, at: JsonAt<'_>);
+
+    /// The value at `at` as an SQL scalar (text for a JSON string, a number for a JSON number);
+    /// only used where [`Dialect::json_is`] has established its kind.
+    fn json_value(&self, out: &mut Fragment, at: JsonAt<'_>);
+
+    /// True when the value at `at` is present in the sense of SCIM `pr`: some string,
+    /// number or boolean inside it that is not the empty string.
+    fn json_present(&self, out: &mut Fragment, at: JsonAt<'_>);
+
+    /// A `FROM` item iterating the elements of the array at `segments` in `doc`, named `alias`.
+    fn json_elements(&self, out: &mut Fragment, doc: &str, segments: &[&str], alias: &str);
+
+    /// True when the (non-null) text `haystack` contains the non-empty `needle`.
+    fn contains(&self, out: &mut Fragment, haystack: &Fragment, needle: &str);
+
+    /// True when the (non-null) text `haystack` ends with the non-empty `needle`.
+    fn ends_with(&self, out: &mut Fragment, haystack: &Fragment, needle: &str);
+
+    /// A sub-query selecting the primary keys of the resources whose trigram-indexed text
+    /// column `column` contains `needle` (at least three characters), if the database has
+    /// such an index; the caller re-checks the candidates.
+    fn text_search(&self, out: &mut Fragment, column: &str, needle: &str) -> bool;
+}
+
+/// SQLite's spelling: the JSON1 functions (`json_type`, `json_extract`, `json_each`,
+/// `json_tree`), `instr`/`substr`, and the FTS5 `trigram` table `resource_text`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqliteDialect;
+
+/// A JSON path `$."a"."b"` for SQLite.
+fn sqlite_path(segments: &[&str]) -> String {
+    let mut p = String::from("$");
+    for s in segments {
+        p.push_str(".\"");
+        p.push_str(s);
+        p.push('"');
+    }
+    p
+}
+
+impl SqliteDialect {
+    /// Writes `doc, path` (the two arguments of the JSON functions).
+    fn args(out: &mut Fragment, at: JsonAt<'_>) {
+        match at {
+            JsonAt::Path { doc, segments } => {
+                out.push(doc).push(", ").bind_text(sqlite_path(segments));
+            }
+            JsonAt::Element { doc, alias, sub } => {
+                out.push(doc).push(", ").push(alias).push(".fullkey");
+                if let Some(sub) = sub {
+                    out.push(" || ").bind_text(sqlite_path(&[sub]).split_off(1));
+                }
+            }
+        }
+    }
+}
+
+impl Dialect for SqliteDialect {
+    fn json_is(&self, out: &mut Fragment, at: JsonAt<'_>, kinds: &[JsonKind]) {
+        out.push("coalesce(json_type(");
+        Self::args(out, at);
+        out.push(") IN (");
+        let mut first = true;
+        for kind in kinds {
+            let names: &[&str] = match kind {
+                JsonKind::Text => &["'text'"],
+                JsonKind::Number => &["'integer'", "'real'"],
+                JsonKind::True => &["'true'"],
+                JsonKind::False => &["'false'"],
+            };
+            for n in names {
+                if !first {
+                    out.push(", ");
+                }
+                first = false;
+                out.push(n);
+            }
+        }
+        out.push("), 0)");
+    }
+
+    fn json_not_null(&self, out: &mut Fragment, at: JsonAt<'_>) {
+        out.push("coalesce(json_type(");
+        Self::args(out, at);
+        out.push("), 'null') <> 'null'");
+    }
+
+    fn json_value(&self, out: &mut Fragment, at: JsonAt<'_>) {
+        out.push("json_extract(");
+        Self::args(out, at);
+        out.push(")");
+    }
+
+    fn json_present(&self, out: &mut Fragment, at: JsonAt<'_>) {
+        out.push("EXISTS (SELECT 1 FROM json_tree(");
+        Self::args(out, at);
+        out.push(
+            ") WHERE type IN ('integer', 'real', 'true', 'false') \
+             OR (type = 'text' AND atom <> ''))",
+        );
+    }
+
+    fn json_elements(&self, out: &mut Fragment, doc: &str, segments: &[&str], alias: &str) {
+        out.push("json_each(")
+            .push(doc)
+            .push(", ")
+            .bind_text(sqlite_path(segments))
+            .push(") AS ")
+            .push(alias);
+    }
+
+    fn contains(&self, out: &mut Fragment, haystack: &Fragment, needle: &str) {
+        out.push("instr(")
+            .append(haystack.clone())
+            .push(", ")
+            .bind_text(needle)
+            .push(") > 0");
+    }
+
+    fn ends_with(&self, out: &mut Fragment, haystack: &Fragment, needle: &str) {
+        let chars = i64::try_from(needle.chars().count()).unwrap_or(i64::MAX);
+        out.push("substr(")
+            .append(haystack.clone())
+            .push(", ")
+            .bind_int(-chars)
+            .push(") = ")
+            .bind_text(needle);
+    }
+
+    fn text_search(&self, out: &mut Fragment, column: &str, needle: &str) -> bool {
+        if needle.chars().count() < 3 {
+            return false;
+        }
+        // An FTS5 string: the needle in double quotes, its own quotes doubled; the column
+        // filter keeps it to one column. Bound, never spliced.
+        let query = format!("{column} : \"{}\"", needle.replace('"', "\"\""));
+        out.push("SELECT rowid FROM resource_text WHERE resource_text MATCH ")
+            .bind_text(query);
+        true
+    }
+}

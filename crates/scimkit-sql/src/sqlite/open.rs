@@ -1,0 +1,184 @@
+//! Opening a SQLite database: connection settings, the embedded migrations, and the refusal
+//! of a database written by a newer version.
+
+use crate::error::SqlError;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+use std::path::Path;
+use std::time::Duration;
+
+/// The embedded, versioned migrations (`migrations/sqlite/NNNN_name.sql`). A released file is
+/// never edited; a schema change is a new file with the next number.
+pub static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// How durable a committed write is (SQLite's `synchronous` setting in WAL mode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Durability {
+    /// `synchronous = NORMAL` (the default): a committed write survives a crash or `kill -9`
+    /// of the process; after a power loss or operating-system crash the last transactions
+    /// before it may be rolled back (the database stays consistent). One `fsync` per
+    /// checkpoint instead of one per commit.
+    #[default]
+    ProcessCrash,
+    /// `synchronous = FULL`: a committed write also survives a power loss (an `fsync` of the
+    /// WAL on every commit).
+    PowerLoss,
+}
+
+/// How to open a database.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// See [`Durability`].
+    pub durability: Durability,
+    /// How long a writer waits for another writer's lock before failing (`busy_timeout`).
+    pub busy_timeout: Duration,
+    /// Connections in the pool (readers run in parallel under WAL; writers take turns).
+    pub max_connections: u32,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            durability: Durability::default(),
+            busy_timeout: Duration::from_secs(5),
+            max_connections: 4,
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// The defaults: [`Durability::ProcessCrash`], a 5 s busy timeout, 4 connections.
+    pub fn new() -> Self {
+        SqliteOptions::default()
+    }
+
+    /// With this durability.
+    #[must_use]
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// With this busy timeout.
+    #[must_use]
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// With this many pooled connections (at least 1).
+    #[must_use]
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+}
+
+/// An open SQLite database: a connection pool in WAL mode with foreign keys on, migrated to
+/// the newest schema this build knows.
+#[derive(Debug, Clone)]
+pub struct SqliteDatabase {
+    pool: SqlitePool,
+}
+
+impl SqliteDatabase {
+    /// Opens (creating it if missing) the database file at `path` and migrates it.
+    ///
+    /// # Errors
+    ///
+    /// [`SqlError::NewerSchema`] when the file was written by a newer scimkit-sql (it is left
+    /// unchanged); [`SqlError::Migrate`] or [`SqlError::Database`] when it cannot be opened or
+    /// migrated.
+    pub async fn open(path: &Path, options: &SqliteOptions) -> Result<Self, SqlError> {
+        let connect = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match options.durability {
+                Durability::ProcessCrash => SqliteSynchronous::Normal,
+                Durability::PowerLoss => SqliteSynchronous::Full,
+            })
+            .busy_timeout(options.busy_timeout)
+            .foreign_keys(true)
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the indexes
+            // of a few hundred thousand resources stay in memory.
+            .pragma("cache_size", "-16384");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            // A local file: no connection to test before each use (a round trip saved).
+            .test_before_acquire(false)
+            .connect_with(connect)
+            .await?;
+        refuse_newer(&pool).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(SqliteDatabase { pool })
+    }
+
+    /// The connection pool (reads take a connection from it).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Begins a write transaction with `BEGIN IMMEDIATE`: the write lock is taken at once, so
+    /// two writers never both read and then fail to upgrade (`SQLITE_BUSY` mid-transaction);
+    /// the second waits up to the busy timeout. Rolled back when dropped uncommitted.
+    ///
+    /// # Errors
+    ///
+    /// [`SqlError::Database`] when no connection or lock can be had.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, SqlError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Writes a consistent copy of the database to `target` (`VACUUM INTO`), while it is in
+    /// use: the online backup.
+    ///
+    /// # Errors
+    ///
+    /// [`SqlError::Database`], e.g. when `target` exists.
+    pub async fn backup_to(&self, target: &Path) -> Result<(), SqlError> {
+        let target = target
+            .to_str()
+            .ok_or(SqlError::Corrupt("backup path is not UTF-8"))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The newest schema version this build knows.
+pub fn newest_known_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Refuses a database whose applied migrations include a version this build does not know.
+async fn refuse_newer(pool: &SqlitePool) -> Result<(), SqlError> {
+    let has_table: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_optional(pool)
+    .await?;
+    if has_table.is_none() {
+        return Ok(());
+    }
+    let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await?;
+    let known = newest_known_version();
+    match found {
+        Some(found) if found > known => Err(SqlError::NewerSchema { found, known }),
+        _ => Ok(()),
+    }
+}

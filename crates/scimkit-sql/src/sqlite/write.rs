@@ -1,0 +1,306 @@
+//! The write layer beneath the Store: plain async functions on a connection that is inside a
+//! write transaction ([`SqliteDatabase::begin_write`](super::SqliteDatabase::begin_write)).
+//! None of them commits; the caller commits the resource, its membership changes, the account
+//! effects and the audit record together.
+
+use super::read::{current_version, get_by_pk};
+use super::rows::{micros, version, DocumentWrite, Member, MemberChange, StoredRow, Target};
+use crate::error::SqlError;
+use crate::projection::Projection;
+use chrono::{DateTime, Utc};
+use scimkit_filter::fold;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+/// Rows per multi-row `INSERT` (five parameters each, well under SQLite's limit).
+const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts a new resource with its projection, email rows, text index and members.
+///
+/// # Errors
+///
+/// [`SqlError::Uniqueness`] when the id, the userName (folded) or a unique displayName is
+/// taken in the tenant; [`SqlError::InvalidId`] for an id that is not its own fold key;
+/// [`SqlError::Database`] otherwise.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    target: &Target<'_>,
+    doc: &DocumentWrite<'_>,
+    members: &[Member],
+    now: DateTime<Utc>,
+) -> Result<StoredRow, SqlError> {
+    if fold(target.id) != target.id {
+        return Err(SqlError::InvalidId);
+    }
+    let projection = Projection::of(&target.schema, doc.document);
+    let document = doc.document.to_string();
+    let display_key = projection
+        .display_name_norm
+        .clone()
+        .filter(|_| doc.unique_display_name);
+    let pk: i64 = sqlx::query_scalar(
+        "INSERT INTO resources (tenant, type, id, version, created, last_modified, document, \
+         folded, user_name_norm, external_id, display_name_norm, display_name_key, active) \
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk",
+    )
+    .bind(target.tenant)
+    .bind(target.schema.name())
+    .bind(target.id)
+    .bind(micros(now))
+    .bind(micros(now))
+    .bind(&document)
+    .bind(&projection.folded)
+    .bind(&projection.user_name_norm)
+    .bind(&projection.external_id)
+    .bind(&projection.display_name_norm)
+    .bind(display_key)
+    .bind(projection.active)
+    .fetch_one(&mut *conn)
+    .await?;
+    write_emails_and_text(conn, pk, &projection, false).await?;
+    add_members(conn, target, members).await?;
+    Ok(StoredRow {
+        id: target.id.to_owned(),
+        version: 1,
+        created: now,
+        last_modified: now,
+        document,
+    })
+}
+
+/// Updates a resource: a new document (PATCH or PUT) when `doc` is given, and/or a membership
+/// change; the version increases by one either way.
+///
+/// # Errors
+///
+/// [`SqlError::NotFound`]; [`SqlError::VersionMismatch`] when `expected` is given and is not
+/// the stored version; [`SqlError::Uniqueness`]; [`SqlError::Database`].
+pub async fn update(
+    conn: &mut SqliteConnection,
+    target: &Target<'_>,
+    expected: Option<u64>,
+    doc: Option<&DocumentWrite<'_>>,
+    members: MemberChange<'_>,
+    now: DateTime<Utc>,
+) -> Result<StoredRow, SqlError> {
+    let pk = bump(conn, target, expected, now).await?;
+    if let Some(doc) = doc {
+        let projection = Projection::of(&target.schema, doc.document);
+        let display_key = projection
+            .display_name_norm
+            .clone()
+            .filter(|_| doc.unique_display_name);
+        sqlx::query(
+            "UPDATE resources SET document = ?, folded = ?, user_name_norm = ?, \
+             external_id = ?, display_name_norm = ?, display_name_key = ?, active = ? \
+             WHERE pk = ?",
+        )
+        .bind(doc.document.to_string())
+        .bind(&projection.folded)
+        .bind(&projection.user_name_norm)
+        .bind(&projection.external_id)
+        .bind(&projection.display_name_norm)
+        .bind(display_key)
+        .bind(projection.active)
+        .bind(pk)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM emails WHERE resource_pk = ?")
+            .bind(pk)
+            .execute(&mut *conn)
+            .await?;
+        write_emails_and_text(conn, pk, &projection, true).await?;
+    }
+    match members {
+        MemberChange::Keep => {}
+        MemberChange::Delta { add, remove } => {
+            remove_members(conn, target, remove).await?;
+            add_members(conn, target, add).await?;
+        }
+        MemberChange::Replace(all) => {
+            sqlx::query("DELETE FROM memberships WHERE tenant = ? AND group_id = ?")
+                .bind(target.tenant)
+                .bind(target.id)
+                .execute(&mut *conn)
+                .await?;
+            add_members(conn, target, all).await?;
+        }
+    }
+    get_by_pk(conn, pk).await
+}
+
+/// Deletes a resource with its email rows, text index entry and memberships on both sides
+/// (the groups it was a member of get a new version).
+///
+/// # Errors
+///
+/// [`SqlError::NotFound`]; [`SqlError::VersionMismatch`]; [`SqlError::Database`].
+pub async fn delete(
+    conn: &mut SqliteConnection,
+    target: &Target<'_>,
+    expected: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<(), SqlError> {
+    let pk: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM resources WHERE tenant = ? AND type = ? AND id = ? \
+         AND (? IS NULL OR version = ?) RETURNING pk",
+    )
+    .bind(target.tenant)
+    .bind(target.schema.name())
+    .bind(target.id)
+    .bind(expected_param(expected)?)
+    .bind(expected_param(expected)?)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(pk) = pk else {
+        return Err(missing_or_stale(conn, target).await);
+    };
+    sqlx::query("DELETE FROM resource_text WHERE rowid = ?")
+        .bind(pk)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE resources SET version = version + 1, last_modified = ? \
+         WHERE tenant = ? AND id IN \
+         (SELECT group_id FROM memberships WHERE tenant = ? AND member_id = ?)",
+    )
+    .bind(micros(now))
+    .bind(target.tenant)
+    .bind(target.tenant)
+    .bind(target.id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM memberships WHERE tenant = ? AND (member_id = ? OR group_id = ?)")
+        .bind(target.tenant)
+        .bind(target.id)
+        .bind(target.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn expected_param(expected: Option<u64>) -> Result<Option<i64>, SqlError> {
+    expected
+        .map(|v| i64::try_from(v).map_err(|_| SqlError::VersionMismatch { current: 0 }))
+        .transpose()
+}
+
+/// Increases the version (checking `expected`) and returns the row's primary key.
+async fn bump(
+    conn: &mut SqliteConnection,
+    target: &Target<'_>,
+    expected: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<i64, SqlError> {
+    let pk: Option<i64> = sqlx::query_scalar(
+        "UPDATE resources SET version = version + 1, last_modified = ? \
+         WHERE tenant = ? AND type = ? AND id = ? AND (? IS NULL OR version = ?) RETURNING pk",
+    )
+    .bind(micros(now))
+    .bind(target.tenant)
+    .bind(target.schema.name())
+    .bind(target.id)
+    .bind(expected_param(expected)?)
+    .bind(expected_param(expected)?)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match pk {
+        Some(pk) => Ok(pk),
+        None => Err(missing_or_stale(conn, target).await),
+    }
+}
+
+async fn missing_or_stale(conn: &mut SqliteConnection, target: &Target<'_>) -> SqlError {
+    match current_version(conn, target).await {
+        Ok(Some(v)) => match version(v) {
+            Ok(current) => SqlError::VersionMismatch { current },
+            Err(e) => e,
+        },
+        Ok(None) => SqlError::NotFound,
+        Err(e) => e,
+    }
+}
+
+/// Writes the email rows and the text index entry of the resource `pk` (`replacing`: the
+/// previous text index entry is removed first; the caller removed the previous email rows).
+async fn write_emails_and_text(
+    conn: &mut SqliteConnection,
+    pk: i64,
+    projection: &Projection,
+    replacing: bool,
+) -> Result<(), SqlError> {
+    for chunk in projection.emails.chunks(ROWS_PER_INSERT) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO emails (resource_pk, position, value_norm, type_norm, is_primary) ",
+        );
+        qb.push_values(chunk, |mut row, e| {
+            row.push_bind(pk)
+                .push_bind(e.position)
+                .push_bind(e.value_norm.clone())
+                .push_bind(e.type_norm.clone())
+                .push_bind(e.primary);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    if replacing {
+        sqlx::query("DELETE FROM resource_text WHERE rowid = ?")
+            .bind(pk)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO resource_text (rowid, user_name, display_name, emails) VALUES (?, ?, ?, ?)",
+    )
+    .bind(pk)
+    .bind(&projection.user_name_norm)
+    .bind(&projection.display_name_norm)
+    .bind(projection.emails_text())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds members to the group `target` (one row each; a member already present is kept).
+async fn add_members(
+    conn: &mut SqliteConnection,
+    target: &Target<'_>,
+    members: &[Member],
+) -> Result<(), SqlError> {
+    for chunk in members.chunks(ROWS_PER_INSERT) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO memberships (tenant, group_id, member_id, member_kind, display) ",
+        );
+        qb.push_values(chunk, |mut row, m| {
+            row.push_bind(target.tenant)
+                .push_bind(target.id)
+                .push_bind(m.id.clone())
+                .push_bind(m.kind.clone())
+                .push_bind(m.display.clone());
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Removes members from the group `target` by id.
+async fn remove_members(
+    conn: &mut SqliteConnection,
+    target: &Target<'_>,
+    ids: &[String],
+) -> Result<(), SqlError> {
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("DELETE FROM memberships WHERE tenant = ");
+        qb.push_bind(target.tenant)
+            .push(" AND group_id = ")
+            .push_bind(target.id)
+            .push(" AND member_id IN (");
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(id.clone());
+        }
+        qb.push(")");
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

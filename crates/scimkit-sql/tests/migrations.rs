@@ -1,0 +1,135 @@
+//! Opening: a new file gets the schema in WAL mode; reopening is a no-op; a database written
+//! by a newer version is refused and left unchanged.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use scimkit_sql::sqlite::{newest_known_version, Durability, SqliteDatabase, SqliteOptions};
+use scimkit_sql::SqlError;
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_new_file_is_migrated_in_wal_mode_and_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let db = SqliteDatabase::open(&path, &SqliteOptions::new())
+        .await
+        .unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(sync, 1, "NORMAL");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+    let version: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(version, newest_known_version());
+    drop(conn);
+    db.close().await;
+
+    let db = SqliteDatabase::open(
+        &path,
+        &SqliteOptions::new().durability(Durability::PowerLoss),
+    )
+    .await
+    .unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(sync, 2, "FULL");
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        applied,
+        newest_known_version(),
+        "each migration applied once"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_database_from_a_newer_version_is_refused_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.db");
+    let db = SqliteDatabase::open(&path, &SqliteOptions::new())
+        .await
+        .unwrap();
+    let future = newest_known_version() + 1;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?, 'from the future', 1, x'00', 0)",
+    )
+    .bind(future)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    db.close().await;
+
+    let err = SqliteDatabase::open(&path, &SqliteOptions::new())
+        .await
+        .unwrap_err();
+    match err {
+        SqlError::NewerSchema { found, known } => {
+            assert_eq!((found, known), (future, newest_known_version()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err_text(future).contains("upgrade scimkit"));
+}
+
+fn err_text(found: i64) -> String {
+    SqlError::NewerSchema {
+        found,
+        known: newest_known_version(),
+    }
+    .to_string()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_older_database_is_migrated_and_keeps_its_data() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // A database from before any migration: a file with data of its own.
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut raw = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE legacy (x INTEGER)")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO legacy VALUES (7)")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+
+    let db = SqliteDatabase::open(&path, &SqliteOptions::new())
+        .await
+        .unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT x FROM legacy")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, 7);
+    let resources: i64 = sqlx::query_scalar("SELECT count(*) FROM resources")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(resources, 0);
+}
