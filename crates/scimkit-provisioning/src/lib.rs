@@ -72,7 +72,7 @@ use chrono::{DateTime, Utc};
 use scimkit_dispatch::{Dispatcher, DispatcherBuilder, StoreError, StoreTx, TenantId};
 use scimkit_dispatch::{Hooks, Stored, Write};
 use scimkit_policy::{
-    identifier_key, Account, AdminError, AuditLimits, AuditPage, IdpDialect, JoinedVia,
+    identifier_key, Account, AdminError, AuditLimits, AuditPage, Decision, IdpDialect, JoinedVia,
     PolicyTemplate, Redactor, RegistrationMode, RuleSet, TemplateId, Tenant, Warning,
 };
 use scimkit_schema::ScimError;
@@ -130,6 +130,7 @@ pub enum ProvisioningError {
 }
 
 type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+type Observer = Arc<dyn Fn(&str, &Decision) + Send + Sync>;
 type Entropy = Arc<dyn Fn() -> Result<[u8; 32], String> + Send + Sync>;
 
 /// Tenants' provisioning policy, accounts and audit logs in a [`ProvisioningState`] backend:
@@ -146,6 +147,7 @@ pub struct Provisioning<B = MemoryBackend> {
     redactor: Arc<Redactor>,
     clock: Clock,
     entropy: Entropy,
+    observer: Option<Observer>,
 }
 
 impl<B> std::fmt::Debug for Provisioning<B> {
@@ -209,6 +211,7 @@ impl<B: ProvisioningState> Provisioning<B> {
             redactor: Arc::new(Redactor::default()),
             clock: Arc::new(system_now),
             entropy: Arc::new(os_entropy),
+            observer: None,
         }
     }
 
@@ -246,6 +249,17 @@ impl<B: ProvisioningState> Provisioning<B> {
     pub fn with_sensitive_path(mut self, path: &str) -> Self {
         let redactor = (*self.redactor).clone().with_sensitive_path(path);
         self.redactor = Arc::new(redactor);
+        self
+    }
+
+    /// Calls `observer` with the tenant and every decision the policy makes on a SCIM write
+    /// (accepted or refused; a write that then fails in the store was still decided), e.g.
+    /// to count outcomes by rule for metrics. It runs inside the write: keep it quick.
+    pub fn with_decision_observer(
+        mut self,
+        observer: impl Fn(&str, &Decision) + Send + Sync + 'static,
+    ) -> Self {
+        self.observer = Some(Arc::new(observer));
         self
     }
 

@@ -84,6 +84,9 @@ impl<B: ProvisioningState> Provisioning<B> {
         };
         let account = account_before.as_ref().map(|s| &s.account);
         let decision: Decision = decide(rules, record.tenant.settings(), account, &op);
+        if let Some(observe) = &self.observer {
+            observe(write.principal.tenant.as_str(), &decision);
+        }
         let subject = account.map(|a| a.email.clone()).or_else(|| {
             op.after
                 .or(op.before)

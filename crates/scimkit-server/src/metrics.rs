@@ -1,6 +1,7 @@
 //! Prometheus metrics (OpenMetrics text at [`METRICS_PATH`]): requests by method, route
 //! template, status and `scimType`; latency by method and route; requests in flight;
-//! authentication failures by reason; the audit log's size.
+//! authentication failures by reason; the provisioning policy's outcomes by rule; the audit
+//! log's size.
 //!
 //! Labels are bounded: routes are templates ([`route_template`](crate::route_template)),
 //! never raw ids; `scimType` is one of RFC 7644's few; reasons are a fixed set.
@@ -42,6 +43,35 @@ struct ReasonLabels {
     reason: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct OutcomeLabels {
+    rule: String,
+    outcome: String,
+}
+
+/// The provisioning policy's decisions per attribute, by the rule that decided and the
+/// outcome (`apply`, `shadow`, `ignore`, `reject`): filled by the policy's observer.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PolicyOutcomes(Family<OutcomeLabels, Counter>);
+
+impl PolicyOutcomes {
+    /// Counts one decision's attribute outcomes.
+    pub(crate) fn observe(&self, decision: &scimkit_policy::Decision) {
+        let name = |v: serde_json::Result<serde_json::Value>| {
+            v.ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        };
+        for a in &decision.attributes {
+            let labels = OutcomeLabels {
+                rule: name(serde_json::to_value(a.reason)),
+                outcome: name(serde_json::to_value(a.outcome)),
+            };
+            self.0.get_or_create(&labels).inc();
+        }
+    }
+}
+
 /// How much the audit log holds now: (entries' bytes), read at each scrape.
 type AuditBytes = Arc<dyn Fn() -> u64 + Send + Sync>;
 
@@ -72,7 +102,7 @@ fn latency_histogram() -> Histogram {
 
 impl Metrics {
     /// Empty metrics; `audit_bytes` tells a scrape how large the audit log is.
-    pub(crate) fn new(audit_bytes: AuditBytes) -> Self {
+    pub(crate) fn new(audit_bytes: AuditBytes, policy: PolicyOutcomes) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(
@@ -100,6 +130,11 @@ impl Metrics {
             "scimkit_auth_failures",
             "Requests refused authentication, by reason",
             auth_failures.clone(),
+        );
+        registry.register(
+            "scimkit_policy_outcomes",
+            "Attribute decisions of the provisioning policy, by the rule that decided and the outcome",
+            policy.0,
         );
         registry.register(
             "scimkit_audit_log_bytes",

@@ -100,7 +100,7 @@ impl Server {
             admin: state.admin,
             provisioning: state.provisioning,
             readiness: state.readiness,
-            metrics: Metrics::new(state.audit_bytes),
+            metrics: Metrics::new(state.audit_bytes, state.policy_outcomes),
             metrics_token: metrics.token.clone(),
             metrics_beside_scim: metrics.listen.is_none() && metrics.token.is_some(),
             base_url,

@@ -4,6 +4,7 @@
 
 use crate::error::ConfigError;
 use crate::health::{AlwaysReady, Readiness};
+use crate::metrics::PolicyOutcomes;
 use crate::options::{idp_name, Options, Storage, DEFAULT_TENANT};
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
@@ -21,6 +22,8 @@ pub(crate) struct State {
     pub(crate) readiness: Arc<dyn Readiness>,
     /// The audit log's size in bytes, over all tenants (read at each metrics scrape).
     pub(crate) audit_bytes: Arc<dyn Fn() -> u64 + Send + Sync>,
+    /// The policy's outcomes by rule, counted as it decides.
+    pub(crate) policy_outcomes: PolicyOutcomes,
     /// One start-up line per tenant: profile, rule set, token (a fingerprint unless generated).
     pub(crate) tenant_lines: Vec<String>,
 }
@@ -45,7 +48,10 @@ pub(crate) async fn build(
             })
         }
     }
-    let provisioning = Provisioning::new();
+    let policy_outcomes = PolicyOutcomes::default();
+    let counted = policy_outcomes.clone();
+    let provisioning = Provisioning::new()
+        .with_decision_observer(move |_tenant, decision| counted.observe(decision));
     let refused = |tenant: &str, e: scimkit_provisioning::ProvisioningError| ConfigError::Tenant {
         tenant: tenant.to_string(),
         problem: e.to_string(),
@@ -118,6 +124,7 @@ pub(crate) async fn build(
         provisioning,
         readiness: Arc::new(AlwaysReady),
         audit_bytes,
+        policy_outcomes,
         tenant_lines,
     })
 }

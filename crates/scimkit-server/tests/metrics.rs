@@ -124,6 +124,11 @@ async fn a_known_sequence_gives_exact_counts() {
     assert_eq!(missing.status, 404);
     let duplicate = send("POST", "/scim/v2/Users".into(), TOKEN, Some(user)).await;
     assert_eq!(duplicate.json()["scimType"], "uniqueness", "{duplicate:?}");
+    // The product's rules refuse a change of the identifier email.
+    let rename = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "userName", "value": "other@example.com"}]});
+    let refused = send("PATCH", format!("/scim/v2/Users/{id}"), TOKEN, Some(rename)).await;
+    assert_eq!(refused.status, 400, "{refused:?}");
     // Authentication failures: two without a token, one wrong, one Basic, one admin.
     for _ in 0..2 {
         let raw = b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -184,7 +189,19 @@ async fn a_known_sequence_gives_exact_counts() {
         .map(|(_, v)| v)
         .sum();
     assert_eq!(count(&s, requests("OTHER", users, "401", "")), 1.0);
-    assert_eq!(total, 15.0, "{}", scraped.body);
+    assert_eq!(count(&s, requests("PATCH", one, "400", "mutability")), 1.0);
+    assert_eq!(total, 16.0, "{}", scraped.body);
+    // The policy's decisions per attribute: the identifier applied at the create, refused at
+    // the rename (the duplicate create is refused as a whole, before any attribute).
+    let outcome = |rule, outcome| {
+        sample(
+            &s,
+            "scimkit_policy_outcomes_total",
+            &[("rule", rule), ("outcome", outcome)],
+        )
+    };
+    assert_eq!(outcome("identifier", "apply"), 1.0, "{}", scraped.body);
+    assert_eq!(outcome("identifier", "reject"), 1.0, "{}", scraped.body);
     let failures = |reason| sample(&s, "scimkit_auth_failures_total", &[("reason", reason)]);
     assert_eq!(failures("missing"), 3.0);
     assert_eq!(failures("invalid_token"), 2.0);
