@@ -7,12 +7,10 @@ use crate::hooks::Hooks;
 use crate::http_util::json_bytes_response;
 use crate::read_filter;
 use crate::render::{list_body, Rendered};
-use crate::store::{Page, Query, Store, Stored};
+use crate::store::{finish_query, Page, Query, Store};
 use bytes::Bytes;
 use http::{Response, StatusCode};
-use scimkit_filter::{
-    compare_resources, parse_attr_path, AttrPath, Filter, Matcher, ParseOptions, SortOrder,
-};
+use scimkit_filter::{parse_attr_path, AttrPath, Filter, Matcher, ParseOptions, SortOrder};
 use scimkit_schema::{Projection, ResourceSchema, ScimError};
 
 impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
@@ -158,32 +156,26 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
             with_members: true,
         };
         let candidates = store.query(tenant, q).await?.resources;
-        let candidates = candidates.into_iter().map(|s| served(rs, s));
-        let mut matched: Vec<Stored> = match &plan.residual {
-            Some(f) => {
-                let m = Matcher::new(f, &rs)?;
-                candidates
-                    .filter(|s| match on_read_view {
-                        true => m.matches(&self.read_view(ctx, rs, &s.resource)),
-                        false => m.matches(&s.resource),
-                    })
-                    .collect()
-            }
-            None => candidates.collect(),
-        };
-        if let Some((by, order)) = sort {
-            matched.sort_by(|a, b| compare_resources(&a.resource, &b.resource, by, order, &rs));
-        }
-        let total = matched.len();
-        let mut resources: Vec<Stored> = matched.into_iter().skip(offset).take(limit).collect();
+        let mut page = finish_query(
+            &rs,
+            plan.residual.as_ref(),
+            sort,
+            offset,
+            Some(limit),
+            candidates,
+            |s| match on_read_view {
+                true => self.read_view(ctx, rs, &served(rs, s.clone()).resource),
+                false => s.view(rs.name()),
+            },
+        )?;
         if !with_members {
-            for s in &mut resources {
+            for s in &mut page.resources {
                 if let Some(o) = s.resource.make_mut().as_object_mut() {
                     o.remove("members");
                 }
             }
         }
-        Ok(Page { total, resources })
+        Ok(page)
     }
 }
 

@@ -13,9 +13,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 mod error;
+mod finish;
 mod resource;
 
 pub use error::StoreError;
+pub use finish::finish_query;
 pub use resource::Resource;
 
 /// The tenant a request acts for. Every store call takes one; no call reads across tenants.
@@ -107,6 +109,17 @@ impl Stored {
             last_modified,
             resource: resource.into(),
         }
+    }
+
+    /// The resource as a filter sees it: the document with `id` and [`Stored::meta`] (a parsed
+    /// copy; what the dispatcher evaluates residual filters on).
+    pub fn view(&self, resource_type: &str) -> Value {
+        let mut v = self.resource.value().clone();
+        if let Value::Object(o) = &mut v {
+            o.insert("id".into(), Value::String(self.id.clone()));
+            o.insert("meta".into(), self.meta(resource_type));
+        }
+        v
     }
 
     /// The resource's `meta` as served (without `location`, which depends on the base URL):

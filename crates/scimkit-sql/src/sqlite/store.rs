@@ -11,9 +11,9 @@ use crate::error::SqlError;
 use crate::translate::Translator;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::{
-    Change, Page, Plan, Query, Store, StoreError, StoreTx, Stored, TenantId, Version,
+    finish_query, Change, Page, Plan, Query, Store, StoreError, StoreTx, Stored, TenantId, Version,
 };
-use scimkit_filter::{compare_resources, get_ci, AttrPath, Filter, Matcher};
+use scimkit_filter::{get_ci, AttrPath, Filter};
 use scimkit_schema::{remove_ci, Registry, ResourceSchema, SERVER_OWNED};
 use serde_json::{Map, Value};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
@@ -546,32 +546,15 @@ impl Store for SqliteStore {
         for row in rows {
             resources.push(stored(&mut conn, t, &schema, row, true).await?);
         }
-        let view = |s: &Stored| -> Value {
-            let mut v = s.resource.value().clone();
-            if let Value::Object(o) = &mut v {
-                o.insert("id".into(), Value::String(s.id.clone()));
-                o.insert("meta".into(), s.meta(schema.name()));
-            }
-            v
-        };
-        if let Some(residual) = &residual {
-            let m = Matcher::new(residual, &schema)
-                .map_err(|e| StoreError::InvalidFilter(e.to_string()))?;
-            resources.retain(|s| m.matches(&view(s)));
-        }
-        if let Some((by, order)) = query.sort {
-            sort(&mut resources, by, order, &schema, &view);
-        }
-        let total = resources.len();
-        let page: Vec<Stored> = resources
-            .into_iter()
-            .skip(query.offset)
-            .take(query.limit.unwrap_or(usize::MAX))
-            .collect();
-        Ok(Page {
-            total,
-            resources: page,
-        })
+        finish_query(
+            &schema,
+            residual.as_ref(),
+            query.sort,
+            query.offset,
+            query.limit,
+            resources,
+            |s| s.view(schema.name()),
+        )
     }
 
     fn plan<'a>(
@@ -597,24 +580,6 @@ impl Store for SqliteStore {
             Ok(plan) if plan.is_exact() && sorts => Plan::native(Some(filter)),
             Ok(plan) => Plan::split(plan.native_filter, plan.residual),
             Err(_) => Plan::residual(Some(filter)),
-        }
-    }
-}
-
-fn sort(
-    resources: &mut [Stored],
-    by: &AttrPath<'_>,
-    order: scimkit_filter::SortOrder,
-    schema: &ResourceSchema<'_>,
-    view: &dyn Fn(&Stored) -> Value,
-) {
-    let mut keyed: Vec<(Value, usize)> = resources.iter().map(view).zip(0..).collect();
-    keyed.sort_by(|(a, _), (b, _)| compare_resources(a, b, by, order, schema));
-    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
-    let mut taken: Vec<Option<Stored>> = resources.iter().cloned().map(Some).collect();
-    for (slot, i) in resources.iter_mut().zip(order) {
-        if let Some(s) = taken[i].take() {
-            *slot = s;
         }
     }
 }

@@ -1,0 +1,77 @@
+//! [`finish_query`]: the one evaluation of a filter, a sort and a page over resources a store
+//! could not answer whole — used by the dispatcher for a plan's residual and by stores for
+//! what their native language cannot express.
+
+use super::{Page, StoreError, Stored};
+use scimkit_filter::{compare_resources, AttrPath, Filter, Matcher, SortOrder};
+use scimkit_schema::ResourceSchema;
+use serde_json::Value;
+
+/// Keeps the resources matching `filter`, sorts them by `sort` (stable: ties keep their order)
+/// and returns the page `offset .. offset + limit` with the number of matches. Filters and
+/// sorts look at `view(resource)` — the resource as a filter should see it (with `id` and
+/// `meta`: [`Stored::view`]), each computed once.
+///
+/// # Errors
+/// [`StoreError::InvalidFilter`] for a filter the evaluator refuses for this resource type
+/// (e.g. ordering a boolean).
+///
+/// ```
+/// use scimkit_dispatch::{finish_query, Stored, Version};
+/// use scimkit_filter::{parse, parse_attr_path, SortOrder};
+/// use scimkit_schema::Registry;
+/// use serde_json::json;
+///
+/// let registry = Registry::standard();
+/// let users = registry.resource_type("User").unwrap();
+/// let at = chrono::DateTime::from_timestamp_millis(0).unwrap();
+/// let user = |id: &str, name: &str, title: &str| {
+///     Stored::new(id, Version(1), at, at, json!({"userName": name, "title": title}))
+/// };
+/// let all = vec![user("1", "cy", "boss"), user("2", "al", "Boss"), user("3", "bo", "staff")];
+/// let filter = parse(r#"title eq "BOSS""#).unwrap();
+/// let by = parse_attr_path("userName").unwrap();
+/// let page = finish_query(
+///     &users, Some(&filter), Some((&by, SortOrder::Ascending)), 0, Some(10), all,
+///     |s| s.view("User"),
+/// ).unwrap();
+/// assert_eq!(page.total, 2);
+/// let ids: Vec<_> = page.resources.iter().map(|s| s.id.as_str()).collect();
+/// assert_eq!(ids, ["2", "1"]);
+/// ```
+pub fn finish_query(
+    resource_type: &ResourceSchema<'_>,
+    filter: Option<&Filter<'_>>,
+    sort: Option<(&AttrPath<'_>, SortOrder)>,
+    offset: usize,
+    limit: Option<usize>,
+    resources: Vec<Stored>,
+    view: impl Fn(&Stored) -> Value,
+) -> Result<Page, StoreError> {
+    let matcher = match filter {
+        Some(f) => Some(
+            Matcher::new(f, resource_type).map_err(|e| StoreError::InvalidFilter(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let needs_view = matcher.is_some() || sort.is_some();
+    let mut kept: Vec<(Value, Stored)> = resources
+        .into_iter()
+        .map(|s| {
+            let v = if needs_view { view(&s) } else { Value::Null };
+            (v, s)
+        })
+        .filter(|(v, _)| matcher.as_ref().map_or(true, |m| m.matches(v)))
+        .collect();
+    if let Some((by, order)) = sort {
+        kept.sort_by(|(a, _), (b, _)| compare_resources(a, b, by, order, resource_type));
+    }
+    let total = kept.len();
+    let resources = kept
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .map(|(_, s)| s)
+        .collect();
+    Ok(Page { total, resources })
+}
