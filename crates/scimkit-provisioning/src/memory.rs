@@ -222,8 +222,8 @@ impl StoreTx for MemoryBackendTx {
         self.store.delete(resource_type, id, expected)
     }
 
-    /// Commits the resource writes, then applies the staged changes (which cannot fail) while
-    /// the tenant's lock is still held.
+    /// Applies the staged changes while the store's tenant lock is still held, then commits
+    /// the resource writes; neither step can fail in memory, so both or neither are seen.
     fn commit(self) -> impl Future<Output = Result<(), StoreError>> + Send {
         let MemoryBackendTx {
             store,
