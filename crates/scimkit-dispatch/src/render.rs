@@ -326,20 +326,11 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 /// A JSON object's text with one top-level entry set (replacing any stored value of it), the
 /// keys kept in the sorted order `serde_json::Map` writes them in.
 pub(crate) fn with_entry(text: &str, name: &str, value: &Value) -> Option<String> {
-    with_entries(text, &[(name, value)])
+    with_raw_entries(text, &[(name, &serde_json::to_string(value).ok()?)])
 }
 
-/// [`with_entry`] for several entries, given in sorted order of their names.
-pub(crate) fn with_entries(text: &str, set: &[(&str, &Value)]) -> Option<String> {
-    let mut texts = Vec::with_capacity(set.len());
-    for (name, value) in set {
-        texts.push((*name, serde_json::to_string(value).ok()?));
-    }
-    let raw: Vec<(&str, &str)> = texts.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    with_raw_entries(text, &raw)
-}
-
-/// [`with_entries`] for values that are JSON text already (`set` in sorted order of names).
+/// [`with_entry`] for several entries whose values are JSON text already, given in sorted
+/// order of their names.
 pub(crate) fn with_raw_entries(text: &str, set: &[(&str, &str)]) -> Option<String> {
     let entries = scan(text)?;
     let mut names = Vec::with_capacity(set.len());
@@ -451,21 +442,31 @@ impl Fields {
     fn of(stored: &Stored, resource_type: &str, refs: &Refs<'_>, endpoint: &str) -> Fields {
         let mut id = String::with_capacity(stored.id.len() + 2);
         write_json_str(&mut id, &stored.id);
-        let mut meta = String::with_capacity(160 + refs.base.len());
-        meta.push_str(r#"{"created":""#);
-        write_timestamp(&mut meta, stored.created);
-        meta.push_str(r#"","lastModified":""#);
-        write_timestamp(&mut meta, stored.last_modified);
-        meta.push_str(r#"","location":"#);
-        write_json_str(
-            &mut meta,
-            &format!("{}/{}/{}", refs.base, endpoint, stored.id),
-        );
-        meta.push_str(r#","resourceType":"#);
-        write_json_str(&mut meta, resource_type);
-        let _ = write!(meta, r#","version":"W/\"{}\""}}"#, stored.version.0);
-        Fields { id, meta }
+        let location = format!("{}/{}/{}", refs.base, endpoint, stored.id);
+        Fields {
+            id,
+            meta: meta_text(stored, resource_type, Some(&location)),
+        }
     }
+}
+
+/// [`Stored::meta`] (with `location` when given) as compact JSON text, written directly in
+/// `serde_json`'s key order: the one place `meta` is written as text.
+pub(crate) fn meta_text(stored: &Stored, resource_type: &str, location: Option<&str>) -> String {
+    let mut meta = String::with_capacity(160 + location.map_or(0, str::len));
+    meta.push_str(r#"{"created":""#);
+    write_timestamp(&mut meta, stored.created);
+    meta.push_str(r#"","lastModified":""#);
+    write_timestamp(&mut meta, stored.last_modified);
+    meta.push('"');
+    if let Some(location) = location {
+        meta.push_str(r#","location":"#);
+        write_json_str(&mut meta, location);
+    }
+    meta.push_str(r#","resourceType":"#);
+    write_json_str(&mut meta, resource_type);
+    let _ = write!(meta, r#","version":"W/\"{}\""}}"#, stored.version.0);
+    meta
 }
 
 fn write_text(

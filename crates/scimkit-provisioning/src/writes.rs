@@ -14,8 +14,9 @@ use serde_json::Value;
 /// [`Hooks::after_write`](scimkit_dispatch::Hooks::after_write) for the same write.
 #[derive(Debug)]
 pub struct Accepted {
-    /// The key of the account the decision was made for, if an account existed.
-    account_key: Option<String>,
+    /// The account the decision was made for, with its link, if one existed (read in the
+    /// write's transaction: nothing else changes it before `after_write`).
+    existing: Option<StoredAccount>,
     /// The account as the decision computed it (used when there was no account).
     account: Account,
     effects: Vec<Effect>,
@@ -102,7 +103,7 @@ impl<B: ProvisioningState> Provisioning<B> {
             Verdict::Apply(applied) => Ok((
                 applied.resource,
                 Accepted {
-                    account_key: account_before.map(|s| s.key()),
+                    existing: account_before,
                     account: applied.account,
                     effects: applied.effects,
                     record: audit,
@@ -112,8 +113,8 @@ impl<B: ProvisioningState> Provisioning<B> {
     }
 
     /// After the store write, in its transaction: applies the decision's effects to the
-    /// account as the transaction sees it, keeps the link between the account and its SCIM
-    /// User, audits.
+    /// account read when deciding, keeps the link between the account and its SCIM User,
+    /// audits.
     pub(super) async fn complete_write(
         &self,
         tx: &mut B::Tx,
@@ -122,12 +123,11 @@ impl<B: ProvisioningState> Provisioning<B> {
         accepted: Accepted,
     ) -> Result<(), ScimError> {
         let now = self.now();
-        let existing = match &accepted.account_key {
-            Some(key) => self.backend.account_for_update(tx, key).await?,
-            None => None,
-        };
-        let previous_email = existing.as_ref().map(|s| s.account.email.clone());
-        let mut account = match existing {
+        let previous = accepted
+            .existing
+            .as_ref()
+            .map(|s| (s.key(), s.account.email.clone()));
+        let mut account = match accepted.existing {
             Some(mut found) => {
                 for e in &accepted.effects {
                     found.account.apply_effect(e);
@@ -143,10 +143,10 @@ impl<B: ProvisioningState> Provisioning<B> {
         }
         // An applied identifier change moves the account to its new key, unless that key is
         // another account's.
-        if let Some(old) = accepted.account_key.filter(|k| *k != account.key()) {
+        if let Some((old_key, old_email)) = previous.filter(|(k, _)| *k != account.key()) {
             match self.backend.account_for_update(tx, &account.key()).await? {
-                Some(_) => account.account.email = previous_email.unwrap_or(old),
-                None => self.backend.remove_account(tx, &old).await?,
+                Some(_) => account.account.email = old_email,
+                None => self.backend.remove_account(tx, &old_key).await?,
             }
         }
         self.backend.save_account(tx, account).await?;

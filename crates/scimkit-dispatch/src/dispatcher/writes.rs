@@ -24,6 +24,25 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         }
     }
 
+    /// The hooks decide on a proposed resource in the write's transaction; a refusal commits
+    /// what the hook wrote (its audit record) and is answered.
+    async fn decide(
+        &self,
+        mut tx: S::Tx,
+        write: &Write<'_>,
+        proposed: Value,
+    ) -> Result<(S::Tx, Value, H::Decision), ScimError> {
+        match self
+            .inner
+            .hooks
+            .before_write(&mut tx, write, proposed)
+            .await
+        {
+            Ok((resource, decision)) => Ok((tx, resource, decision)),
+            Err(refusal) => Err(Self::refused(tx, refusal).await),
+        }
+    }
+
     /// The end of a write: the hooks see the stored resource in the transaction, then it
     /// commits.
     async fn finish(
@@ -59,16 +78,8 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
             raw: Some(&raw),
             bulk,
         };
-        let mut tx = self.begin(ctx).await?;
-        let (proposed, decision) = match self
-            .inner
-            .hooks
-            .before_write(&mut tx, &write, proposed)
-            .await
-        {
-            Ok(decided) => decided,
-            Err(refusal) => return Err(Self::refused(tx, refusal).await),
-        };
+        let tx = self.begin(ctx).await?;
+        let (mut tx, proposed, decision) = self.decide(tx, &write, proposed).await?;
         let stored = served(rs, tx.create(rs.name(), proposed).await?);
         self.finish(tx, &write, Some(&stored), decision).await?;
         Ok(stored)
@@ -135,15 +146,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                 raw: Some(&raw),
                 bulk,
             };
-            let (proposed, decision) = match self
-                .inner
-                .hooks
-                .before_write(&mut tx, &write, proposed)
-                .await
-            {
-                Ok(decided) => decided,
-                Err(refusal) => return Err(Self::refused(tx, refusal).await),
-            };
+            let (mut tx, proposed, decision) = self.decide(tx, &write, proposed).await?;
             match tx
                 .replace(rs.name(), id, proposed, Some(existing.version))
                 .await
@@ -197,15 +200,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                 raw: Some(&raw),
                 bulk,
             };
-            let (proposed, decision) = match self
-                .inner
-                .hooks
-                .before_write(&mut tx, &write, outcome.resource)
-                .await
-            {
-                Ok(decided) => decided,
-                Err(refusal) => return Err(Self::refused(tx, refusal).await),
-            };
+            let (mut tx, proposed, decision) = self.decide(tx, &write, outcome.resource).await?;
             let change = diff(is_group, &existing.resource, proposed);
             if change.is_empty() {
                 self.finish(tx, &write, Some(&existing), decision).await?;
@@ -259,36 +254,16 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
 /// A resource held as JSON text gets them spliced into the text, without parsing it.
 pub(crate) fn served(rs: ResourceSchema<'_>, mut stored: Stored) -> Stored {
     let spliced = stored.resource.json_text().and_then(|text| {
-        let id = serde_json::to_string(&stored.id).ok()?;
-        let meta = meta_text(rs.name(), &stored)?;
+        let mut id = String::new();
+        crate::store::write_json_str(&mut id, &stored.id);
+        let meta = crate::render::meta_text(&stored, rs.name(), None);
         crate::render::with_raw_entries(text, &[("id", &id), ("meta", &meta)])
     });
-    match spliced {
-        Some(text) => stored.resource = Resource::from_json(text.into()),
-        None => {
-            let (id, meta) = (Value::String(stored.id.clone()), stored.meta(rs.name()));
-            if let Some(o) = stored.resource.make_mut().as_object_mut() {
-                o.insert("id".into(), id);
-                o.insert("meta".into(), meta);
-            }
-        }
-    }
+    stored.resource = match spliced {
+        Some(text) => Resource::from_json(text.into()),
+        None => Resource::from(stored.view(rs.name())),
+    };
     stored
-}
-
-/// [`Stored::meta`] as compact JSON text, written directly (keys in `serde_json`'s order).
-fn meta_text(resource_type: &str, stored: &Stored) -> Option<String> {
-    use crate::store::write_timestamp;
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(128);
-    out.push_str(r#"{"created":""#);
-    write_timestamp(&mut out, stored.created);
-    out.push_str(r#"","lastModified":""#);
-    write_timestamp(&mut out, stored.last_modified);
-    out.push_str(r#"","resourceType":"#);
-    out.push_str(&serde_json::to_string(resource_type).ok()?);
-    write!(out, r#","version":"W/\"{}\""}}"#, stored.version.0).ok()?;
-    Some(out)
 }
 
 pub(crate) fn not_found(rs: &ResourceSchema<'_>, id: &str) -> ScimError {
