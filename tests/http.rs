@@ -78,7 +78,12 @@ async fn request(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_server_over_loopback() {
+    // On a SQLite file, as the example server runs by default.
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("scimkit.db").display());
     let args = [
+        "--db",
+        &db,
         "--listen",
         "127.0.0.1:0",
         "--token",
@@ -227,7 +232,7 @@ async fn server_arguments() {
     assert!(parse(&["--listen"]).is_err());
     assert!(parse(&["--bogus"]).is_err());
     // Without tokens, one is generated for the default tenant and printed once.
-    let options = parse(&["--listen", "127.0.0.1:0"]).unwrap();
+    let options = parse(&["--listen", "127.0.0.1:0", "--db", "memory"]).unwrap();
     let running = server::start(&options).await.unwrap();
     let lines = running.server().startup_lines().join("\n");
     assert!(

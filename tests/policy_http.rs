@@ -43,7 +43,12 @@ async fn request(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_api_and_policy_over_the_example_server() {
+    // On a SQLite file, as the example server runs by default.
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("scimkit.db").display());
     let args = [
+        "--db",
+        &db,
         "--listen",
         "127.0.0.1:0",
         "--token",

@@ -101,6 +101,26 @@ impl<B: ProvisioningState> Provisioning<B> {
         .await
     }
 
+    /// Replaces the SCIM token with one the operator chose (provisioning must be on), e.g. a
+    /// new token from a secret store; the old one stops working. Only its digest is kept.
+    ///
+    /// # Errors
+    /// As [`Provisioning::rotate_token`].
+    pub async fn rotate_token_to(
+        &self,
+        tenant: &str,
+        token: &str,
+    ) -> Result<(), ProvisioningError> {
+        let entropy = self.entropy()?;
+        self.change_tenant(tenant, |r, now| {
+            // The tenant's own generated token is replaced too, and never shown.
+            r.tenant.rotate_token(entropy, now)?;
+            r.operator_token = Some(TokenDigest::of(token.trim()));
+            Ok(())
+        })
+        .await
+    }
+
     /// Revokes the SCIM token without turning provisioning off: SCIM requests get 401 until
     /// [`rotate_token`](Provisioning::rotate_token).
     ///

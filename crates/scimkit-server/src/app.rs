@@ -49,7 +49,7 @@ impl Server {
             let server = server.clone();
             async move {
                 let resp = if req.uri().path() == METRICS_PATH {
-                    server.serve_metrics(req.headers())
+                    server.serve_metrics(req.headers()).await
                 } else {
                     plain(StatusCode::NOT_FOUND, "not found\n")
                 };
@@ -67,7 +67,7 @@ impl Server {
             return self.ready(req.method()).await.map(Body::from);
         }
         if path == METRICS_PATH && self.metrics_beside_scim {
-            return self.serve_metrics(req.headers()).map(Body::from);
+            return self.serve_metrics(req.headers()).await.map(Body::from);
         }
         let _in_flight = self.metrics.in_flight();
         self.answer(req).await
@@ -154,7 +154,7 @@ impl Server {
         }
     }
 
-    fn serve_metrics(&self, headers: &HeaderMap) -> Response<Bytes> {
+    async fn serve_metrics(&self, headers: &HeaderMap) -> Response<Bytes> {
         if let Some(token) = &self.metrics_token {
             let given = headers
                 .get(header::AUTHORIZATION)
@@ -171,7 +171,7 @@ impl Server {
             }
         }
         let mut resp = plain(StatusCode::OK, "");
-        *resp.body_mut() = Bytes::from(self.metrics.render());
+        *resp.body_mut() = Bytes::from(self.metrics.render().await);
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(METRICS_CONTENT_TYPE),

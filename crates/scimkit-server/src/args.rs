@@ -18,7 +18,8 @@ capitals with SCIMKIT_ in front (--body-timeout: SCIMKIT_BODY_TIMEOUT); see docs
   --listen ADDR              listen address (default 127.0.0.1:8080; repeatable)
   --base-url URL             public SCIM base URL; default http://LISTEN-ADDRESS/scim/v2
                              (the request's Host header is never used)
-  --storage STORAGE          memory (default); sqlite:PATH and postgres://... are not built yet
+  --db STORAGE               sqlite:PATH (default sqlite:scimkit.db, in the working directory),
+                             or memory (nothing kept after the server stops)
   --token TOKEN              token of tenant \"default\"
   --tenant ID=TOKEN          a tenant and its token (repeatable)
   --tenant-idp ID=PROFILE    the tenant's IdP profile: generic (default), entraId, okta, strict

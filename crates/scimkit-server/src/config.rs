@@ -128,7 +128,7 @@ pub(crate) enum Key {
 pub(crate) const KEYS: [(Key, &str, &str, &str); 14] = [
     (Key::Listen, "--listen", "SCIMKIT_LISTEN", "listen"),
     (Key::BaseUrl, "--base-url", "SCIMKIT_BASE_URL", "base_url"),
-    (Key::Storage, "--storage", "SCIMKIT_STORAGE", "storage"),
+    (Key::Storage, "--db", "SCIMKIT_DB", "db"),
     (
         Key::LogFormat,
         "--log-format",

@@ -67,11 +67,21 @@ pub enum ConfigError {
     /// The configured storage backend is not part of this build.
     #[error(
         "storage: the {backend} backend is not built yet (a coming release adds it); \
-         use storage = \"memory\""
+         use sqlite:PATH or memory"
     )]
     StorageUnavailable {
         /// `sqlite` or `postgres`.
         backend: &'static str,
+    },
+    /// The storage cannot be opened (a file that cannot be created, a database written by a
+    /// newer version, a failed migration).
+    #[error("storage {location}: {source}")]
+    Storage {
+        /// Where: `sqlite:PATH` (never a URL with a password).
+        location: String,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The listen address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]

@@ -3,7 +3,7 @@
 //! ```toml
 //! listen = ["127.0.0.1:8080"]            # or one address as a string
 //! base_url = "https://scim.example.com/scim/v2"
-//! storage = "memory"
+//! db = "sqlite:/var/lib/scimkit/scimkit.db"   # or "memory"; default sqlite:scimkit.db
 //! trusted_proxies = ["127.0.0.1"]        # whose X-Forwarded-For names the client in logs
 //! log_format = "json"                    # auto, human, json
 //! admin_token = "file:/run/secrets/scimkit-admin"
@@ -36,7 +36,7 @@ use std::path::Path;
 struct File {
     listen: Option<OneOrMany>,
     base_url: Option<String>,
-    storage: Option<String>,
+    db: Option<String>,
     log_format: Option<String>,
     quiet: Option<bool>,
     admin_token: Option<String>,
@@ -134,7 +134,7 @@ pub(crate) fn file_layer(
     }
     let text_settings = [
         (Key::BaseUrl, file.base_url),
-        (Key::Storage, file.storage),
+        (Key::Storage, file.db),
         (Key::LogFormat, file.log_format),
         (Key::Quiet, file.quiet.map(|q| q.to_string())),
     ];

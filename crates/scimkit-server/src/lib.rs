@@ -1,9 +1,10 @@
 //! The reference scimkit server: a SCIM 2.0 service provider for Entra ID and Okta over
-//! axum + tokio, with the in-memory store, the provisioning policy per tenant and the tenant
+//! axum + tokio, with its data in a SQLite file (`scimkit.db` unless `--db` says otherwise;
+//! `--db memory` keeps nothing), the provisioning policy per tenant and the tenant
 //! admin API under `/admin`, and the admin console over it under `/console` ([`Console`]).
 //!
 //! ```sh
-//! scimkit-server                                       # 127.0.0.1:8080, a generated token
+//! scimkit-server                                       # 127.0.0.1:8080, ./scimkit.db, a generated token
 //! SCIMKIT_ADMIN_TOKEN=… ACME_TOKEN=… scimkit-server \
 //!     --tenant acme=env:ACME_TOKEN --tenant-idp acme=okta --tenant-rules acme=plain \
 //!     --tenant globex=file:/run/secrets/globex --base-url https://scim.example.com/scim/v2
@@ -18,10 +19,11 @@
 //! In a program or a test:
 //!
 //! ```no_run
-//! use scimkit_server::{Options, Secret, SecretOrigin, TenantOptions};
+//! use scimkit_server::{Options, Secret, SecretOrigin, Storage, TenantOptions};
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let token = Secret::new("a-long-random-token-of-32-characters", SecretOrigin::Argument);
 //! let options = Options::default()
+//!     .with_storage(Storage::Memory) // a test; by default the SQLite file scimkit.db
 //!     .with_listen("127.0.0.1:0".parse()?)
 //!     .with_tenant(TenantOptions::new("acme", token));
 //! let running = scimkit_server::start(&options).await?;
@@ -66,6 +68,7 @@
 
 mod app;
 mod args;
+mod backend;
 mod config;
 mod connection;
 mod console;
@@ -85,6 +88,7 @@ mod server;
 mod state;
 
 pub use args::USAGE;
+pub use backend::StorageBackend;
 pub use config::{load, parse_args, Loaded, ADMIN_TOKEN_ENV, CONFIG_ENV};
 pub use connection::serve;
 pub use console::{Console, CONSOLE_PATH};
@@ -95,11 +99,11 @@ pub use logging::init_logging;
 pub use metrics::{Metrics, METRICS_PATH};
 pub use options::{
     idp_name, parse_idp, ConnectionLimits, LogFormat, MetricsOptions, Options, RequestLimits,
-    RulePreset, Storage, TenantOptions, DEFAULT_TENANT, MIN_TOKEN_LEN,
+    RulePreset, Storage, TenantOptions, DEFAULT_DATABASE, DEFAULT_TENANT, MIN_TOKEN_LEN,
 };
 pub use proxy::TrustedProxy;
 pub use request_log::{TenantRecorder, REQUEST_ID_HEADER};
 pub use routes::route_template;
 pub use run::{main_with_args, start, start_with, Running};
 pub use secret::{Secret, SecretOrigin};
-pub use server::{Scim, Server, ADMIN_PATH, BASE_PATH};
+pub use server::{Scim, Server, ServerProvisioning, ADMIN_PATH, BASE_PATH};

@@ -36,7 +36,8 @@ pub struct Options {
     pub connections: ConnectionLimits,
     /// Limits on the request line and header block, answered with SCIM errors.
     pub request_limits: RequestLimits,
-    /// Where resources and provisioning state live. Default [`Storage::Memory`].
+    /// Where resources and provisioning state live. Default: the SQLite file `scimkit.db` in
+    /// the working directory ([`Storage::default`]).
     pub storage: Storage,
     /// Where and how `/metrics` is served; off by default.
     pub metrics: MetricsOptions,
@@ -57,7 +58,7 @@ impl Default for Options {
             admin_token: None,
             connections: ConnectionLimits::default(),
             request_limits: RequestLimits::default(),
-            storage: Storage::Memory,
+            storage: Storage::default(),
             metrics: MetricsOptions::default(),
             log_format: LogFormat::Auto,
             trusted_proxies: Vec::new(),
@@ -105,6 +106,12 @@ impl Options {
     /// Sets [`metrics`](Options::metrics).
     pub fn with_metrics(mut self, metrics: MetricsOptions) -> Self {
         self.metrics = metrics;
+        self
+    }
+
+    /// Sets [`storage`](Options::storage).
+    pub fn with_storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
         self
     }
 
@@ -367,18 +374,28 @@ impl RequestLimits {
     }
 }
 
-/// Where resources and provisioning state live. Only [`Storage::Memory`] is built today; the
-/// others are recognised so that a configuration naming them gets a clear start-up error.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Where resources and provisioning state live (`--db`). PostgreSQL is recognised so that a
+/// configuration naming it gets a clear start-up error until its backend lands.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Storage {
     /// In memory: lost when the process stops. `memory`.
-    #[default]
     Memory,
-    /// A SQLite database file: `sqlite:PATH`. Not built yet.
+    /// A SQLite database file, created and migrated as needed: `sqlite:PATH`. Every write is
+    /// on disk when it is acknowledged (it survives a crash of the process).
     Sqlite(std::path::PathBuf),
     /// A PostgreSQL server: `postgres://…` or `postgresql://…`. Not built yet.
     Postgres(Secret),
+}
+
+/// The SQLite file the server uses when no storage is configured, in the working directory.
+pub const DEFAULT_DATABASE: &str = "scimkit.db";
+
+impl Default for Storage {
+    /// `sqlite:scimkit.db` ([`DEFAULT_DATABASE`]): durable by default.
+    fn default() -> Self {
+        Storage::Sqlite(DEFAULT_DATABASE.into())
+    }
 }
 
 impl Storage {

@@ -5,7 +5,7 @@ use crate::config::load;
 use crate::connection::serve;
 use crate::error::ConfigError;
 use crate::logging::init_logging;
-use crate::options::Options;
+use crate::options::{Options, Storage};
 use crate::server::Server;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -44,11 +44,12 @@ impl Running {
         &self.server
     }
 
-    /// Stops accepting, lets in-flight requests finish (within the shutdown grace period) and
-    /// waits for that.
+    /// Stops accepting, lets in-flight requests finish (within the shutdown grace period),
+    /// waits for that, and closes the storage.
     pub async fn stop(mut self) {
         let _ = self.stop.send(true);
         let _ = self.wait().await;
+        self.server.close_storage().await;
     }
 
     /// Waits until every listener has stopped (after a stop signal and the drain); the first
@@ -165,14 +166,23 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         })
 }
 
-/// `--check-config`: builds everything but the sockets; prints a summary without secrets.
+/// `--check-config`: builds everything but the sockets and the storage (over memory, so that
+/// nothing is written); prints a summary without secrets.
 async fn check(options: &Options) -> ExitCode {
-    match Server::new(options, options.listen).await {
+    if let Err(e) = check_storage(&options.storage) {
+        return fail(&e);
+    }
+    let in_memory = Options {
+        storage: Storage::Memory,
+        ..options.clone()
+    };
+    match Server::new(&in_memory, options.listen).await {
         Ok(server) => {
             println!("configuration is valid");
+            println!("  storage: {}", describe_storage(&options.storage));
             for line in server.startup_lines() {
                 // Generated tokens are not the ones a real start would generate: not shown.
-                if !line.contains("Authorization: Bearer") {
+                if !line.contains("Authorization: Bearer") && !line.starts_with("storage:") {
                     println!("  {line}");
                 }
             }
@@ -207,7 +217,9 @@ async fn run(options: Options) -> ExitCode {
     tracing::info!("SIGTERM or Ctrl-C stops the server.");
     signal.await;
     let _ = running.stop.send(true);
-    match running.wait().await {
+    let served = running.wait().await;
+    running.server().close_storage().await;
+    match served {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
@@ -216,6 +228,29 @@ async fn run(options: Options) -> ExitCode {
             eprintln!("scimkit-server: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What `--check-config` can check of storage without writing: a SQLite file's directory
+/// exists.
+fn check_storage(storage: &Storage) -> Result<(), ConfigError> {
+    if let Storage::Sqlite(path) = storage {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if dir.is_some_and(|d| !d.is_dir()) {
+            return Err(ConfigError::invalid(
+                "db",
+                format!("the directory of {} does not exist", path.display()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn describe_storage(storage: &Storage) -> String {
+    match storage {
+        Storage::Sqlite(path) if path.exists() => format!("sqlite:{} (exists)", path.display()),
+        Storage::Sqlite(path) => format!("sqlite:{} (created at start)", path.display()),
+        other => other.backend().to_string(),
     }
 }
 

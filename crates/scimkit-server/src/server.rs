@@ -1,6 +1,7 @@
 //! The server's state, built from [`Options`] (the storage-dependent parts in `state.rs`):
 //! tenants, dispatcher, admin API, readiness, metrics, and what start-up prints.
 
+use crate::backend::StorageBackend;
 use crate::console::Console;
 use crate::error::ConfigError;
 use crate::health::Readiness;
@@ -12,14 +13,17 @@ use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
 use crate::state;
 use scimkit_dispatch::Dispatcher;
-use scimkit_provisioning::{AdminApi, MemoryBackend, Provisioning};
+use scimkit_provisioning::{AdminApi, Provisioning};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The provisioning layer the server runs, over its storage.
+pub type ServerProvisioning = Provisioning<StorageBackend>;
+
 /// The dispatcher the server runs: tokens and policy from [`Provisioning`], the tenant of each
 /// request noted for its log line.
-pub type Scim = Dispatcher<MemoryBackend, TenantRecorder<Provisioning>, Provisioning>;
+pub type Scim = Dispatcher<StorageBackend, TenantRecorder<ServerProvisioning>, ServerProvisioning>;
 
 /// Where the SCIM endpoints live.
 pub const BASE_PATH: &str = "/scim/v2";
@@ -31,10 +35,10 @@ pub const ADMIN_PATH: &str = "/admin";
 #[derive(Clone)]
 pub struct Server {
     pub(crate) scim: Scim,
-    pub(crate) admin: AdminApi,
+    pub(crate) admin: AdminApi<StorageBackend>,
     /// The admin console over `admin`; `Secure` cookies when the public URL is HTTPS.
-    pub(crate) console: Console,
-    pub(crate) provisioning: Provisioning,
+    pub(crate) console: Console<StorageBackend>,
+    pub(crate) provisioning: ServerProvisioning,
     pub(crate) readiness: Arc<dyn Readiness>,
     pub(crate) metrics: Metrics,
     /// The token `/metrics` needs; `None` with metrics on their own address and no token.
@@ -64,6 +68,7 @@ impl Server {
     /// [`Options::base_url`] is absent.
     ///
     /// # Errors
+    /// [`ConfigError::Storage`] when the database cannot be opened,
     /// [`ConfigError::StorageUnavailable`] for a storage backend not built yet,
     /// [`ConfigError::Tenant`] when the provisioning layer refuses a tenant (an invalid id),
     /// [`ConfigError::Secret`] when no admin token can be generated.
@@ -86,7 +91,7 @@ impl Server {
             "admin API: {public}{ADMIN_PATH} ({})",
             admin_token.display_for_startup()
         ));
-        startup.push(format!("storage: {}", options.storage.backend()));
+        startup.push(format!("storage: {}", state.storage_line));
         let metrics = &options.metrics;
         if let Some(token) = &metrics.token {
             startup.push(format!(
@@ -94,13 +99,18 @@ impl Server {
                 token.display_for_startup().replace("token ", "")
             ));
         }
+        let served_metrics = Metrics::new(
+            state.provisioning.backend().clone(),
+            state.storage_metrics,
+            state.policy_outcomes,
+        );
         Ok(Server {
             scim: state.scim,
             console: Console::new(state.admin.clone(), base_url.starts_with("https://")),
             admin: state.admin,
             provisioning: state.provisioning,
             readiness: state.readiness,
-            metrics: Metrics::new(state.audit_bytes, state.policy_outcomes),
+            metrics: served_metrics,
             metrics_token: metrics.token.clone(),
             metrics_beside_scim: metrics.listen.is_none() && metrics.token.is_some(),
             base_url,
@@ -131,13 +141,19 @@ impl Server {
     }
 
     /// The provisioning state (tenants, accounts, audit log).
-    pub fn provisioning(&self) -> &Provisioning {
+    pub fn provisioning(&self) -> &ServerProvisioning {
         &self.provisioning
     }
 
     /// The SCIM dispatcher.
     pub fn dispatcher(&self) -> &Scim {
         &self.scim
+    }
+
+    /// Closes the storage (after the last request): a database's connections are closed, SQLite
+    /// checkpoints its write-ahead log into the file.
+    pub async fn close_storage(&self) {
+        self.provisioning.backend().close().await;
     }
 
     /// The metrics `/metrics` serves.

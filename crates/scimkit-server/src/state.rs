@@ -1,92 +1,80 @@
 //! The one place the server builds its storage, the provisioning state, the dispatcher and the
-//! admin API from the options. A storage backend plugs in here (and only here): it provides
-//! the store, the provisioning state, the readiness check and the audit size.
+//! admin API from the options. A storage backend plugs in here (and in `backend.rs`): it
+//! provides the store, the provisioning state and the readiness check.
+//!
+//! Start-up is idempotent on durable storage: a configured tenant that exists already keeps
+//! its data; the configuration's identity provider, rule set and token are applied to it when
+//! they differ (the configuration is what the operator declares), except that a tenant whose
+//! provisioning an administrator turned off stays off. Without configured tenants, tenant
+//! `default` and its generated token are made once, at the first start, and the token is
+//! printed then only.
 
+use crate::backend::StorageBackend;
 use crate::error::ConfigError;
-use crate::health::{AlwaysReady, Readiness};
-use crate::metrics::PolicyOutcomes;
-use crate::options::{idp_name, Options, Storage, DEFAULT_TENANT};
+use crate::health::Readiness;
+use crate::metrics::{PolicyOutcomes, StorageMetrics};
+use crate::options::{idp_name, Options, RulePreset, Storage, TenantOptions, DEFAULT_TENANT};
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
-use crate::server::{Scim, ADMIN_PATH, BASE_PATH};
+use crate::server::{Scim, ServerProvisioning, ADMIN_PATH, BASE_PATH};
 use scimkit_dispatch::{Config, Dispatcher};
-use scimkit_policy::IdpDialect;
-use scimkit_provisioning::{AdminApi, Provisioning};
+use scimkit_policy::{IdpDialect, RuleSet, TokenDigest};
+use scimkit_provisioning::{AdminApi, MemoryBackend, Provisioning, ProvisioningError};
+use scimkit_provisioning::{ProvisioningState, TenantRecord};
+use scimkit_sql::sqlite::{SqliteOptions, SqliteStore};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// What [`build`] makes.
 pub(crate) struct State {
     pub(crate) scim: Scim,
-    pub(crate) admin: AdminApi,
-    pub(crate) provisioning: Provisioning,
+    pub(crate) admin: AdminApi<StorageBackend>,
+    pub(crate) provisioning: ServerProvisioning,
     pub(crate) readiness: Arc<dyn Readiness>,
-    /// The audit log's size in bytes, over all tenants (read at each metrics scrape).
-    pub(crate) audit_bytes: Arc<dyn Fn() -> u64 + Send + Sync>,
+    /// Storage operations' latency, filled by the backend.
+    pub(crate) storage_metrics: StorageMetrics,
     /// The policy's outcomes by rule, counted as it decides.
     pub(crate) policy_outcomes: PolicyOutcomes,
+    /// Where the data is, for the start-up lines: `memory` or `sqlite:PATH`.
+    pub(crate) storage_line: String,
     /// One start-up line per tenant: profile, rule set, token (a fingerprint unless generated).
     pub(crate) tenant_lines: Vec<String>,
 }
 
-/// Opens the storage `options` name, creates the tenants (without any, tenant `default` with a
-/// generated token), the dispatcher serving `base_url`, and the admin API opened by
-/// `admin_token`.
+/// Opens the storage `options` name, brings the configured tenants up to date (without any,
+/// makes tenant `default` with a generated token when storage holds no tenant), the
+/// dispatcher serving `base_url`, and the admin API opened by `admin_token`.
 ///
 /// # Errors
+/// [`ConfigError::Storage`] when the database cannot be opened or migrated,
 /// [`ConfigError::StorageUnavailable`] for a backend not built yet, [`ConfigError::Tenant`]
-/// when the provisioning layer refuses a tenant (an invalid id).
+/// when the provisioning layer refuses a tenant (an invalid id) or cannot store it.
 pub(crate) async fn build(
     options: &Options,
     base_url: &str,
     admin_token: &Secret,
 ) -> Result<State, ConfigError> {
-    match &options.storage {
-        Storage::Memory => {}
-        other => {
-            return Err(ConfigError::StorageUnavailable {
-                backend: other.backend(),
-            })
-        }
-    }
+    let storage_metrics = StorageMetrics::default();
+    let (backend, storage_line) = open(&options.storage, storage_metrics.clone()).await?;
     let policy_outcomes = PolicyOutcomes::default();
     let counted = policy_outcomes.clone();
-    let provisioning = Provisioning::new()
+    let provisioning = Provisioning::with_backend(backend.clone())
         .with_decision_observer(move |_tenant, decision| counted.observe(decision));
-    let refused = |tenant: &str, e: scimkit_provisioning::ProvisioningError| ConfigError::Tenant {
-        tenant: tenant.to_string(),
-        problem: e.to_string(),
-    };
     let mut tenant_lines = Vec::new();
     for t in &options.tenants {
-        let created = async {
-            provisioning.create_tenant(&t.id, t.idp).await?;
-            provisioning.set_rules(&t.id, t.rules.rule_set()).await?;
-            provisioning
-                .enable_provisioning_with_token(&t.id, t.token.expose())
-                .await
-        };
-        created.await.map_err(|e| refused(&t.id, e))?;
-        tenant_lines.push(format!(
-            "tenant {} ({}, {} rules): {}",
-            t.id,
-            idp_name(t.idp),
-            t.rules.name(),
-            t.token.display_for_startup()
-        ));
+        let line = configure_tenant(&provisioning, t)
+            .await
+            .map_err(|e| refused(&t.id, e))?;
+        tenant_lines.push(line);
     }
     if options.tenants.is_empty() {
-        let created = async {
-            provisioning
-                .create_tenant(DEFAULT_TENANT, IdpDialect::Generic)
-                .await?;
-            provisioning.enable_provisioning(DEFAULT_TENANT).await
-        };
-        let token = created.await.map_err(|e| refused(DEFAULT_TENANT, e))?;
-        let token = Secret::new(token.expose(), SecretOrigin::Generated);
-        tenant_lines.push(format!(
-            "tenant {DEFAULT_TENANT} (generic, tresorit rules): {}",
-            token.display_for_startup()
-        ));
+        tenant_lines.extend(
+            default_or_stored_tenants(&provisioning)
+                .await
+                .map_err(|e| refused(DEFAULT_TENANT, e))?,
+        );
     }
     let admin = AdminApi::new(provisioning.clone(), admin_token.expose(), base_url)
         .with_base_path(ADMIN_PATH);
@@ -98,33 +86,226 @@ pub(crate) async fn build(
         config.base_url = Some(base_url.to_string());
         config
     };
-    let scim = Dispatcher::builder(
-        provisioning.backend().clone(),
-        TenantRecorder(provisioning.clone()),
-    )
-    .hooks(provisioning.clone())
-    .config(config)
-    .build();
-    let audited = provisioning.clone();
-    // The metrics scrape is synchronous; the memory backend answers at once (a database
-    // backend gives its own figure here).
-    let audit_bytes = Arc::new(move || {
-        let sum = async {
-            let mut sum = 0u64;
-            for t in audited.tenant_ids().await.unwrap_or_default() {
-                sum += audited.audit_bytes(&t).await.map_or(0, |b| b as u64);
-            }
-            sum
-        };
-        futures_util::FutureExt::now_or_never(sum).unwrap_or(0)
-    });
+    let scim = Dispatcher::builder(backend.clone(), TenantRecorder(provisioning.clone()))
+        .hooks(provisioning.clone())
+        .config(config)
+        .build();
     Ok(State {
         scim,
         admin,
         provisioning,
-        readiness: Arc::new(AlwaysReady),
-        audit_bytes,
+        readiness: Arc::new(StorageReadiness {
+            backend,
+            file: match &options.storage {
+                Storage::Sqlite(path) => Some(path.clone()),
+                _ => None,
+            },
+        }),
+        storage_metrics,
         policy_outcomes,
+        storage_line,
         tenant_lines,
     })
+}
+
+/// The backend `storage` names, opened (a SQLite file is created and migrated as needed), and
+/// how start-up names it.
+async fn open(
+    storage: &Storage,
+    metrics: StorageMetrics,
+) -> Result<(StorageBackend, String), ConfigError> {
+    match storage {
+        Storage::Memory => Ok((
+            StorageBackend::memory(MemoryBackend::new(), metrics),
+            "memory (lost when the server stops)".into(),
+        )),
+        Storage::Sqlite(path) => {
+            let location = format!("sqlite:{}", path.display());
+            let store = SqliteStore::open(path, &SqliteOptions::default())
+                .await
+                .map_err(|e| ConfigError::Storage {
+                    location: location.clone(),
+                    source: Box::new(e),
+                })?;
+            let shown = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            Ok((
+                StorageBackend::sqlite(store, metrics),
+                format!("sqlite:{}", shown.display()),
+            ))
+        }
+        other => Err(ConfigError::StorageUnavailable {
+            backend: other.backend(),
+        }),
+    }
+}
+
+fn refused(tenant: &str, e: ProvisioningError) -> ConfigError {
+    ConfigError::Tenant {
+        tenant: tenant.to_string(),
+        problem: e.to_string(),
+    }
+}
+
+/// Creates a configured tenant, or brings a stored one to the configuration; its start-up line.
+async fn configure_tenant(
+    provisioning: &ServerProvisioning,
+    t: &TenantOptions,
+) -> Result<String, ProvisioningError> {
+    let stored = provisioning.backend().load_tenant(&t.id).await?;
+    let rules = t.rules.rule_set();
+    let what = match stored {
+        None => {
+            provisioning
+                .create_tenant_with_rules(&t.id, t.idp, rules)
+                .await?;
+            provisioning
+                .enable_provisioning_with_token(&t.id, t.token.expose())
+                .await?;
+            "created"
+        }
+        Some(record) => {
+            let mut changed = false;
+            if record.tenant.settings().dialect != t.idp {
+                provisioning.set_dialect(&t.id, t.idp).await?;
+                changed = true;
+            }
+            if record.tenant.rules() != &rules {
+                provisioning.set_rules(&t.id, rules).await?;
+                changed = true;
+            }
+            match token_state(&record, t.token.expose()) {
+                TokenState::Current => {}
+                TokenState::TurnedOff => {
+                    return Ok(line(
+                        t.idp,
+                        t.rules.name(),
+                        &t.id,
+                        "provisioning turned off by an administrator; the token is kept",
+                    ));
+                }
+                TokenState::Other => {
+                    provisioning
+                        .rotate_token_to(&t.id, t.token.expose())
+                        .await?;
+                    changed = true;
+                }
+            }
+            if changed {
+                "stored; updated to the configuration"
+            } else {
+                "stored"
+            }
+        }
+    };
+    Ok(line(
+        t.idp,
+        t.rules.name(),
+        &t.id,
+        &format!("{}, {what}", t.token.display_for_startup()),
+    ))
+}
+
+/// Where a configured token stands with a stored tenant.
+enum TokenState {
+    /// It opens the tenant.
+    Current,
+    /// An administrator turned the tenant's provisioning off: it stays off.
+    TurnedOff,
+    /// It is not the tenant's token (the configuration changed it, or it was rotated or
+    /// revoked through the admin API): the configuration's token replaces it.
+    Other,
+}
+
+fn token_state(record: &TenantRecord, token: &str) -> TokenState {
+    if !record.tenant.settings().provisioning_enabled {
+        TokenState::TurnedOff
+    } else if record.operator_token == Some(TokenDigest::of(token.trim())) {
+        TokenState::Current
+    } else {
+        TokenState::Other
+    }
+}
+
+/// Without configured tenants: tenant `default` with a generated token (printed) when storage
+/// holds no tenant, else a line per stored tenant (its token is not known: only its digest is
+/// kept).
+async fn default_or_stored_tenants(
+    provisioning: &ServerProvisioning,
+) -> Result<Vec<String>, ProvisioningError> {
+    let stored = provisioning.tenant_ids().await?;
+    if stored.is_empty() {
+        provisioning
+            .create_tenant(DEFAULT_TENANT, IdpDialect::Generic)
+            .await?;
+        let token = provisioning.enable_provisioning(DEFAULT_TENANT).await?;
+        let token = Secret::new(token.expose(), SecretOrigin::Generated);
+        return Ok(vec![line(
+            IdpDialect::Generic,
+            "tresorit",
+            DEFAULT_TENANT,
+            &format!(
+                "{} (generated now and shown only this once)",
+                token.display_for_startup()
+            ),
+        )]);
+    }
+    let mut lines = Vec::new();
+    for id in stored {
+        let tenant = provisioning.tenant(&id).await?;
+        let settings = tenant.settings();
+        let token = if settings.provisioning_enabled {
+            "stored token (shown only when it was issued)"
+        } else {
+            "provisioning off"
+        };
+        lines.push(line(
+            settings.dialect,
+            rules_name(tenant.rules()),
+            &id,
+            token,
+        ));
+    }
+    Ok(lines)
+}
+
+/// A stored rule set's preset name, or `custom`.
+fn rules_name(rules: &RuleSet) -> &'static str {
+    RulePreset::NAMES
+        .into_iter()
+        .filter_map(RulePreset::parse)
+        .find(|preset| &preset.rule_set() == rules)
+        .map_or("custom", RulePreset::name)
+}
+
+fn line(idp: IdpDialect, rules: &str, id: &str, token: &str) -> String {
+    format!("tenant {id} ({}, {rules} rules): {token}", idp_name(idp))
+}
+
+/// Readiness: the storage answers and is migrated, and a SQLite file is still where it was
+/// opened (a deleted file would lose every write at the next start).
+struct StorageReadiness {
+    backend: StorageBackend,
+    file: Option<PathBuf>,
+}
+
+/// How long a readiness check may take before it counts as a failure.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Readiness for StorageReadiness {
+    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async move {
+            if let Some(file) = &self.file {
+                if !file.exists() {
+                    return Err(format!("the database file {} is gone", file.display()));
+                }
+            }
+            match tokio::time::timeout(READY_TIMEOUT, self.backend.check_ready()).await {
+                Ok(ready) => ready,
+                Err(_) => Err(format!(
+                    "storage did not answer within {} s",
+                    READY_TIMEOUT.as_secs()
+                )),
+            }
+        })
+    }
 }

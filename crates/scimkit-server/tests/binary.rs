@@ -5,18 +5,23 @@
 mod support;
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn server() -> Command {
+/// The binary, run in `dir` (where its default database, `scimkit.db`, is made).
+fn server(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_scimkit-server"));
-    c.env_remove("SCIMKIT_ADMIN_TOKEN");
+    c.env_remove("SCIMKIT_ADMIN_TOKEN")
+        .env_remove("SCIMKIT_DB")
+        .current_dir(dir);
     c
 }
 
 /// Runs the binary with arguments that must be refused at start-up.
 fn refused(args: &[&str]) -> Output {
-    let mut child = server()
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = server(dir.path())
         .args(["--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
@@ -188,8 +193,9 @@ fn operator_tokens_never_reach_the_output_and_sigterm_exits_zero() {
     let file = dir.join("globex-token");
     std::fs::write(&file, format!("{file_token}\n")).unwrap();
     let globex = format!("globex=file:{}", file.display());
+    let work = tempfile::tempdir().unwrap();
     let s = start(
-        server()
+        server(work.path())
             .args(["--listen", "127.0.0.1:0", "--tenant", "acme=env:ACME_TOKEN"])
             .args(["--log-format", "human"])
             .args(["--tenant-idp", "acme=okta", "--tenant-rules", "acme=plain"])
@@ -242,7 +248,8 @@ fn operator_tokens_never_reach_the_output_and_sigterm_exits_zero() {
 
 #[test]
 fn generated_tokens_are_printed_once_and_logs_have_no_colour_in_a_pipe() {
-    let s = start(server().args(["--listen", "127.0.0.1:0", "--admin-token", "adm1n"]));
+    let work = tempfile::tempdir().unwrap();
+    let s = start(server(work.path()).args(["--listen", "127.0.0.1:0", "--admin-token", "adm1n"]));
     let printed = s.lines.join("\n");
     assert!(
         printed
@@ -268,4 +275,58 @@ fn generated_tokens_are_printed_once_and_logs_have_no_colour_in_a_pipe() {
         "{everything}"
     );
     assert!(!everything.contains("adm1n"), "{everything}");
+}
+
+/// GET /Users with a token, on a throwaway runtime: the status.
+fn users_status(addr: std::net::SocketAddr, token: &str) -> u16 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let raw = support::request("GET", "/scim/v2/Users", "x", token, None);
+    rt.block_on(support::exchange(addr, &raw)).status
+}
+
+#[test]
+fn the_default_database_keeps_tenants_and_the_generated_token_across_restarts() {
+    let work = tempfile::tempdir().unwrap();
+    let first = start(server(work.path()).args(["--listen", "127.0.0.1:0"]));
+    let printed = first.lines.join("\n");
+    let database = work.path().canonicalize().unwrap().join("scimkit.db");
+    assert!(
+        printed.contains(&format!("storage: sqlite:{}", database.display())),
+        "{printed}"
+    );
+    let token = printed
+        .split("Authorization: Bearer ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert_eq!(users_status(first.addr, &token), 200);
+    let (status, _) = first.stop();
+    assert_eq!(status, Some(0));
+    assert!(database.exists());
+
+    let second = start(server(work.path()).args(["--listen", "127.0.0.1:0"]));
+    let printed = second.lines.join("\n");
+    // (Only the admin token, generated at each start without --admin-token, is shown.)
+    let tenants: Vec<&String> = second
+        .lines
+        .iter()
+        .filter(|l| l.contains("tenant "))
+        .collect();
+    assert!(
+        !format!("{tenants:?}").contains("Authorization: Bearer"),
+        "{printed}"
+    );
+    assert!(!printed.contains(&token), "{printed}");
+    assert!(
+        printed.contains("tenant default (generic, tresorit rules): stored token"),
+        "{printed}"
+    );
+    assert_eq!(users_status(second.addr, &token), 200);
+    assert_eq!(users_status(second.addr, "not-the-token"), 401);
+    let (status, everything) = second.stop();
+    assert_eq!(status, Some(0), "{everything}");
 }

@@ -97,7 +97,7 @@ rules = "plain"
     assert_eq!(o.log_format, LogFormat::Auto);
     // Defaults where nobody says anything.
     assert_eq!(o.connections.header_timeout, Duration::from_secs(10));
-    assert_eq!(o.storage, Storage::Memory);
+    assert_eq!(o.storage, Storage::Sqlite("scimkit.db".into()));
     // Tenants merge setting by setting: the file's profile, the flags' rules and token.
     let acme = o.tenants.iter().find(|t| t.id == "acme").unwrap();
     assert_eq!(acme.idp, IdpDialect::Okta);
@@ -130,8 +130,11 @@ rules = "plain"
 /// Runs the binary to its end (10 s at most).
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_scimkit-server"));
+    let work = tempfile::tempdir().unwrap();
     cmd.env_remove("SCIMKIT_ADMIN_TOKEN")
-        .env_remove("SCIMKIT_CONFIG");
+        .env_remove("SCIMKIT_CONFIG")
+        .env_remove("SCIMKIT_DB")
+        .current_dir(work.path());
     let mut child = cmd
         .args(["--listen", "127.0.0.1:0"])
         .args(args)
@@ -192,7 +195,8 @@ fn every_start_up_error_names_its_setting_and_exits_2() {
         (file("bad-idp.toml", "[[tenants]]\nid = \"a\"\ntoken = \"env:T1\"\nidp = \"entra\"\n"), vec!["tenants[a].idp", "entraId"]),
         (file("bad-duration.toml", "[limits]\nidle_timeout = \"1h\"\n"), vec!["limits.idle_timeout"]),
         (file("bad-type.toml", "quiet = \"maybe\"\n"), vec!["quiet"]),
-        (file("sqlite.toml", "storage = \"sqlite:/var/lib/scimkit.db\"\n"), vec!["sqlite", "not built yet"]),
+        (file("sqlite.toml", "db = \"sqlite:/nonexistent-dir/scimkit.db\"\n"), vec!["sqlite:/nonexistent-dir/scimkit.db"]),
+        (file("old-key.toml", "storage = \"memory\"\n"), vec!["storage"]),
         (file("unset.toml", "admin_token = \"env:SCIMKIT_TEST_UNSET\"\n"), vec!["admin_token", "SCIMKIT_TEST_UNSET"]),
     ];
     for (path, names) in &cases {
@@ -200,15 +204,15 @@ fn every_start_up_error_names_its_setting_and_exits_2() {
     }
     // The storage URL may hold a password: refused without echoing it.
     assert_refused(
-        &["--storage", "postgres://scim:hunter2-password@db/scim"],
+        &["--db", "postgres://scim:hunter2-password@db/scim"],
         &[],
         &["postgres", "not built yet"],
         "hunter2-password",
     );
     assert_refused(
-        &["--storage", "mysql://x:pw-secret@db"],
+        &["--db", "mysql://x:pw-secret@db"],
         &[],
-        &["--storage"],
+        &["--db"],
         "pw-secret",
     );
     assert_refused(

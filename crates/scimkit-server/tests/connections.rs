@@ -5,7 +5,9 @@
 
 mod support;
 
-use scimkit_server::{ConnectionLimits, Options, Running, Secret, SecretOrigin, TenantOptions};
+use scimkit_server::{
+    ConnectionLimits, Options, Running, Secret, SecretOrigin, Storage, TenantOptions,
+};
 use std::time::{Duration, Instant};
 use support::{exchange, read_until_closed, request};
 use tokio::io::AsyncWriteExt;
@@ -21,6 +23,7 @@ async fn start(max_connections: usize) -> Running {
         .with_timeouts(TIMEOUT, TIMEOUT, TIMEOUT)
         .with_max_connections(max_connections);
     let options = Options::default()
+        .with_storage(Storage::Memory)
         .with_listen("127.0.0.1:0".parse().unwrap())
         .with_tenant(TenantOptions::new(
             "acme",

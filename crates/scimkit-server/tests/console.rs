@@ -14,13 +14,16 @@ use support::{exchange, request};
 
 const ADMIN: &str = "console-admin-token-0123456789abcdef0123";
 
-async fn start() -> (Running, String) {
-    let args = ["--listen", "127.0.0.1:0", "--quiet"];
+/// The server on a SQLite file in a new directory (kept while the test runs).
+async fn start() -> (Running, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("console.db").display());
+    let args = ["--listen", "127.0.0.1:0", "--quiet", "--db", &db];
     let env = |k: &str| (k == scimkit_server::ADMIN_TOKEN_ENV).then(|| ADMIN.to_string());
     let options = scimkit_server::parse_args(args.iter().map(|s| s.to_string()), &env).unwrap();
     let running = scimkit_server::start(&options).await.unwrap();
     let base = format!("http://{}", running.addr());
-    (running, base)
+    (running, base, dir)
 }
 
 async fn sign_in(b: &Browser, base: &str) {
@@ -59,7 +62,7 @@ async fn wait_for(b: &Browser, css: &str) -> fantoccini::elements::Element {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provisioning_from_sign_in_to_audit() {
-    let (running, base) = start().await;
+    let (running, base, _db) = start().await;
     let addr = running.addr();
     let b = Browser::start().await;
 
@@ -231,7 +234,7 @@ async fn provisioning_from_sign_in_to_audit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_forms_and_ended_sessions_are_refused() {
-    let (running, base) = start().await;
+    let (running, base, _db) = start().await;
     let addr = running.addr();
     let b = Browser::start().await;
 
@@ -310,7 +313,7 @@ async fn forged_forms_and_ended_sessions_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn markup_in_names_is_shown_as_text() {
-    let (running, base) = start().await;
+    let (running, base, _db) = start().await;
     let b = Browser::start().await;
     sign_in(&b, &base).await;
 

@@ -93,6 +93,8 @@ async fn the_server_sets_secure_cookies_when_its_public_url_is_https() {
         "--listen",
         "127.0.0.1:0",
         "--quiet",
+        "--db",
+        "memory",
         "--base-url",
         "https://scim.example.com/scim/v2",
     ];

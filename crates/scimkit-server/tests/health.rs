@@ -4,7 +4,7 @@
 
 mod support;
 
-use scimkit_server::{Options, Secret, SecretOrigin, TenantOptions};
+use scimkit_server::{Options, Secret, SecretOrigin, Storage, TenantOptions};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use support::exchange;
@@ -18,6 +18,7 @@ fn get(path: &str) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_need_no_token_reveal_nothing_and_readiness_follows_storage() {
     let options = Options::default()
+        .with_storage(Storage::Memory)
         .with_listen("127.0.0.1:0".parse().unwrap())
         .with_tenant(TenantOptions::new(
             "acme-tenant",
@@ -63,5 +64,34 @@ async fn probes_need_no_token_reveal_nothing_and_readiness_follows_storage() {
     assert_eq!(exchange(addr, post).await.status, 405);
     let scim = exchange(addr, &get("/scim/v2/Users")).await;
     scim.assert_scim_error(401);
+    running.stop().await;
+}
+
+/// The built-in readiness check on a real SQLite file: ready while the database answers at
+/// the newest schema; not ready once the file is gone (every write would be lost at the next
+/// start) or the pool is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_checks_the_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ready.db");
+    let options = Options::default()
+        .with_storage(Storage::Sqlite(file.clone()))
+        .with_listen("127.0.0.1:0".parse().unwrap())
+        .with_tenant(TenantOptions::new(
+            "acme-tenant",
+            Secret::new(TOKEN, SecretOrigin::Argument),
+        ));
+    let running = scimkit_server::start(&options).await.unwrap();
+    let addr = running.addr();
+    assert_eq!(exchange(addr, &get("/readyz")).await.status, 200);
+    std::fs::rename(&file, dir.path().join("moved.db")).unwrap();
+    let r = exchange(addr, &get("/readyz")).await;
+    assert_eq!((r.status, r.body.as_str()), (503, "not ready\n"), "{r:?}");
+    std::fs::rename(dir.path().join("moved.db"), &file).unwrap();
+    assert_eq!(exchange(addr, &get("/readyz")).await.status, 200);
+    running.server().close_storage().await;
+    let r = exchange(addr, &get("/readyz")).await;
+    assert_eq!(r.status, 503, "{r:?}");
+    assert_eq!(exchange(addr, &get("/healthz")).await.status, 200);
     running.stop().await;
 }

@@ -4,7 +4,7 @@
 
 mod support;
 
-use scimkit_server::{Options, Running, Secret, SecretOrigin, TenantOptions};
+use scimkit_server::{Options, Running, Secret, SecretOrigin, Storage, TenantOptions};
 use serde_json::json;
 use support::{exchange, request};
 
@@ -12,6 +12,7 @@ const TOKEN: &str = "http-errors-test-token-0123456789abcdef";
 
 async fn start() -> Running {
     let options = Options::default()
+        .with_storage(Storage::Memory)
         .with_listen("127.0.0.1:0".parse().unwrap())
         .with_tenant(TenantOptions::new(
             "acme",

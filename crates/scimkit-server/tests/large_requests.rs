@@ -5,7 +5,9 @@
 
 mod support;
 
-use scimkit_server::{Options, Running, Secret, SecretOrigin, TenantOptions, HEAVY_BODY_BYTES};
+use scimkit_server::{
+    Options, Running, Secret, SecretOrigin, Storage, TenantOptions, HEAVY_BODY_BYTES,
+};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use support::{exchange, request};
@@ -15,6 +17,7 @@ const SMALL: &str = "large-requests-small-tenant-token-012345678";
 
 async fn start() -> Running {
     let options = Options::default()
+        .with_storage(Storage::Memory)
         .with_listen("127.0.0.1:0".parse().unwrap())
         .with_tenant(TenantOptions::new(
             "big",

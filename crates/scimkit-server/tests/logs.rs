@@ -19,7 +19,10 @@ const BODY_MARKER: &str = "body-only-marker-7f3a";
 #[test]
 fn json_lines_carry_request_ids_and_never_a_token_or_body() {
     // No --log-format: stdout is a pipe, so JSON lines.
+    let work = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_scimkit-server"))
+        .current_dir(work.path())
+        .env_remove("SCIMKIT_DB")
         .args([
             "--listen",
             "127.0.0.1:0",

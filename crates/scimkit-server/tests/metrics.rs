@@ -5,7 +5,7 @@
 
 mod support;
 
-use scimkit_server::{MetricsOptions, Options, Secret, SecretOrigin, TenantOptions};
+use scimkit_server::{MetricsOptions, Options, Secret, SecretOrigin, Storage, TenantOptions};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,8 +15,10 @@ const TOKEN: &str = "metrics-test-token-0123456789abcdef01234";
 const ADMIN: &str = "metrics-test-admin-0123456789abcdef01234";
 const METRICS: &str = "metrics-test-scrape-0123456789abcdef0123";
 
-fn options() -> Options {
+/// On a SQLite file in `dir` (so that storage latency and pool use are real).
+fn options(dir: &tempfile::TempDir) -> Options {
     Options::default()
+        .with_storage(Storage::Sqlite(dir.path().join("metrics.db")))
         .with_listen("127.0.0.1:0".parse().unwrap())
         .with_tenant(TenantOptions::new(
             "acme",
@@ -88,7 +90,8 @@ fn count(s: &Samples, labels: [(&'static str, String); 4]) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_known_sequence_gives_exact_counts() {
-    let options = options().with_metrics(MetricsOptions::on("127.0.0.1:0".parse().unwrap()));
+    let dir = tempfile::tempdir().unwrap();
+    let options = options(&dir).with_metrics(MetricsOptions::on("127.0.0.1:0".parse().unwrap()));
     let running = scimkit_server::start(&options).await.unwrap();
     let (addr, metrics) = (running.addr(), running.metrics_addr().unwrap());
     let send = |method: &'static str,
@@ -217,6 +220,25 @@ async fn a_known_sequence_gives_exact_counts() {
         "{}",
         scraped.body
     );
+    // Storage: every operation timed (one create: the duplicate is refused before it is
+    // stored; a token lookup per request with a bearer token), and the SQLite pool's
+    // connections.
+    let storage = |op| {
+        sample(
+            &s,
+            "scimkit_storage_operation_duration_seconds_count",
+            &[("operation", op)],
+        )
+    };
+    assert_eq!(storage("create"), 1.0, "{}", scraped.body);
+    assert!(storage("commit") >= 1.0 && storage("begin") >= storage("commit"));
+    assert!(storage("tenant_by_token") >= 9.0, "{}", scraped.body);
+    let connections = |state| sample(&s, "scimkit_storage_connections", &[("state", state)]);
+    assert!(
+        connections("in_use") + connections("idle") >= 1.0,
+        "{}",
+        scraped.body
+    );
     for raw in [id.as_str(), "no-such-user-4242", "acme", "/healthz", "BREW"] {
         assert!(
             !scraped.body.contains(raw),
@@ -232,7 +254,8 @@ async fn a_known_sequence_gives_exact_counts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beside_scim_metrics_need_their_own_token() {
     let token = Secret::new(METRICS, SecretOrigin::Argument);
-    let options = options().with_metrics(MetricsOptions::default().with_token(token));
+    let dir = tempfile::tempdir().unwrap();
+    let options = options(&dir).with_metrics(MetricsOptions::default().with_token(token));
     let running = scimkit_server::start(&options).await.unwrap();
     let addr = running.addr();
     assert_eq!(scrape(addr, None).await.status, 401);

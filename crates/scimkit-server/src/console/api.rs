@@ -2,7 +2,7 @@
 //! called in process with the session's admin token.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use scimkit_provisioning::AdminApi;
+use scimkit_provisioning::{AdminApi, ProvisioningState};
 use serde_json::Value;
 
 /// What a path segment keeps unescaped: RFC 3986's unreserved characters.
@@ -30,12 +30,12 @@ pub(crate) struct ApiError {
 }
 
 /// The admin API seen with one session's token.
-pub(crate) struct Api<'a> {
-    pub(crate) admin: &'a AdminApi,
+pub(crate) struct Api<'a, B: ProvisioningState> {
+    pub(crate) admin: &'a AdminApi<B>,
     pub(crate) token: &'a str,
 }
 
-impl Api<'_> {
+impl<B: ProvisioningState> Api<'_, B> {
     /// `GET {admin}{path}`.
     pub(crate) async fn get(&self, path: &str) -> Result<Value, ApiError> {
         self.call(http::Method::GET, path, None).await

@@ -9,6 +9,7 @@ use super::{accounts, tenant};
 use super::{asset, html, see_other, text, Console, Incoming, SESSION_COOKIE};
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Response, StatusCode};
+use scimkit_provisioning::ProvisioningState;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ const ACCOUNTS_PAGE: usize = 50;
 /// How long the sign-in form's CSRF cookie lasts.
 const SIGN_IN_FORM_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-impl Console {
+impl<B: ProvisioningState> Console<B> {
     pub(super) async fn route(&self, req: &Incoming) -> Response<Bytes> {
         let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
         let get = req.method == Method::GET;

@@ -18,7 +18,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use maud::Markup;
-use scimkit_provisioning::AdminApi;
+use scimkit_provisioning::{AdminApi, MemoryBackend, ProvisioningState};
 use session::{Sessions, SESSION_COOKIE};
 use std::collections::HashMap;
 
@@ -44,8 +44,8 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("cross-origin-opener-policy", "same-origin"),
 ];
 
-/// The admin console: pages over an [`AdminApi`], with its own sessions. Cheap to clone
-/// (clones share the sessions).
+/// The admin console: pages over an [`AdminApi`] (over any provisioning backend `B`), with its
+/// own sessions. Cheap to clone (clones share the sessions).
 ///
 /// ```
 /// use scimkit_provisioning::{AdminApi, Provisioning};
@@ -57,13 +57,13 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
 /// # let _ = console;
 /// ```
 #[derive(Clone)]
-pub struct Console {
-    admin: AdminApi,
+pub struct Console<B: ProvisioningState = MemoryBackend> {
+    admin: AdminApi<B>,
     secure_cookies: bool,
     sessions: Sessions,
 }
 
-impl std::fmt::Debug for Console {
+impl<B: ProvisioningState> std::fmt::Debug for Console<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Console")
             .field("secure_cookies", &self.secure_cookies)
@@ -103,10 +103,10 @@ impl Incoming {
     }
 }
 
-impl Console {
+impl<B: ProvisioningState> Console<B> {
     /// A console over `admin` (which must serve under `/admin`, as the server mounts it);
     /// `secure_cookies` adds `Secure` to its cookies (set it when served over HTTPS).
-    pub fn new(admin: AdminApi, secure_cookies: bool) -> Self {
+    pub fn new(admin: AdminApi<B>, secure_cookies: bool) -> Self {
         Console {
             admin,
             secure_cookies,
