@@ -65,6 +65,9 @@
 //!   generated), tenant, client ([`TrustedProxy`]), route, status, latency, and for errors the
 //!   `scimType` and detail; JSON lines off a terminal ([`LogFormat`]). Never a token or body.
 #![forbid(unsafe_code)]
+// The request future nests the dispatcher, the hooks and the storage backend's futures deeply
+// enough that computing its layout in release builds passes the default limit of 128.
+#![recursion_limit = "256"]
 
 mod app;
 mod args;
