@@ -70,12 +70,19 @@ pub(crate) async fn build(
         tenant_lines.push(line);
     }
     if options.tenants.is_empty() {
-        tenant_lines.extend(
-            default_or_stored_tenants(&provisioning)
-                .await
-                .map_err(|e| refused(DEFAULT_TENANT, e))?,
-        );
+        if let Some(line) = default_tenant(&provisioning)
+            .await
+            .map_err(|e| refused(DEFAULT_TENANT, e))?
+        {
+            tenant_lines.push(line);
+        }
     }
+    let configured: Vec<&str> = options.tenants.iter().map(|t| t.id.as_str()).collect();
+    tenant_lines.extend(
+        other_stored_tenants(&provisioning, &configured)
+            .await
+            .map_err(|e| refused(DEFAULT_TENANT, e))?,
+    );
     let admin = AdminApi::new(provisioning.clone(), admin_token.expose(), base_url)
         .with_base_path(ADMIN_PATH);
     // Field by field, not a struct literal: `Config` is to become `#[non_exhaustive]`.
@@ -226,31 +233,41 @@ fn token_state(record: &TenantRecord, token: &str) -> TokenState {
     }
 }
 
-/// Without configured tenants: tenant `default` with a generated token (printed) when storage
-/// holds no tenant, else a line per stored tenant (its token is not known: only its digest is
-/// kept).
-async fn default_or_stored_tenants(
+/// Without configured tenants: tenant `default` with a generated token (its line shows the
+/// token, this once) when storage holds no tenant yet.
+async fn default_tenant(
     provisioning: &ServerProvisioning,
-) -> Result<Vec<String>, ProvisioningError> {
-    let stored = provisioning.tenant_ids().await?;
-    if stored.is_empty() {
-        provisioning
-            .create_tenant(DEFAULT_TENANT, IdpDialect::Generic)
-            .await?;
-        let token = provisioning.enable_provisioning(DEFAULT_TENANT).await?;
-        let token = Secret::new(token.expose(), SecretOrigin::Generated);
-        return Ok(vec![line(
-            IdpDialect::Generic,
-            "tresorit",
-            DEFAULT_TENANT,
-            &format!(
-                "{} (generated now and shown only this once)",
-                token.display_for_startup()
-            ),
-        )]);
+) -> Result<Option<String>, ProvisioningError> {
+    if !provisioning.tenant_ids().await?.is_empty() {
+        return Ok(None);
     }
+    provisioning
+        .create_tenant(DEFAULT_TENANT, IdpDialect::Generic)
+        .await?;
+    let token = provisioning.enable_provisioning(DEFAULT_TENANT).await?;
+    let token = Secret::new(token.expose(), SecretOrigin::Generated);
+    Ok(Some(line(
+        IdpDialect::Generic,
+        "tresorit",
+        DEFAULT_TENANT,
+        &format!(
+            "{} (generated now and shown only this once)",
+            token.display_for_startup()
+        ),
+    )))
+}
+
+/// A line per stored tenant the configuration does not name (made at an earlier start or
+/// through the admin API); its token is not known, only its digest is kept.
+async fn other_stored_tenants(
+    provisioning: &ServerProvisioning,
+    configured: &[&str],
+) -> Result<Vec<String>, ProvisioningError> {
     let mut lines = Vec::new();
-    for id in stored {
+    for id in provisioning.tenant_ids().await? {
+        if configured.contains(&id.as_str()) {
+            continue;
+        }
         let tenant = provisioning.tenant(&id).await?;
         let settings = tenant.settings();
         let token = if settings.provisioning_enabled {
