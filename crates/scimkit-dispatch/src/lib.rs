@@ -34,6 +34,7 @@
 
 mod auth;
 mod bulk;
+mod cursor;
 mod dispatcher;
 mod hooks;
 mod http_util;
@@ -46,11 +47,13 @@ mod store;
 pub mod tower;
 
 pub use auth::{bearer_token, token_digest, AllowAll, Authenticator, BearerTokens, Principal};
+pub use cursor::{CursorKey, CursorKeyError, MAX_CURSOR_CHARS};
 pub use dispatcher::{Config, Dispatcher, DispatcherBuilder};
 pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::{MemoryStore, MemoryTx};
 pub use store::{
-    finish_query, timestamp, Change, Page, Plan, Query, Resource, Store, StoreError, StoreTx,
-    Stored, TenantId, Version,
+    compare_keyset, finish_keyset_query, finish_query, keyset_key, timestamp, Change, Keyset,
+    KeysetKey, KeysetPosition, Page, Plan, Query, Resource, Store, StoreError, StoreTx, Stored,
+    TenantId, Version,
 };

@@ -2,6 +2,7 @@
 //! could not answer whole — used by the dispatcher for a plan's residual and by stores for
 //! what their native language cannot express.
 
+use super::keyset::{compare_keyset, keyset_key, Keyset};
 use super::{Page, StoreError, Stored};
 use scimkit_filter::{compare_resources, AttrPath, Filter, Matcher, SortOrder};
 use scimkit_schema::ResourceSchema;
@@ -48,21 +49,7 @@ pub fn finish_query(
     resources: Vec<Stored>,
     view: impl Fn(&Stored) -> Value,
 ) -> Result<Page, StoreError> {
-    let matcher = match filter {
-        Some(f) => Some(
-            Matcher::new(f, resource_type).map_err(|e| StoreError::InvalidFilter(e.to_string()))?,
-        ),
-        None => None,
-    };
-    let needs_view = matcher.is_some() || sort.is_some();
-    let mut kept: Vec<(Value, Stored)> = resources
-        .into_iter()
-        .map(|s| {
-            let v = if needs_view { view(&s) } else { Value::Null };
-            (v, s)
-        })
-        .filter(|(v, _)| matcher.as_ref().map_or(true, |m| m.matches(v)))
-        .collect();
+    let mut kept = matching(resource_type, filter, sort.is_some(), resources, view)?;
     if let Some((by, order)) = sort {
         kept.sort_by(|(a, _), (b, _)| compare_resources(a, b, by, order, resource_type));
     }
@@ -74,4 +61,71 @@ pub fn finish_query(
         .map(|(_, s)| s)
         .collect();
     Ok(Page { total, resources })
+}
+
+/// [`finish_query`] in keyset order ([`Keyset`]): keeps the resources matching `filter`,
+/// orders them by `sort` then `id`, and returns the first `limit` after the keyset's
+/// position, with the number of matches (after the position when
+/// [`Keyset::total_after`]). What the dispatcher runs for a cursor page when a store's
+/// [`Plan`](crate::Plan) does not claim keyset paging.
+///
+/// # Errors
+/// As [`finish_query`].
+pub fn finish_keyset_query(
+    resource_type: &ResourceSchema<'_>,
+    filter: Option<&Filter<'_>>,
+    sort: Option<(&AttrPath<'_>, SortOrder)>,
+    keyset: Keyset<'_>,
+    limit: Option<usize>,
+    resources: Vec<Stored>,
+    view: impl Fn(&Stored) -> Value,
+) -> Result<Page, StoreError> {
+    let mut kept = matching(resource_type, filter, sort.is_some(), resources, view)?;
+    let all = kept.len();
+    let key = |(v, s): &(Value, Stored)| -> (Option<Value>, String) {
+        let (k, id) = keyset_key(v, &s.id, sort, resource_type);
+        (k.cloned(), id.to_string())
+    };
+    if let Some(position) = keyset.after {
+        kept.retain(|item| {
+            let (k, id) = key(item);
+            compare_keyset((k.as_ref(), &id), position.key(), sort, resource_type).is_gt()
+        });
+    }
+    let total = if keyset.total_after { kept.len() } else { all };
+    let mut keyed: Vec<_> = kept.into_iter().map(|item| (key(&item), item.1)).collect();
+    keyed.sort_by(|((ak, aid), _), ((bk, bid), _)| {
+        compare_keyset((ak.as_ref(), aid), (bk.as_ref(), bid), sort, resource_type)
+    });
+    let resources = keyed
+        .into_iter()
+        .take(limit.unwrap_or(usize::MAX))
+        .map(|(_, s)| s)
+        .collect();
+    Ok(Page { total, resources })
+}
+
+/// The resources matching `filter`, each with its view when a filter or a sort needs it.
+fn matching(
+    resource_type: &ResourceSchema<'_>,
+    filter: Option<&Filter<'_>>,
+    sorts: bool,
+    resources: Vec<Stored>,
+    view: impl Fn(&Stored) -> Value,
+) -> Result<Vec<(Value, Stored)>, StoreError> {
+    let matcher = match filter {
+        Some(f) => Some(
+            Matcher::new(f, resource_type).map_err(|e| StoreError::InvalidFilter(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let needs_view = matcher.is_some() || sorts;
+    Ok(resources
+        .into_iter()
+        .map(|s| {
+            let v = if needs_view { view(&s) } else { Value::Null };
+            (v, s)
+        })
+        .filter(|(v, _)| matcher.as_ref().map_or(true, |m| m.matches(v)))
+        .collect())
 }
