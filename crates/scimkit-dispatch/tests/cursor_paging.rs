@@ -19,10 +19,10 @@ fn with_cursors() -> Config {
     Config::default().with_cursor_keys([key(1)])
 }
 
-fn populated(config: Config, n: usize) -> scimkit_dispatch::Dispatcher<
-    scimkit_dispatch::MemoryStore,
-    scimkit_dispatch::BearerTokens,
-> {
+fn populated(
+    config: Config,
+    n: usize,
+) -> scimkit_dispatch::Dispatcher<scimkit_dispatch::MemoryStore, scimkit_dispatch::BearerTokens> {
     let d = dispatcher(config);
     for i in 0..n {
         let r = call(&d, "POST", "/Users", Some(user(&format!("u{i:03}"))), &[]);
@@ -54,7 +54,13 @@ fn service_provider_config_advertises_pagination() {
         json!({"cursor": true, "index": true, "defaultPaginationMethod": "index",
                "defaultPageSize": 50, "maxPageSize": 150, "cursorTimeout": 900})
     );
-    let plain = call(&default_dispatcher(), "GET", "/ServiceProviderConfig", None, &[]);
+    let plain = call(
+        &default_dispatcher(),
+        "GET",
+        "/ServiceProviderConfig",
+        None,
+        &[],
+    );
     assert_eq!(
         plain.body["pagination"],
         json!({"cursor": false, "index": true, "defaultPaginationMethod": "index",
@@ -87,7 +93,13 @@ fn a_cursor_walk_pages_to_the_end() {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     loop {
-        let r = call(&d, "GET", &format!("/Users?count=4&cursor={cursor}"), None, &[]);
+        let r = call(
+            &d,
+            "GET",
+            &format!("/Users?count=4&cursor={cursor}"),
+            None,
+            &[],
+        );
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         ids.extend(r.body["Resources"].as_array().unwrap().iter().cloned());
         match r.body["nextCursor"].as_str() {
@@ -99,9 +111,18 @@ fn a_cursor_walk_pages_to_the_end() {
     // Exactly 8 = 2 full pages: the second page's cursor exists, the third page has 2 and none.
     let d = populated(with_cursors(), 8);
     let p1 = call(&d, "GET", "/Users?cursor=&count=4", None, &[]);
-    let p2 = call(&d, "GET", &format!("/Users?count=4&cursor={}", next(&p1)), None, &[]);
+    let p2 = call(
+        &d,
+        "GET",
+        &format!("/Users?count=4&cursor={}", next(&p1)),
+        None,
+        &[],
+    );
     assert_eq!(p2.body["itemsPerPage"], 4);
-    assert!(p2.body.get("nextCursor").is_none(), "the last page has no nextCursor");
+    assert!(
+        p2.body.get("nextCursor").is_none(),
+        "the last page has no nextCursor"
+    );
 }
 
 #[test]
@@ -136,7 +157,13 @@ fn count_zero_serves_only_the_total_and_keeps_the_position() {
     let r = call(&d, "GET", "/Users?cursor&count=0", None, &[]);
     assert_eq!(r.body["totalResults"], 3);
     assert_eq!(r.body["Resources"], json!([]));
-    let r = call(&d, "GET", &format!("/Users?count=2&cursor={}", next(&r)), None, &[]);
+    let r = call(
+        &d,
+        "GET",
+        &format!("/Users?count=2&cursor={}", next(&r)),
+        None,
+        &[],
+    );
     assert_eq!(r.body["itemsPerPage"], 2);
     // Negative counts are 0 (RFC 9865 §2).
     let r = call(&d, "GET", "/Users?cursor&count=-5", None, &[]);
@@ -160,16 +187,28 @@ fn total_results_can_be_left_out_of_cursor_pages() {
 fn pagination_errors_are_scim_errors() {
     let d = populated(with_cursors().with_max_results(50), 3);
     let r = call(&d, "GET", "/Users?cursor&count=51", None, &[]);
-    assert_eq!((r.status, scim_type(&r)), (StatusCode::BAD_REQUEST, "invalidCount"));
+    assert_eq!(
+        (r.status, scim_type(&r)),
+        (StatusCode::BAD_REQUEST, "invalidCount")
+    );
     let r = call(&d, "GET", "/Users?cursor&count=ten", None, &[]);
-    assert_eq!((r.status, scim_type(&r)), (StatusCode::BAD_REQUEST, "invalidCount"));
+    assert_eq!(
+        (r.status, scim_type(&r)),
+        (StatusCode::BAD_REQUEST, "invalidCount")
+    );
     // Without a cursor, an oversized count is capped as RFC 7644 says.
     let r = call(&d, "GET", "/Users?count=51", None, &[]);
     assert_eq!(r.status, StatusCode::OK);
     let r = call(&d, "GET", "/Users?cursor=&startIndex=1", None, &[]);
-    assert_eq!((r.status, scim_type(&r)), (StatusCode::BAD_REQUEST, "invalidValue"));
+    assert_eq!(
+        (r.status, scim_type(&r)),
+        (StatusCode::BAD_REQUEST, "invalidValue")
+    );
     let r = call(&d, "POST", "/.search", Some(json!({"cursor": ""})), &[]);
-    assert_eq!((r.status, scim_type(&r)), (StatusCode::BAD_REQUEST, "invalidValue"));
+    assert_eq!(
+        (r.status, scim_type(&r)),
+        (StatusCode::BAD_REQUEST, "invalidValue")
+    );
     for garbage in [
         "x".to_string(),
         "not%20base64%21".to_string(),
@@ -187,7 +226,10 @@ fn pagination_errors_are_scim_errors() {
     }
     let huge = json!({"cursor": "A".repeat(900_000)});
     let r = call(&d, "POST", "/Users/.search", Some(huge), &[]);
-    assert_eq!((r.status, scim_type(&r)), (StatusCode::BAD_REQUEST, "invalidCursor"));
+    assert_eq!(
+        (r.status, scim_type(&r)),
+        (StatusCode::BAD_REQUEST, "invalidCursor")
+    );
     let r = call(&default_dispatcher(), "GET", "/Users?cursor", None, &[]);
     assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
 }
@@ -206,8 +248,20 @@ fn a_cursor_is_bound_to_its_tenant_type_filter_and_sort() {
         assert_eq!(r.status, StatusCode::CREATED);
     }
     let q = "filter=userName%20pr&sortBy=userName";
-    let c = next(&call(&d, "GET", &format!("/Users?{q}&cursor&count=1"), None, &[]));
-    let ok = call(&d, "GET", &format!("/Users?{q}&cursor={c}&count=1"), None, &[]);
+    let c = next(&call(
+        &d,
+        "GET",
+        &format!("/Users?{q}&cursor&count=1"),
+        None,
+        &[],
+    ));
+    let ok = call(
+        &d,
+        "GET",
+        &format!("/Users?{q}&cursor={c}&count=1"),
+        None,
+        &[],
+    );
     assert_eq!(ok.status, StatusCode::OK);
     let other_tenant = call(
         &d,
@@ -230,7 +284,13 @@ fn a_cursor_is_bound_to_its_tenant_type_filter_and_sort() {
         None,
         &[],
     );
-    let no_sort = call(&d, "GET", &format!("/Users?filter=userName%20pr&cursor={c}"), None, &[]);
+    let no_sort = call(
+        &d,
+        "GET",
+        &format!("/Users?filter=userName%20pr&cursor={c}"),
+        None,
+        &[],
+    );
     let other_type = call(&d, "GET", &format!("/Groups?{q}&cursor={c}"), None, &[]);
     let other_key = call(
         &populated(Config::default().with_cursor_keys([key(2)]), 1),
@@ -239,7 +299,14 @@ fn a_cursor_is_bound_to_its_tenant_type_filter_and_sort() {
         None,
         &[],
     );
-    for r in [other_tenant, other_filter, other_sort, no_sort, other_type, other_key] {
+    for r in [
+        other_tenant,
+        other_filter,
+        other_sort,
+        no_sort,
+        other_type,
+        other_key,
+    ] {
         assert_eq!(
             (r.status, scim_type(&r)),
             (StatusCode::BAD_REQUEST, "invalidCursor"),
@@ -252,11 +319,17 @@ fn a_cursor_is_bound_to_its_tenant_type_filter_and_sort() {
 
 #[test]
 fn an_old_cursor_expires() {
-    let d = populated(with_cursors().with_cursor_timeout(Duration::from_millis(1)), 3);
+    let d = populated(
+        with_cursors().with_cursor_timeout(Duration::from_millis(1)),
+        3,
+    );
     let c = next(&call(&d, "GET", "/Users?cursor&count=1", None, &[]));
     std::thread::sleep(Duration::from_millis(20));
     let r = call(&d, "GET", &format!("/Users?count=1&cursor={c}"), None, &[]);
-    assert_eq!((r.status, scim_type(&r)), (StatusCode::BAD_REQUEST, "expiredCursor"));
+    assert_eq!(
+        (r.status, scim_type(&r)),
+        (StatusCode::BAD_REQUEST, "expiredCursor")
+    );
 }
 
 #[test]
@@ -273,14 +346,36 @@ fn the_previous_key_is_accepted_while_rotating() {
     }
     let c = next(&call(&old, "GET", "/Users?cursor&count=1", None, &[]));
     let rotating = build(vec![key(2), key(1)]);
-    let r = call(&rotating, "GET", &format!("/Users?count=1&cursor={c}"), None, &[]);
+    let r = call(
+        &rotating,
+        "GET",
+        &format!("/Users?count=1&cursor={c}"),
+        None,
+        &[],
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let fresh = next(&r);
     let rotated = build(vec![key(2)]);
-    let r = call(&rotated, "GET", &format!("/Users?count=1&cursor={fresh}"), None, &[]);
+    let r = call(
+        &rotated,
+        "GET",
+        &format!("/Users?count=1&cursor={fresh}"),
+        None,
+        &[],
+    );
     assert_eq!(r.status, StatusCode::OK, "the new key signs");
-    let r = call(&rotated, "GET", &format!("/Users?count=1&cursor={c}"), None, &[]);
-    assert_eq!(scim_type(&r), "invalidCursor", "the retired key no longer opens");
+    let r = call(
+        &rotated,
+        "GET",
+        &format!("/Users?count=1&cursor={c}"),
+        None,
+        &[],
+    );
+    assert_eq!(
+        scim_type(&r),
+        "invalidCursor",
+        "the retired key no longer opens"
+    );
 }
 
 #[test]

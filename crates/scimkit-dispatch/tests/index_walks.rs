@@ -9,8 +9,8 @@ mod common;
 use common::*;
 use http::StatusCode;
 use scimkit_dispatch::{
-    BearerTokens, Config, Dispatcher, MemoryStore, MemoryTx, Page, Plan, Query, Store,
-    StoreError, Stored, TenantId,
+    BearerTokens, Config, Dispatcher, MemoryStore, MemoryTx, Page, Plan, Query, Store, StoreError,
+    Stored, TenantId,
 };
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::ResourceSchema;
@@ -28,7 +28,10 @@ struct CountingStore {
 impl Store for CountingStore {
     type Tx = MemoryTx;
 
-    fn begin(&self, tenant: &TenantId) -> impl Future<Output = Result<MemoryTx, StoreError>> + Send {
+    fn begin(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<MemoryTx, StoreError>> + Send {
         self.inner.begin(tenant)
     }
 
@@ -79,13 +82,22 @@ fn ids(r: &Resp) -> Vec<String> {
 fn populate(store: &CountingStore, n: usize) {
     let d = walker(store, 0);
     for i in 0..n {
-        let r = call(&d, "POST", "/Users", Some(user(&format!("okta{i:04}"))), &[]);
+        let r = call(
+            &d,
+            "POST",
+            "/Users",
+            Some(user(&format!("okta{i:04}"))),
+            &[],
+        );
         assert_eq!(r.status, StatusCode::CREATED);
     }
 }
 
 /// Walks every page; returns the rows skipped per page and every id served.
-fn walk(d: &Dispatcher<CountingStore, BearerTokens>, store: &CountingStore) -> (Vec<usize>, Vec<String>) {
+fn walk(
+    d: &Dispatcher<CountingStore, BearerTokens>,
+    store: &CountingStore,
+) -> (Vec<usize>, Vec<String>) {
     let (mut skipped, mut served) = (Vec::new(), Vec::new());
     let mut start = 1;
     loop {
@@ -108,7 +120,10 @@ fn a_remembered_walk_skips_nothing_after_the_first_page() {
     populate(&store, 1_000);
     let (with_memory, served) = walk(&walker(&store, 8), &store);
     assert_eq!(with_memory.len(), 11, "10 full pages and an empty one");
-    assert!(with_memory.iter().all(|&s| s == 0), "rows skipped per page: {with_memory:?}");
+    assert!(
+        with_memory.iter().all(|&s| s == 0),
+        "rows skipped per page: {with_memory:?}"
+    );
     let mut unique = served.clone();
     unique.sort();
     unique.dedup();
@@ -136,8 +151,15 @@ fn a_write_between_pages_falls_back_to_offset_paging_for_that_page() {
     let r = call(&d, "DELETE", &format!("/Users/{}", first[0]), None, &[]);
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let (second, skipped) = page(&d, 101);
-    assert_eq!(second, page(&fresh(), 101).0, "the offset page, as offset paging gives it");
-    assert_eq!(skipped, 100, "the remembered end was refused: offset paging");
+    assert_eq!(
+        second,
+        page(&fresh(), 101).0,
+        "the offset page, as offset paging gives it"
+    );
+    assert_eq!(
+        skipped, 100,
+        "the remembered end was refused: offset paging"
+    );
     // The next page continues from the end of this one again.
     let (third, skipped) = page(&d, 201);
     assert_eq!(third, page(&fresh(), 201).0);
@@ -149,7 +171,13 @@ fn a_write_between_pages_falls_back_to_offset_paging_for_that_page() {
     let (_, _) = page(&d, 1);
     let (_, _) = page(&d, 101);
     for i in 0..20 {
-        call(&other, "POST", "/Users", Some(user(&format!("late{i}"))), &[]);
+        call(
+            &other,
+            "POST",
+            "/Users",
+            Some(user(&format!("late{i}"))),
+            &[],
+        );
     }
     assert_eq!(page(&d, 201).0, page(&fresh(), 201).0);
 }

@@ -188,7 +188,10 @@ pub async fn cursor_walks_return_each_resource_once<S: Store>(store: S) {
             );
         }
         for id in &deleted {
-            assert!(!seen.contains_key(id), "walk {by} {order}: {id} served after its deletion");
+            assert!(
+                !seen.contains_key(id),
+                "walk {by} {order}: {id} served after its deletion"
+            );
         }
         let path = (!by.is_empty()).then(|| parse_attr_path(by).expect("a sortBy"));
         let sort = path.as_ref().map(|p| {
@@ -263,7 +266,11 @@ pub async fn index_walks_agree_with_offset_paging<S: Store + Clone>(store: S) {
                 // A fresh dispatcher remembers nothing: plain offset paging, same order.
                 let fresh = Scim::new(store.clone(), config());
                 let (_, want) = fresh.call("GET", &path, None).await;
-                assert_eq!(ids(&got), ids(&want), "{path}: remembered walk vs offset paging");
+                assert_eq!(
+                    ids(&got),
+                    ids(&want),
+                    "{path}: remembered walk vs offset paging"
+                );
                 assert_eq!(got["totalResults"], want["totalResults"], "{path}");
                 let served = resources(&got).len();
                 if served < 6 {

@@ -39,7 +39,10 @@ struct KeysetLeftToDispatcher(MemoryStore);
 impl Store for KeysetLeftToDispatcher {
     type Tx = MemoryTx;
 
-    fn begin(&self, tenant: &TenantId) -> impl Future<Output = Result<MemoryTx, StoreError>> + Send {
+    fn begin(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<MemoryTx, StoreError>> + Send {
         self.0.begin(tenant)
     }
 
@@ -57,7 +60,10 @@ impl Store for KeysetLeftToDispatcher {
         tenant: &TenantId,
         query: Query<'_>,
     ) -> impl Future<Output = Result<Page, StoreError>> + Send {
-        assert!(query.keyset.is_none(), "a keyset query the plan did not claim");
+        assert!(
+            query.keyset.is_none(),
+            "a keyset query the plan did not claim"
+        );
         self.0.query(tenant, query)
     }
 

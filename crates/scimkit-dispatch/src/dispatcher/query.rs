@@ -1,12 +1,12 @@
 //! Queries: filter, sort and page, natively in the store where it can, here otherwise.
 
+use super::walks::WalkKey;
 use super::writes::served;
 use super::{wants_members, Ctx, Dispatcher, ListParams};
 use crate::auth::Authenticator;
 use crate::hooks::Hooks;
 use crate::http_util::json_bytes_response;
 use crate::read_filter;
-use super::walks::WalkKey;
 use crate::render::{list_body, Rendered};
 use crate::store::{
     finish_keyset_query, finish_query, Keyset, KeysetPosition, Page, Query, Store, Stored,
@@ -31,7 +31,10 @@ impl Parsed<'_> {
 
     /// The filter's canonical text (`""` for none).
     pub(crate) fn filter_text(&self) -> String {
-        self.filter.as_ref().map(ToString::to_string).unwrap_or_default()
+        self.filter
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
     }
 
     /// `sortBy` and `sortOrder` as canonical text (`""` for none).
@@ -209,8 +212,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
             }
         };
         if let (Some(last), true) = (page.resources.last(), page.resources.len() == count) {
-            let position =
-                KeysetPosition::of(&last.view(rs.name()), &last.id, parsed.sort(), &rs);
+            let position = KeysetPosition::of(&last.view(rs.name()), &last.id, parsed.sort(), &rs);
             walks.remember(key, offset + count, position);
         }
         Ok(page)
@@ -259,7 +261,9 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         let pushed_down = (plan.is_native() || (plan.residual.is_none() && sort.is_none()))
             && (keyset.is_none() || plan.keyset);
         if pushed_down {
-            let mut q = Query::all(rs).filtered(plan.native.as_ref()).page(offset, limit);
+            let mut q = Query::all(rs)
+                .filtered(plan.native.as_ref())
+                .page(offset, limit);
             q.sort = sort;
             q.keyset = keyset;
             q.with_members = with_members;
@@ -277,9 +281,21 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         let mut page = match keyset {
             None => finish_query(&rs, residual, sort, offset, Some(limit), candidates, view)?,
             Some(k) => {
-                let mut page =
-                    finish_keyset_query(&rs, residual, sort, k, Some(offset.saturating_add(limit)), candidates, view)?;
-                page.resources = page.resources.into_iter().skip(offset).take(limit).collect();
+                let mut page = finish_keyset_query(
+                    &rs,
+                    residual,
+                    sort,
+                    k,
+                    Some(offset.saturating_add(limit)),
+                    candidates,
+                    view,
+                )?;
+                page.resources = page
+                    .resources
+                    .into_iter()
+                    .skip(offset)
+                    .take(limit)
+                    .collect();
                 page
             }
         };

@@ -60,7 +60,8 @@ impl Walks {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.tick += 1;
         let tick = state.tick;
-        if state.ends.len() >= self.capacity && !state.ends.contains_key(&(key.clone(), next_offset))
+        if state.ends.len() >= self.capacity
+            && !state.ends.contains_key(&(key.clone(), next_offset))
         {
             // Full: the least recently remembered goes (a scan, only when full).
             let oldest = state

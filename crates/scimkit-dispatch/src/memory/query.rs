@@ -113,7 +113,7 @@ impl TenantData {
                 .collect();
             let all = keyed.len();
             fn place<'v>(item: &'v (Value, (u64, &Id, Option<&Entry>))) -> (&'v Value, &'v str) {
-                (&item.0, &item.1 .1)
+                (&item.0, item.1 .1)
             }
             if let Some(position) = keyset.after {
                 keyed.retain(|item| {
@@ -125,7 +125,10 @@ impl TenantData {
             let total = if keyset.total_after { keyed.len() } else { all };
             keyed.sort_by(|a, b| {
                 let ((va, ia), (vb, ib)) = (place(a), place(b));
-                let (ka, kb) = (keyset_key(va, ia, q.sort, &rs), keyset_key(vb, ib, q.sort, &rs));
+                let (ka, kb) = (
+                    keyset_key(va, ia, q.sort, &rs),
+                    keyset_key(vb, ib, q.sort, &rs),
+                );
                 compare_keyset(ka, kb, q.sort, &rs)
             });
             let resources = keyed
