@@ -41,7 +41,10 @@ impl Parsed<'_> {
     pub(crate) fn sort_text(&self) -> String {
         match &self.sort_by {
             None => String::new(),
-            Some(by) => format!("{by} {:?}", self.order),
+            Some(by) => match self.order {
+                SortOrder::Ascending => format!("{by} ascending"),
+                SortOrder::Descending => format!("{by} descending"),
+            },
         }
     }
 }
