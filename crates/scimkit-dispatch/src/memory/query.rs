@@ -123,14 +123,22 @@ impl TenantData {
                 });
             }
             let total = if keyset.total_after { keyed.len() } else { all };
-            keyed.sort_by(|a, b| {
+            let in_order = |a: &(Value, (u64, &Id, Option<&Entry>)),
+                            b: &(Value, (u64, &Id, Option<&Entry>))| {
                 let ((va, ia), (vb, ib)) = (place(a), place(b));
                 let (ka, kb) = (
                     keyset_key(va, ia, q.sort, &rs),
                     keyset_key(vb, ib, q.sort, &rs),
                 );
                 compare_keyset(ka, kb, q.sort, &rs)
-            });
+            };
+            // Only the page is sorted: the first `end` are selected in linear time.
+            let end = q.offset.saturating_add(limit);
+            if end < keyed.len() {
+                keyed.select_nth_unstable_by(end, in_order);
+                keyed.truncate(end);
+            }
+            keyed.sort_by(in_order);
             let resources = keyed
                 .into_iter()
                 .skip(q.offset)

@@ -94,9 +94,16 @@ pub fn finish_keyset_query(
     }
     let total = if keyset.total_after { kept.len() } else { all };
     let mut keyed: Vec<_> = kept.into_iter().map(|item| (key(&item), item.1)).collect();
-    keyed.sort_by(|((ak, aid), _), ((bk, bid), _)| {
+    let in_order = |((ak, aid), _): &((Option<Value>, String), Stored),
+                    ((bk, bid), _): &((Option<Value>, String), Stored)| {
         compare_keyset((ak.as_ref(), aid), (bk.as_ref(), bid), sort, resource_type)
-    });
+    };
+    // Only the page is sorted: the first `limit` are selected in linear time.
+    if let Some(end) = limit.filter(|&end| end < keyed.len()) {
+        keyed.select_nth_unstable_by(end, in_order);
+        keyed.truncate(end);
+    }
+    keyed.sort_by(in_order);
     let resources = keyed
         .into_iter()
         .take(limit.unwrap_or(usize::MAX))
