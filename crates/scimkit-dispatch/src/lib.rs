@@ -9,6 +9,12 @@
 //!   only SHA-256 digests of tokens and compares in constant time.
 //! - [`Store`] is the async, tenant-scoped, versioned storage interface; [`MemoryStore`] the
 //!   indexed in-memory implementation.
+//! - Lists page by index (`startIndex`, the default) or by RFC 9865 cursor (`cursor`, on with
+//!   [`Config::with_cursor_keys`]): cursors are HMAC-signed [`KeysetPosition`]s bound to the
+//!   tenant, type, filter and sort; a store answers keyset pages ([`Query::keyset`]) or
+//!   leaves them to [`finish_keyset_query`]. [`Config::with_index_walks`] lets a sequential
+//!   `startIndex` walk (Okta's) continue from a keyset position instead of an offset
+//!   (`docs/paging.md`).
 //! - [`Hooks`] is where a provisioning policy decides on each write before it is stored.
 //! - [`Provisioning`] is `scimkit-policy` wired in (tenants, accounts, tokens: the [`Hooks`] and
 //!   the [`Authenticator`]); [`AdminApi`] is the tenant admin API over it, as JSON over HTTP.
