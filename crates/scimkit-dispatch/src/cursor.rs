@@ -285,6 +285,17 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn garbage_is_refused_without_panicking(text in ".{0,300}", raw in proptest::collection::vec(0u8.., 0..120)) {
+            let k = keys("a");
+            let timeout = Duration::from_secs(1);
+            proptest::prop_assert!(open(&k, &BINDING, &text, 0, timeout).is_err());
+            let encoded = URL_SAFE_NO_PAD.encode(&raw);
+            proptest::prop_assert!(open(&k, &BINDING, &encoded, 0, timeout).is_err());
+        }
+    }
+
     #[test]
     fn keys_are_long_and_never_shown() {
         assert_eq!(CursorKey::new("short"), Err(CursorKeyError::TooShort(5)));
