@@ -71,6 +71,31 @@ pub fn finish_query(
 ///
 /// # Errors
 /// As [`finish_query`].
+///
+/// ```
+/// use scimkit_dispatch::{finish_keyset_query, Keyset, KeysetPosition, Stored, Version};
+/// use scimkit_filter::{parse_attr_path, SortOrder};
+/// use scimkit_schema::Registry;
+/// use serde_json::json;
+///
+/// let registry = Registry::standard();
+/// let users = registry.resource_type("User").unwrap();
+/// let at = chrono::DateTime::from_timestamp_millis(0).unwrap();
+/// let user = |id: &str, title: &str| Stored::new(id, Version(1), at, at, json!({"title": title}));
+/// let all = || vec![user("b", "x"), user("a", "x"), user("c", "w"), user("d", "y")];
+/// let by = parse_attr_path("title").unwrap();
+/// let sort = Some((&by, SortOrder::Ascending));
+/// let ids = |page: scimkit_dispatch::Page| -> Vec<String> {
+///     page.resources.into_iter().map(|s| s.id).collect()
+/// };
+/// // Ties on the sort value are ordered by id.
+/// let first = finish_keyset_query(&users, None, sort, Keyset::first(), Some(2), all(), |s| s.view("User")).unwrap();
+/// assert_eq!(ids(first), ["c", "a"]);
+/// // The next page starts after ("x", "a"), whether or not "a" still exists.
+/// let after = KeysetPosition::new(json!("x"), "a");
+/// let next = finish_keyset_query(&users, None, sort, Keyset::after(&after), Some(2), all(), |s| s.view("User")).unwrap();
+/// assert_eq!(ids(next), ["b", "d"]);
+/// ```
 pub fn finish_keyset_query(
     resource_type: &ResourceSchema<'_>,
     filter: Option<&Filter<'_>>,

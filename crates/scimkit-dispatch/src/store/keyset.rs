@@ -49,6 +49,11 @@ impl KeysetPosition {
             .unwrap_or(Value::Null);
         KeysetPosition::new(value, id)
     }
+
+    /// This position as a keyset key.
+    pub fn key(&self) -> KeysetKey<'_> {
+        (Some(&self.value).filter(|v| !v.is_null()), &self.id)
+    }
 }
 
 /// A query in keyset order ([`KeysetPosition`]), from the start or after a position.
@@ -125,11 +130,4 @@ pub fn keyset_key<'v, F: AttributeFacts + ?Sized>(
     facts: &F,
 ) -> KeysetKey<'v> {
     (sort.and_then(|(by, _)| sort_value(view, by, facts)), id)
-}
-
-impl KeysetPosition {
-    /// This position as a keyset key.
-    pub fn key(&self) -> KeysetKey<'_> {
-        (Some(&self.value).filter(|v| !v.is_null()), &self.id)
-    }
 }
