@@ -216,7 +216,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         };
         if let (Some(last), true) = (page.resources.last(), page.resources.len() == count) {
             let position = KeysetPosition::of(&last.view(rs.name()), &last.id, parsed.sort(), &rs);
-            walks.remember(key, offset + count, position);
+            walks.remember(key, offset.saturating_add(count), position);
         }
         Ok(page)
     }
