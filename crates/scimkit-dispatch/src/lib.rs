@@ -9,6 +9,12 @@
 //!   only SHA-256 digests of tokens and compares in constant time.
 //! - [`Store`] is the async, tenant-scoped, versioned storage interface; [`MemoryStore`] the
 //!   indexed in-memory implementation.
+//! - Lists page by index (`startIndex`, the default) or by RFC 9865 cursor (`cursor`, on with
+//!   [`Config::with_cursor_keys`]): cursors are HMAC-signed [`KeysetPosition`]s bound to the
+//!   tenant, type, filter and sort; a store answers keyset pages ([`Query::keyset`]) or
+//!   leaves them to [`finish_keyset_query`]. [`Config::with_index_walks`] lets a sequential
+//!   `startIndex` walk (Okta's) continue from a keyset position instead of an offset
+//!   (`docs/paging.md`).
 //! - [`Hooks`] is where a provisioning policy decides on each write before it is stored.
 //! - [`Provisioning`] is `scimkit-policy` wired in (tenants, accounts, tokens: the [`Hooks`] and
 //!   the [`Authenticator`]); [`AdminApi`] is the tenant admin API over it, as JSON over HTTP.
@@ -34,6 +40,7 @@
 
 mod auth;
 mod bulk;
+mod cursor;
 mod dispatcher;
 mod hooks;
 mod http_util;
@@ -46,11 +53,13 @@ mod store;
 pub mod tower;
 
 pub use auth::{bearer_token, token_digest, AllowAll, Authenticator, BearerTokens, Principal};
+pub use cursor::{CursorKey, CursorKeyError, MAX_CURSOR_CHARS};
 pub use dispatcher::{Config, Dispatcher, DispatcherBuilder};
 pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::{MemoryStore, MemoryTx};
 pub use store::{
-    finish_query, timestamp, Change, Page, Plan, Query, Resource, Store, StoreError, StoreTx,
-    Stored, TenantId, Version,
+    compare_keyset, finish_keyset_query, finish_query, keyset_key, timestamp, Change, Keyset,
+    KeysetKey, KeysetPosition, Page, Plan, Query, Resource, Store, StoreError, StoreTx, Stored,
+    TenantId, Version,
 };

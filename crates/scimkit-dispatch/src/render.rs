@@ -412,16 +412,23 @@ impl Rendered<'_> {
 /// A `ListResponse` body (as `scimkit_schema::ListResponse::new` serialises) of rendered
 /// resources, each written with [`Rendered::write_json`].
 pub(crate) fn list_body(resources: &[Rendered<'_>], total: u64, start: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(160 + 1024 * resources.len());
+    let head = format!(
+        "\"totalResults\":{total},\"startIndex\":{start},\"itemsPerPage\":{}",
+        resources.len()
+    );
+    list_body_with(resources, &head)
+}
+
+/// A `ListResponse` body whose members before `Resources` are `head` (JSON members, without
+/// the surrounding braces): what a cursor page uses (RFC 9865: `nextCursor`, and
+/// `totalResults` only when counted).
+pub(crate) fn list_body_with(resources: &[Rendered<'_>], head: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160 + head.len() + 1024 * resources.len());
     out.extend_from_slice(b"{\"schemas\":[");
     let _ = serde_json::to_writer(&mut out, scimkit_schema::LIST_RESPONSE_SCHEMA);
-    out.extend_from_slice(
-        format!(
-            "],\"totalResults\":{total},\"startIndex\":{start},\"itemsPerPage\":{},\"Resources\":[",
-            resources.len()
-        )
-        .as_bytes(),
-    );
+    out.extend_from_slice(b"],");
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(b",\"Resources\":[");
     for (i, r) in resources.iter().enumerate() {
         if i > 0 {
             out.push(b',');

@@ -31,6 +31,12 @@ pub enum ScimType {
     InvalidVers,
     /// The request cannot be completed because of sensitive information in the URI.
     Sensitive,
+    /// The `cursor` is not one this service provider issued for this query (RFC 9865 §2.1).
+    InvalidCursor,
+    /// The `cursor` is older than the service provider's `cursorTimeout` (RFC 9865 §2.1).
+    ExpiredCursor,
+    /// The `count` is not usable with cursor paging (RFC 9865 §2.1).
+    InvalidCount,
 }
 
 impl ScimType {
@@ -47,6 +53,9 @@ impl ScimType {
             ScimType::InvalidValue => "invalidValue",
             ScimType::InvalidVers => "invalidVers",
             ScimType::Sensitive => "sensitive",
+            ScimType::InvalidCursor => "invalidCursor",
+            ScimType::ExpiredCursor => "expiredCursor",
+            ScimType::InvalidCount => "invalidCount",
         }
     }
 }

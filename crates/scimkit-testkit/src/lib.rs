@@ -22,6 +22,7 @@
 
 pub mod client;
 pub mod corpus;
+pub mod paging;
 pub mod population;
 pub mod provisioning;
 pub mod store;

@@ -1,7 +1,10 @@
 //! [`Config`]: how a dispatcher behaves, and the ServiceProviderConfig it advertises.
 
+use crate::cursor::CursorKey;
 use scimkit_filter::Limits;
 use scimkit_schema::{Profile, ServiceProviderConfig};
+use serde_json::{json, Value};
+use std::time::Duration;
 
 /// How a [`Dispatcher`](crate::Dispatcher) behaves. `Config::default()` suits Entra ID and
 /// Okta; the `with_*` methods change one setting each (the type grows, so it is built this way
@@ -49,6 +52,29 @@ pub struct Config {
     /// How often a read-compute-write is retried when another request changed the resource
     /// in between (without `If-Match`). Default 32.
     pub max_write_retries: usize,
+    /// The page size when a query gives no `count`; `None` (the default): [`max_results`](
+    /// Config::max_results). Advertised as `pagination.defaultPageSize`.
+    pub default_page_size: Option<usize>,
+    /// The keys that sign RFC 9865 cursors: the first signs, every one is accepted (list the
+    /// previous key second while rotating, for [`cursor_timeout`](Config::cursor_timeout)).
+    /// Empty (the default): cursor paging is off (`pagination.cursor` is `false` and a
+    /// `cursor` parameter gets 501). Every instance of a deployment needs the same keys.
+    pub cursor_keys: Vec<CursorKey>,
+    /// How long a cursor stays valid after the page that issued it (`expiredCursor` after).
+    /// Default 10 minutes. Advertised as `pagination.cursorTimeout`.
+    pub cursor_timeout: Duration,
+    /// Whether cursor pages carry `totalResults` (default `true`). Turn it off for a store
+    /// where counting every match costs more than a page (RFC 9865 lets cursor pages omit it);
+    /// the store is then asked not to count ([`Query::with_total`](crate::Query::with_total)).
+    pub cursor_total_results: bool,
+    /// How many index walks (a client reading `startIndex=1, 201, 401, …` with one filter and
+    /// sort, as Okta does) the dispatcher remembers the end of, so that the next page starts
+    /// from a keyset position instead of skipping `startIndex - 1` resources. `0` (the default)
+    /// turns it off. Only used with a store whose [`Plan::keyset`](crate::Plan::keyset) claims
+    /// keyset paging; index pages are then served in keyset order (the sort, then `id`; by
+    /// `id` without `sortBy`) instead of the store's default order. Turn it on for stores
+    /// where an offset costs O(offset), as SQL's `OFFSET` does.
+    pub index_walks: usize,
 }
 
 impl Default for Config {
@@ -65,6 +91,11 @@ impl Default for Config {
             patch_returns_resource: true,
             profile: Profile::entra_id(),
             max_write_retries: 32,
+            default_page_size: None,
+            cursor_keys: Vec::new(),
+            cursor_timeout: Duration::from_secs(600),
+            cursor_total_results: true,
+            index_walks: 0,
         }
     }
 }
@@ -140,6 +171,87 @@ impl Config {
     pub fn with_max_write_retries(mut self, retries: usize) -> Self {
         self.max_write_retries = retries;
         self
+    }
+
+    /// Sets [`default_page_size`](Config::default_page_size).
+    #[must_use]
+    pub fn with_default_page_size(mut self, size: usize) -> Self {
+        self.default_page_size = Some(size);
+        self
+    }
+
+    /// Sets [`cursor_keys`](Config::cursor_keys) (the first signs) and so turns cursor
+    /// paging on.
+    #[must_use]
+    pub fn with_cursor_keys(mut self, keys: impl IntoIterator<Item = CursorKey>) -> Self {
+        self.cursor_keys = keys.into_iter().collect();
+        self
+    }
+
+    /// Sets [`cursor_timeout`](Config::cursor_timeout).
+    #[must_use]
+    pub fn with_cursor_timeout(mut self, timeout: Duration) -> Self {
+        self.cursor_timeout = timeout;
+        self
+    }
+
+    /// Sets [`cursor_total_results`](Config::cursor_total_results).
+    #[must_use]
+    pub fn with_cursor_total_results(mut self, counted: bool) -> Self {
+        self.cursor_total_results = counted;
+        self
+    }
+
+    /// Sets [`index_walks`](Config::index_walks).
+    #[must_use]
+    pub fn with_index_walks(mut self, remembered: usize) -> Self {
+        self.index_walks = remembered;
+        self
+    }
+
+    /// The page size without `count`: [`default_page_size`](Config::default_page_size)
+    /// within [`max_results`](Config::max_results).
+    pub fn page_size(&self) -> usize {
+        self.default_page_size
+            .unwrap_or(self.max_results)
+            .min(self.max_results)
+    }
+
+    /// The RFC 9865 `pagination` object of `/ServiceProviderConfig`: index paging always
+    /// (the default method, as Entra ID and Okta expect), cursor paging when a key is set.
+    ///
+    /// ```
+    /// use scimkit_dispatch::{Config, CursorKey};
+    ///
+    /// let key = CursorKey::new([7u8; 32]).unwrap();
+    /// let p = Config::default().with_cursor_keys([key]).pagination();
+    /// assert_eq!(p["cursor"], true);
+    /// assert_eq!(p["defaultPaginationMethod"], "index");
+    /// assert_eq!(p["cursorTimeout"], 600);
+    /// ```
+    pub fn pagination(&self) -> Value {
+        let mut p = json!({
+            "cursor": !self.cursor_keys.is_empty(),
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": self.page_size(),
+            "maxPageSize": self.max_results,
+        });
+        if !self.cursor_keys.is_empty() {
+            p["cursorTimeout"] = json!(self.cursor_timeout.as_secs().max(1));
+        }
+        p
+    }
+
+    /// `/ServiceProviderConfig` as served: [`service_provider_config`](
+    /// Config::service_provider_config)'s representation with the RFC 9865 `pagination`
+    /// object.
+    pub fn service_provider_config_representation(&self, base_url: &str) -> Value {
+        let mut v = self.service_provider_config().to_representation(base_url);
+        if let Some(o) = v.as_object_mut() {
+            o.insert("pagination".into(), self.pagination());
+        }
+        v
     }
 
     /// The `/ServiceProviderConfig` this configuration advertises: exactly what works.

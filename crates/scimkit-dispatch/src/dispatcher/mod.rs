@@ -1,10 +1,12 @@
 //! [`Dispatcher`]: routing, parsing, limits, preconditions and rendering of SCIM requests.
 
 mod config;
+mod cursor_page;
 mod params;
 mod query;
 mod reads;
 mod routing;
+mod walks;
 mod writes;
 
 use crate::auth::{Authenticator, Principal};
@@ -30,6 +32,8 @@ struct Inner<S, A, H> {
     config: Config,
     /// Per resource type (by name): how the default projection renders without copying.
     plans: Vec<(String, Option<DefaultPlan>)>,
+    /// Where recent index walks ended ([`Config::index_walks`]).
+    walks: walks::Walks,
 }
 
 /// A SCIM 2.0 service provider endpoint: `http::Request` in, `http::Response<Bytes>` out.
@@ -118,8 +122,10 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> DispatcherBuilder<S, A, H> {
             .resource_types()
             .map(|rs| (rs.name().to_string(), DefaultPlan::of(&rs)))
             .collect();
+        let walks = walks::Walks::new(self.config.index_walks);
         Dispatcher {
             inner: Arc::new(Inner {
+                walks,
                 store: self.store,
                 auth: self.auth,
                 hooks: self.hooks,

@@ -1,6 +1,6 @@
 //! The parameters of a query (GET on a type, or a SearchRequest) and the projection.
 
-use scimkit_schema::{get_ci, Projection, ResourceSchema, ScimError};
+use scimkit_schema::{get_ci, Projection, ResourceSchema, ScimError, ScimType};
 use serde_json::Value;
 
 /// The parameters of a query (GET on a type, or a SearchRequest).
@@ -13,6 +13,17 @@ pub(crate) struct ListParams {
     pub(crate) sort_order: Option<String>,
     pub(crate) attributes: Option<Vec<String>>,
     pub(crate) excluded: Vec<String>,
+    /// RFC 9865 `cursor`: `Some("")` asks for the first page of cursor paging.
+    pub(crate) cursor: Option<String>,
+}
+
+/// A `count` that is not an integer: `invalidCount` with a cursor (RFC 9865), else
+/// `invalidValue`.
+fn count_error(with_cursor: bool) -> impl FnOnce(ScimError) -> ScimError {
+    move |e| match with_cursor {
+        true => ScimError::bad_request(ScimType::InvalidCount, "count must be an integer"),
+        false => e,
+    }
 }
 
 pub(crate) fn split_list(s: &str) -> Vec<String> {
@@ -48,11 +59,15 @@ pub(crate) fn parse_int(name: &str, v: &str) -> Result<i64, ScimError> {
 impl ListParams {
     pub(crate) fn from_query(pairs: &[(String, String)]) -> Result<Self, ScimError> {
         let mut p = ListParams::default();
+        let with_cursor = pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("cursor"));
         for (k, v) in pairs {
             match k.to_ascii_lowercase().as_str() {
                 "filter" => p.filter = Some(v.clone()),
                 "startindex" => p.start_index = Some(parse_int("startIndex", v)?),
-                "count" => p.count = Some(parse_int("count", v)?),
+                "count" => {
+                    p.count = Some(parse_int("count", v).map_err(count_error(with_cursor))?);
+                }
+                "cursor" => p.cursor = Some(v.clone()),
                 "sortby" => p.sort_by = Some(v.clone()),
                 "sortorder" => p.sort_order = Some(v.clone()),
                 "attributes" => p.attributes = Some(split_list(v)),
@@ -112,10 +127,21 @@ impl ListParams {
                 ))),
             }
         };
+        let cursor = match get_ci(obj, "cursor") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidCursor,
+                    "cursor must be a string",
+                ))
+            }
+        };
         Ok(ListParams {
             filter: string("filter")?,
             start_index: int("startIndex")?,
-            count: int("count")?,
+            count: int("count").map_err(count_error(cursor.is_some()))?,
+            cursor,
             sort_by: string("sortBy")?,
             sort_order: string("sortOrder")?,
             attributes: list("attributes")?,

@@ -145,8 +145,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                     &self
                         .inner
                         .config
-                        .service_provider_config()
-                        .to_representation(&ctx.base_url),
+                        .service_provider_config_representation(&ctx.base_url),
                 ))
             }
             Route::ResourceTypes(name) => {

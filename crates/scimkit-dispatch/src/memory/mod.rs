@@ -182,14 +182,15 @@ impl Store for MemoryStore {
         }
     }
 
-    /// Every filter and sort: the indexes answer equality, the rest is evaluated here.
+    /// Every filter, sort and keyset page: the indexes answer equality, the rest is
+    /// evaluated here.
     fn plan<'a>(
         &self,
         _resource_type: &ResourceSchema<'_>,
         filter: Option<&Filter<'a>>,
         _sort: Option<&AttrPath<'_>>,
     ) -> Plan<'a> {
-        Plan::native(filter)
+        Plan::native(filter).with_keyset()
     }
 }
 
@@ -470,14 +471,7 @@ mod tests {
                 r#"userName sw "user1""#,
             ] {
                 let filter = scimkit_filter::parse(f).unwrap();
-                let q = Query {
-                    resource_type: users,
-                    filter: Some(&filter),
-                    sort: None,
-                    offset: 0,
-                    limit: None,
-                    with_members: true,
-                };
+                let q = Query::all(users).filtered(Some(&filter));
                 let indexed = s.query(&a, q).await.unwrap();
                 let td = s
                     .tenant(&a)

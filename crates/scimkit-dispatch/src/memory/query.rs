@@ -4,7 +4,7 @@ use super::document::{filter_names, partial, sort_key, Entry};
 use super::ids::Id;
 use super::tenant::TenantData;
 use super::{is_relation, mentions_relation, type_key};
-use crate::store::{meta, Page, Query, StoreError, Version};
+use crate::store::{compare_keyset, keyset_key, meta, Page, Query, StoreError, Version};
 use scimkit_filter::{compare_resources, Matcher};
 use serde_json::Value;
 
@@ -23,7 +23,7 @@ impl TenantData {
         };
         let limit = q.limit.unwrap_or(usize::MAX);
         // The fast path: everything, in creation order.
-        if q.filter.is_none() && q.sort.is_none() {
+        if q.filter.is_none() && q.sort.is_none() && q.keyset.is_none() {
             let resources = ty
                 .order
                 .iter_from(q.offset)
@@ -99,6 +99,53 @@ impl TenantData {
         let exact = candidates.is_some() && q.filter.is_some_and(|f| ty.index_answers(f, &rs));
         if let (Some(m), false) = (&matcher, exact) {
             ids.retain(|(_, id, _)| load(id).is_some_and(|d| m.matches(&d)));
+        }
+        if let Some(keyset) = q.keyset {
+            // Keyset order: the sort value (parsed once per candidate), then the id.
+            let mut keyed: Vec<_> = ids
+                .into_iter()
+                .map(|item| {
+                    let k = q.sort.map_or(Value::Null, |(by, _)| {
+                        load(item.1).map_or(Value::Null, |d| sort_key(&d, by))
+                    });
+                    (k, item)
+                })
+                .collect();
+            let all = keyed.len();
+            fn place<'v>(item: &'v (Value, (u64, &Id, Option<&Entry>))) -> (&'v Value, &'v str) {
+                (&item.0, item.1 .1)
+            }
+            if let Some(position) = keyset.after {
+                keyed.retain(|item| {
+                    let (view, id) = place(item);
+                    let here = keyset_key(view, id, q.sort, &rs);
+                    compare_keyset(here, position.key(), q.sort, &rs).is_gt()
+                });
+            }
+            let total = if keyset.total_after { keyed.len() } else { all };
+            let in_order = |a: &(Value, (u64, &Id, Option<&Entry>)),
+                            b: &(Value, (u64, &Id, Option<&Entry>))| {
+                let ((va, ia), (vb, ib)) = (place(a), place(b));
+                let (ka, kb) = (
+                    keyset_key(va, ia, q.sort, &rs),
+                    keyset_key(vb, ib, q.sort, &rs),
+                );
+                compare_keyset(ka, kb, q.sort, &rs)
+            };
+            // Only the page is sorted: the first `end` are selected in linear time.
+            let end = q.offset.saturating_add(limit);
+            if end < keyed.len() {
+                keyed.select_nth_unstable_by(end, in_order);
+                keyed.truncate(end);
+            }
+            keyed.sort_by(in_order);
+            let resources = keyed
+                .into_iter()
+                .skip(q.offset)
+                .take(limit)
+                .filter_map(|(_, (_, id, _))| self.view(&key, id, q.with_members))
+                .collect();
+            return Ok(Page { total, resources });
         }
         if let Some((by, order)) = q.sort {
             let mut keyed: Vec<_> = ids

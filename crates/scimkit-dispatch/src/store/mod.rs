@@ -14,10 +14,12 @@ use std::sync::Arc;
 
 mod error;
 mod finish;
+mod keyset;
 mod resource;
 
 pub use error::StoreError;
-pub use finish::finish_query;
+pub use finish::{finish_keyset_query, finish_query};
+pub use keyset::{compare_keyset, keyset_key, Keyset, KeysetKey, KeysetPosition};
 pub use resource::Resource;
 
 /// The tenant a request acts for. Every store call takes one; no call reads across tenants.
@@ -238,6 +240,15 @@ pub struct Query<'a> {
     /// Whether `members` of groups are wanted in the results (`false` when the client excluded
     /// them, which saves materialising large groups).
     pub with_members: bool,
+    /// Keyset paging: `Some` orders the results in keyset order (the sort, then `id`: see
+    /// [`KeysetPosition`]) and starts after the keyset's position, before `offset` is
+    /// applied. Given only when the store's [`Plan::keyset`] claims it. `None`: the store's
+    /// order (the sort, ties in its default order) from `offset`.
+    pub keyset: Option<Keyset<'a>>,
+    /// Whether [`Page::total`] is wanted. When `false` a store may skip counting (the
+    /// dispatcher then omits `totalResults`, as RFC 9865 allows for cursor pages) and return
+    /// any `total`.
+    pub with_total: bool,
 }
 
 impl<'a> Query<'a> {
@@ -250,6 +261,8 @@ impl<'a> Query<'a> {
             offset: 0,
             limit: None,
             with_members: true,
+            keyset: None,
+            with_total: true,
         }
     }
 
@@ -269,6 +282,12 @@ impl<'a> Query<'a> {
     pub fn page(mut self, offset: usize, limit: usize) -> Self {
         self.offset = offset;
         self.limit = Some(limit);
+        self
+    }
+
+    /// In keyset order, from the start or after a position ([`Query::keyset`]).
+    pub fn keyset(mut self, keyset: Keyset<'a>) -> Self {
+        self.keyset = Some(keyset);
         self
     }
 }
@@ -295,6 +314,10 @@ pub struct Plan<'a> {
     /// Whether the store sorts by the requested attribute itself. Sorting and paging are pushed
     /// down only when it does and nothing is residual.
     pub sorts: bool,
+    /// Whether the store answers [`Query::keyset`] itself (keyset order and the position).
+    /// When it does not, a keyset page is computed by the dispatcher over every candidate
+    /// ([`finish_keyset_query`]): correct on every store, linear in the matches.
+    pub keyset: bool,
 }
 
 impl<'a> Plan<'a> {
@@ -304,6 +327,7 @@ impl<'a> Plan<'a> {
             native: filter.cloned(),
             residual: None,
             sorts: true,
+            keyset: false,
         }
     }
 
@@ -314,6 +338,7 @@ impl<'a> Plan<'a> {
             native: None,
             residual: filter.cloned(),
             sorts: false,
+            keyset: false,
         }
     }
 
@@ -324,7 +349,15 @@ impl<'a> Plan<'a> {
             native,
             residual,
             sorts: false,
+            keyset: false,
         }
+    }
+
+    /// With [`Plan::keyset`] set: the store answers keyset pages natively.
+    #[must_use]
+    pub fn with_keyset(mut self) -> Self {
+        self.keyset = true;
+        self
     }
 
     /// Whether the store answers filter, sort and page by itself.
