@@ -26,6 +26,9 @@ capitals with SCIMKIT_ in front (--body-timeout: SCIMKIT_BODY_TIMEOUT); see docs
   --tenant-rules ID=RULES    the tenant's rule set: tresorit (default), plain
   --admin-token TOKEN        admin API token (default: $SCIMKIT_ADMIN_TOKEN, else generated)
   --admin-token-file PATH    admin API token read from a file
+  --cursor-key KEY           key signing RFC 9865 paging cursors, 32+ bytes (env:VAR or
+                             file:PATH; the same on every instance); default: generated at start
+  --cursor-previous-key KEY  the key before a rotation, still accepted
   --metrics-listen ADDR      serve /metrics on this address (off by default)
   --metrics-token TOKEN      token /metrics requires; without --metrics-listen, /metrics is
                              served beside SCIM and needs it
@@ -96,6 +99,13 @@ pub(crate) fn flags_layer(
             }
             "--metrics-token" => {
                 layer.metrics_token = Some(Secret::resolve(&value()?, "--metrics-token", env)?);
+            }
+            "--cursor-key" => {
+                layer.cursor_key = Some(Secret::resolve(&value()?, "--cursor-key", env)?);
+            }
+            "--cursor-previous-key" => {
+                let key = Secret::resolve(&value()?, "--cursor-previous-key", env)?;
+                layer.cursor_previous_key = Some(key);
             }
             // Not echoed unless it looks like a flag: a stray value may be a token.
             other if other.starts_with('-') => {

@@ -82,6 +82,8 @@ pub(crate) struct Layer {
     pub(crate) admin_token: Option<Secret>,
     pub(crate) metrics_listen: Option<SocketAddr>,
     pub(crate) metrics_token: Option<Secret>,
+    pub(crate) cursor_key: Option<Secret>,
+    pub(crate) cursor_previous_key: Option<Secret>,
     pub(crate) max_connections: Option<usize>,
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) header_timeout: Option<Duration>,
@@ -318,6 +320,8 @@ impl Layer {
             admin_token: self.admin_token.or(lower.admin_token),
             metrics_listen: self.metrics_listen.or(lower.metrics_listen),
             metrics_token: self.metrics_token.or(lower.metrics_token),
+            cursor_key: self.cursor_key.or(lower.cursor_key),
+            cursor_previous_key: self.cursor_previous_key.or(lower.cursor_previous_key),
             max_connections: self.max_connections.or(lower.max_connections),
             idle_timeout: self.idle_timeout.or(lower.idle_timeout),
             header_timeout: self.header_timeout.or(lower.header_timeout),
@@ -345,6 +349,16 @@ impl Layer {
         o.admin_token = self.admin_token;
         o.metrics.listen = self.metrics_listen;
         o.metrics.token = self.metrics_token;
+        match (self.cursor_key, self.cursor_previous_key) {
+            (Some(current), previous) => o = o.with_cursor_keys(current, previous),
+            (None, Some(_)) => {
+                return Err(ConfigError::invalid(
+                    "cursor_previous_key",
+                    "needs cursor_key (the key that signs; the previous one is only accepted)",
+                ))
+            }
+            (None, None) => {}
+        }
         o.trusted_proxies = self.trusted_proxies.unwrap_or_default();
         let c = &mut o.connections;
         c.max_connections = self.max_connections.unwrap_or(c.max_connections);
@@ -371,7 +385,8 @@ impl Layer {
 }
 
 /// The `SCIMKIT_…` environment variables. Tokens given there are the tokens themselves
-/// (`SCIMKIT_ADMIN_TOKEN`, `SCIMKIT_METRICS_TOKEN`) or files (`…_FILE`).
+/// (`SCIMKIT_ADMIN_TOKEN`, `SCIMKIT_METRICS_TOKEN`, `SCIMKIT_CURSOR_KEY`,
+/// `SCIMKIT_CURSOR_PREVIOUS_KEY`) or files (`…_FILE`).
 fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {
     let mut layer = Layer::default();
     for (key, _, var, _) in KEYS {
@@ -398,6 +413,8 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> Result<Layer, ConfigError>
     };
     layer.admin_token = secret(ADMIN_TOKEN_ENV)?;
     layer.metrics_token = secret("SCIMKIT_METRICS_TOKEN")?;
+    layer.cursor_key = secret("SCIMKIT_CURSOR_KEY")?;
+    layer.cursor_previous_key = secret("SCIMKIT_CURSOR_PREVIOUS_KEY")?;
     Ok(layer)
 }
 

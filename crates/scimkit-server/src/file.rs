@@ -40,6 +40,8 @@ struct File {
     log_format: Option<String>,
     quiet: Option<bool>,
     admin_token: Option<String>,
+    cursor_key: Option<String>,
+    cursor_previous_key: Option<String>,
     limits: Option<Limits>,
     metrics: Option<Metrics>,
     #[serde(default)]
@@ -163,6 +165,12 @@ pub(crate) fn file_layer(
     }
     if let Some(spec) = file.admin_token {
         layer.admin_token = Some(secret(&in_file("admin_token"), &spec, env)?);
+    }
+    if let Some(spec) = file.cursor_key {
+        layer.cursor_key = Some(secret(&in_file("cursor_key"), &spec, env)?);
+    }
+    if let Some(spec) = file.cursor_previous_key {
+        layer.cursor_previous_key = Some(secret(&in_file("cursor_previous_key"), &spec, env)?);
     }
     if let Some(spec) = metrics_token {
         layer.metrics_token = Some(secret(&in_file("metrics.token"), &spec, env)?);

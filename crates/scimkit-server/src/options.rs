@@ -32,6 +32,11 @@ pub struct Options {
     pub quiet: bool,
     /// The admin API's token; a generated one (printed once) when absent.
     pub admin_token: Option<Secret>,
+    /// The keys that sign RFC 9865 paging cursors (at least 32 bytes each): the first signs,
+    /// the others are still accepted (the previous key, while rotating). Every instance of a
+    /// deployment needs the same keys. Empty: a key generated at start (cursors then end at a
+    /// restart).
+    pub cursor_keys: Vec<Secret>,
     /// Connection timeouts and the connection cap.
     pub connections: ConnectionLimits,
     /// Limits on the request line and header block, answered with SCIM errors.
@@ -56,6 +61,7 @@ impl Default for Options {
             base_url: None,
             quiet: false,
             admin_token: None,
+            cursor_keys: Vec::new(),
             connections: ConnectionLimits::default(),
             request_limits: RequestLimits::default(),
             storage: Storage::default(),
@@ -82,6 +88,13 @@ impl Options {
     /// Sets [`admin_token`](Options::admin_token).
     pub fn with_admin_token(mut self, token: Secret) -> Self {
         self.admin_token = Some(token);
+        self
+    }
+
+    /// Sets [`cursor_keys`](Options::cursor_keys): `current` signs, `previous` (while
+    /// rotating) is still accepted.
+    pub fn with_cursor_keys(mut self, current: Secret, previous: Option<Secret>) -> Self {
+        self.cursor_keys = std::iter::once(current).chain(previous).collect();
         self
     }
 

@@ -92,6 +92,7 @@ impl Server {
             admin_token.display_for_startup()
         ));
         startup.push(format!("storage: {}", state.storage_line));
+        startup.push(state.cursor_line);
         let metrics = &options.metrics;
         if let Some(token) = &metrics.token {
             startup.push(format!(

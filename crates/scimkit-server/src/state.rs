@@ -17,7 +17,7 @@ use crate::options::{idp_name, Options, RulePreset, Storage, TenantOptions, DEFA
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
 use crate::server::{Scim, ServerProvisioning, ADMIN_PATH, BASE_PATH};
-use scimkit_dispatch::{Config, Dispatcher};
+use scimkit_dispatch::{Config, CursorKey, Dispatcher};
 use scimkit_policy::{IdpDialect, RuleSet, TokenDigest};
 use scimkit_provisioning::{AdminApi, MemoryBackend, Provisioning, ProvisioningError};
 use scimkit_provisioning::{ProvisioningState, TenantRecord};
@@ -41,6 +41,8 @@ pub(crate) struct State {
     pub(crate) storage_line: String,
     /// One start-up line per tenant: profile, rule set, token (a fingerprint unless generated).
     pub(crate) tenant_lines: Vec<String>,
+    /// How paging cursors are signed, for the start-up lines.
+    pub(crate) cursor_line: String,
 }
 
 /// Opens the storage `options` name, brings the configured tenants up to date (without any,
@@ -85,12 +87,18 @@ pub(crate) async fn build(
     );
     let admin = AdminApi::new(provisioning.clone(), admin_token.expose(), base_url)
         .with_base_path(ADMIN_PATH);
+    let (cursor_keys, cursor_line) = cursor_keys(&options.cursor_keys)?;
     // Field by field, not a struct literal: `Config` is to become `#[non_exhaustive]`.
     #[allow(clippy::field_reassign_with_default)]
     let config = {
-        let mut config = Config::default();
+        let mut config = Config::default().with_cursor_keys(cursor_keys);
         config.base_path = BASE_PATH.into();
         config.base_url = Some(base_url.to_string());
+        if !matches!(options.storage, Storage::Memory) {
+            // Okta's index walk (startIndex=1, 201, …) continues from where the last page
+            // ended instead of skipping startIndex - 1 rows, on a store that pages by keyset.
+            config = config.with_index_walks(INDEX_WALKS);
+        }
         config
     };
     let scim = Dispatcher::builder(backend.clone(), TenantRecorder(provisioning.clone()))
@@ -112,7 +120,39 @@ pub(crate) async fn build(
         policy_outcomes,
         storage_line,
         tenant_lines,
+        cursor_line,
     })
+}
+
+/// How many index walks a database-backed server remembers the end of.
+const INDEX_WALKS: usize = 1024;
+
+/// The keys that sign paging cursors, and how start-up describes them: the configured ones,
+/// else one generated now (cursors then do not outlive a restart).
+fn cursor_keys(configured: &[Secret]) -> Result<(Vec<CursorKey>, String), ConfigError> {
+    let invalid = |e: scimkit_dispatch::CursorKeyError| ConfigError::Secret {
+        what: "cursor_key".into(),
+        problem: e.to_string(),
+    };
+    if let Some(signing) = configured.first() {
+        let keys = configured
+            .iter()
+            .map(|k| CursorKey::new(k.expose()).map_err(invalid))
+            .collect::<Result<Vec<_>, _>>()?;
+        let shown = signing.display_for_startup().replace("token ", "key ");
+        return Ok((keys, format!("paging cursors: signed with {shown}")));
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ConfigError::Secret {
+        what: "cursor_key".into(),
+        problem: format!("cannot generate one: {e}"),
+    })?;
+    Ok((
+        vec![CursorKey::new(bytes).map_err(invalid)?],
+        "paging cursors: signed with a key generated at start (they end at a restart; \
+         set cursor_key, the same on every instance, to keep them)"
+            .into(),
+    ))
 }
 
 /// The backend `storage` names, opened (a SQLite file is created and migrated as needed), and
