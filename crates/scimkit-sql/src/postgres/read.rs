@@ -166,6 +166,17 @@ impl<'q> Query<'q> {
     }
 }
 
+/// Whether PostgreSQL can take every value bound in `fragment`: its text cannot hold the
+/// character U+0000. A condition that cannot be sent is left to the evaluator (the store
+/// treats its filter as residual): no stored string holds U+0000 either (the store refuses
+/// such values), so the evaluator's answer is cheap to get right.
+pub fn sendable(fragment: &Fragment) -> bool {
+    fragment.pieces().iter().all(|p| match p {
+        Piece::Bind(Param::Text(t)) => !t.contains('\0'),
+        _ => true,
+    })
+}
+
 fn push_fragment(qb: &mut QueryBuilder<Postgres>, fragment: &Fragment, tenant: &str) {
     for piece in fragment.pieces() {
         match piece {

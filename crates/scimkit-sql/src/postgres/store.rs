@@ -4,7 +4,7 @@
 //! may retry (a lost connection, a restart, a timeout) is `StoreError::Unavailable`, a 503.
 
 use super::failure::unavailable;
-use super::read::{self, kinds_locked, Page as SqlPage, Query as SqlQuery};
+use super::read::{self, kinds_locked, sendable, Page as SqlPage, Query as SqlQuery};
 use super::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 use super::write;
 use super::{PostgresDatabase, PostgresOptions};
@@ -170,12 +170,40 @@ fn new_id() -> Result<String, StoreError> {
     ))
 }
 
+/// PostgreSQL's text (and `jsonb`) cannot hold the character U+0000.
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+/// Refuses a document with U+0000 in a name or a string (PostgreSQL cannot store it): a
+/// client error, not a database failure.
+fn refuse_nul(v: &Value) -> Result<(), StoreError> {
+    let refused = || {
+        Err(StoreError::InvalidValue(
+            "strings cannot hold the character U+0000".into(),
+        ))
+    };
+    match v {
+        Value::String(s) if has_nul(s) => refused(),
+        Value::Array(items) => items.iter().try_for_each(refuse_nul),
+        Value::Object(o) => o.iter().try_for_each(|(k, v)| {
+            if has_nul(k) {
+                refused()
+            } else {
+                refuse_nul(v)
+            }
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A resource split into the document as stored (without the server's attributes and the
 /// relation) and the `members` it named, if any.
 type Split = (Map<String, Value>, Option<Vec<Value>>);
 
 /// Splits a resource the dispatcher writes into document and members.
 fn document(resource: Value) -> Result<Split, StoreError> {
+    refuse_nul(&resource)?;
     let Value::Object(mut doc) = resource else {
         return Err(StoreError::InvalidValue(
             "a resource must be a JSON object".into(),
@@ -200,6 +228,7 @@ async fn resolve_members(
     tenant: &str,
     elements: &[Value],
 ) -> Result<Vec<Member>, StoreError> {
+    elements.iter().try_for_each(refuse_nul)?;
     let mut wanted = Vec::with_capacity(elements.len());
     for e in elements {
         let id = match e {
@@ -310,6 +339,9 @@ impl PostgresTx {
         change: MembersGiven,
         expected: Option<Version>,
     ) -> Result<Stored, StoreError> {
+        if has_nul(id) {
+            return Err(StoreError::NotFound(id.to_owned()));
+        }
         let shared = Arc::clone(&self.shared);
         let schema = shared.schema(resource_type)?;
         let tenant = self.tenant.as_str().to_owned();
@@ -326,9 +358,13 @@ impl PostgresTx {
             .as_ref()
             .map(|d| DocumentWrite::new(d).unique_display_name(unique));
         let (add, remove, replace) = match change {
-            MembersGiven::Delta(add, remove) => (
+            MembersGiven::Delta(add, mut remove) => (
                 resolve_members(&mut self.tx, &tenant, &add).await?,
-                remove,
+                {
+                    // No member's id holds U+0000 (PostgreSQL could not take it).
+                    remove.retain(|id| !has_nul(id));
+                    remove
+                },
                 None,
             ),
             MembersGiven::InDocument if has_members(&schema) => {
@@ -377,6 +413,9 @@ impl StoreTx for PostgresTx {
         resource_type: &str,
         id: &str,
     ) -> Result<Option<Stored>, StoreError> {
+        if has_nul(id) {
+            return Ok(None);
+        }
         let shared = Arc::clone(&self.shared);
         let schema = shared.schema(resource_type)?;
         let tenant = self.tenant.as_str().to_owned();
@@ -452,6 +491,9 @@ impl StoreTx for PostgresTx {
         id: &str,
         expected: Option<Version>,
     ) -> Result<(), StoreError> {
+        if has_nul(id) {
+            return Err(StoreError::NotFound(id.to_owned()));
+        }
         let shared = Arc::clone(&self.shared);
         let schema = shared.schema(resource_type)?;
         let tenant = self.tenant.as_str().to_owned();
@@ -500,6 +542,9 @@ impl Store for PostgresStore {
         id: &str,
     ) -> Result<Option<Stored>, StoreError> {
         let schema = self.shared.schema(resource_type)?;
+        if has_nul(id) {
+            return Ok(None);
+        }
         let mut conn = self.db.pool().acquire().await.map_err(backend)?;
         let row = read::get(&mut conn, &Target::new(tenant.as_str(), schema, id))
             .await
@@ -521,7 +566,11 @@ impl Store for PostgresStore {
                     let plan = translator
                         .plan(f)
                         .map_err(|e| StoreError::InvalidFilter(e.to_string()))?;
-                    (plan.native, plan.residual)
+                    if plan.native.as_ref().is_none_or(sendable) {
+                        (plan.native, plan.residual)
+                    } else {
+                        (None, Some(f.clone()))
+                    }
                 }
                 None => (None, None),
             };
@@ -606,6 +655,9 @@ impl Store for PostgresStore {
             };
         };
         match translator.plan(filter) {
+            Ok(plan) if !plan.native.as_ref().is_none_or(sendable) => {
+                Plan::residual(Some(filter))
+            }
             Ok(plan) if plan.is_exact() && sorts => Plan::native(Some(filter)),
             Ok(plan) => Plan::split(plan.native_filter, plan.residual),
             Err(_) => Plan::residual(Some(filter)),

@@ -11,6 +11,8 @@
 //!   `SCIMKIT_REQUIRE_POSTGRES=1` (set by `.ci/run`), which makes it fail.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod data;
+
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
