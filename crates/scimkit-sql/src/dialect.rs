@@ -235,7 +235,11 @@ impl PostgresDialect {
                 out.push(")");
             }
             JsonAt::Element { doc, alias, sub } => {
-                out.push("(").push(doc).push(" #> ").push(alias).push(".path");
+                out.push("(")
+                    .push(doc)
+                    .push(" #> ")
+                    .push(alias)
+                    .push(".path");
                 if let Some(sub) = sub {
                     out.push(" -> ").bind_text(sub);
                 }
@@ -331,7 +335,9 @@ impl Dialect for PostgresDialect {
         for s in segments {
             out.bind_text(*s).push("::text, ");
         }
-        out.push("g.i::text] AS path FROM generate_series(0, jsonb_array_length(CASE WHEN jsonb_typeof(");
+        out.push(
+            "g.i::text] AS path FROM generate_series(0, jsonb_array_length(CASE WHEN jsonb_typeof(",
+        );
         array(out);
         out.push(") = 'array' THEN ");
         array(out);

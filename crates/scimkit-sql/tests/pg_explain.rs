@@ -41,8 +41,16 @@ async fn identity_provider_lookups_use_their_index() {
         .await
         .unwrap();
     let cases = [
-        ("User", r#"userName eq "user0010@example.com""#, "resources_by_user_name"),
-        ("User", r#"externalId eq "ext-10""#, "resources_by_external_id"),
+        (
+            "User",
+            r#"userName eq "user0010@example.com""#,
+            "resources_by_user_name",
+        ),
+        (
+            "User",
+            r#"externalId eq "ext-10""#,
+            "resources_by_external_id",
+        ),
         (
             "User",
             r#"emails[type eq "work"].value eq "user0012@example.com""#,
@@ -54,11 +62,23 @@ async fn identity_provider_lookups_use_their_index() {
             "emails_by_value",
         ),
         ("User", r#"id eq "u-00010""#, "resources_by_id"),
-        ("User", r#"userName co "r1234@""#, "resources_user_name_trigrams"),
+        (
+            "User",
+            r#"userName co "r1234@""#,
+            "resources_user_name_trigrams",
+        ),
         ("User", r#"userName sw "user001""#, "resources_by_user_name"),
-        ("User", r#"emails.value co "me1234@""#, "emails_value_trigrams"),
+        (
+            "User",
+            r#"emails.value co "me1234@""#,
+            "emails_value_trigrams",
+        ),
         ("Group", r#"displayName eq "Group 07""#, "display_name"),
-        ("Group", r#"members[value eq "u-00001"]"#, "memberships_by_member"),
+        (
+            "Group",
+            r#"members[value eq "u-00001"]"#,
+            "memberships_by_member",
+        ),
         ("Group", r#"id eq "g-001""#, "resources_by_id"),
     ];
     for (type_name, f, index) in cases {

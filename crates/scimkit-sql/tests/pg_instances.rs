@@ -27,7 +27,10 @@ async fn instance(url: &str, options: &PostgresOptions) -> Client<PostgresStore>
 async fn two(name: &str) -> Option<(Client<PostgresStore>, Client<PostgresStore>)> {
     let url = pg_support::fresh_database(name).await?;
     let options = PostgresOptions::new().max_connections(4);
-    Some((instance(&url, &options).await, instance(&url, &options).await))
+    Some((
+        instance(&url, &options).await,
+        instance(&url, &options).await,
+    ))
 }
 
 fn user(name: &str) -> Value {
@@ -39,7 +42,9 @@ async fn a_user_written_through_one_instance_is_served_by_the_other() {
     let Some((a, b)) = two("across").await else {
         return;
     };
-    let created = a.call("POST", "/Users", Some(&user("ada@example.com"))).await;
+    let created = a
+        .call("POST", "/Users", Some(&user("ada@example.com")))
+        .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_str().unwrap().to_owned();
     let read = b.call("GET", &format!("/Users/{id}"), None).await;
@@ -52,8 +57,14 @@ async fn a_user_written_through_one_instance_is_served_by_the_other() {
     let read = a.call("GET", &format!("/Users/{id}"), None).await;
     assert_eq!(read.body["displayName"], "Ada");
     assert_eq!(read.etag, patched.etag);
-    assert_eq!(b.call("DELETE", &format!("/Users/{id}"), None).await.status, 204);
-    assert_eq!(a.call("GET", &format!("/Users/{id}"), None).await.status, 404);
+    assert_eq!(
+        b.call("DELETE", &format!("/Users/{id}"), None).await.status,
+        204
+    );
+    assert_eq!(
+        a.call("GET", &format!("/Users/{id}"), None).await.status,
+        404
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -85,14 +96,20 @@ async fn member_adds_and_removes_spread_over_two_instances_lose_nothing() {
     };
     let mut ids = Vec::new();
     for i in 0..60 {
-        let u = a.call("POST", "/Users", Some(&user(&format!("m{i}@example.com")))).await;
+        let u = a
+            .call("POST", "/Users", Some(&user(&format!("m{i}@example.com"))))
+            .await;
         ids.push(u.body["id"].as_str().unwrap().to_owned());
     }
     // The group starts with the first 30; the even ones of those are removed and the last 30
     // added, one member per request, alternating between the instances, all at once.
     let initial: Vec<Value> = ids[..30].iter().map(|id| json!({"value": id})).collect();
     let g = a
-        .call("POST", "/Groups", Some(&json!({"schemas": [GROUP], "displayName": "Team", "members": initial})))
+        .call(
+            "POST",
+            "/Groups",
+            Some(&json!({"schemas": [GROUP], "displayName": "Team", "members": initial})),
+        )
         .await;
     assert_eq!(g.status, 201, "{}", g.body);
     let gid = g.body["id"].as_str().unwrap().to_owned();
@@ -140,11 +157,17 @@ async fn values_postgres_cannot_hold_are_client_errors() {
     let Some((a, _)) = two("nul").await else {
         return;
     };
-    let bad = a.call("POST", "/Users", Some(&user("nul\u{0}@example.com"))).await;
+    let bad = a
+        .call("POST", "/Users", Some(&user("nul\u{0}@example.com")))
+        .await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert_eq!(a.call("GET", "/Users/a%00b", None).await.status, 404);
     let found = a
-        .call("GET", "/Users?filter=userName%20eq%20%22a%5Cu0000b%22", None)
+        .call(
+            "GET",
+            "/Users?filter=userName%20eq%20%22a%5Cu0000b%22",
+            None,
+        )
         .await;
     assert_eq!(found.status, 200, "{}", found.body);
     assert_eq!(found.body["totalResults"], 0);
@@ -303,12 +326,19 @@ async fn a_lost_database_is_a_503_and_the_instance_recovers() {
         }
     }
     assert!(unavailable >= 20, "{unavailable} writes got a 503");
-    assert!(acknowledged.len() >= 35, "{} acknowledged", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 35,
+        "{} acknowledged",
+        acknowledged.len()
+    );
     // Recovered: the writes after the restore went through; every acknowledged one is there.
     let direct = instance(&url, &PostgresOptions::new()).await;
     for id in &acknowledged {
         assert_eq!(
-            direct.call("GET", &format!("/Users/{id}"), None).await.status,
+            direct
+                .call("GET", &format!("/Users/{id}"), None)
+                .await
+                .status,
             200
         );
     }

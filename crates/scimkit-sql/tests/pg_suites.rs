@@ -30,8 +30,7 @@ async fn the_provisioning_suite_passes_on_postgres() {
     if store("probe").await.is_none() {
         return;
     }
-    scimkit_testkit::provisioning::run_all(|| async { store("prov_suite").await.unwrap() })
-        .await;
+    scimkit_testkit::provisioning::run_all(|| async { store("prov_suite").await.unwrap() }).await;
 }
 
 /// Two instances starting on a new database at once: sqlx's migrator serialises them with
@@ -44,7 +43,9 @@ async fn two_instances_migrate_a_new_database_at_once() {
     let opens: Vec<_> = (0..4)
         .map(|_| {
             let url = url.clone();
-            tokio::spawn(async move { PostgresDatabase::connect(&url, &PostgresOptions::new()).await })
+            tokio::spawn(
+                async move { PostgresDatabase::connect(&url, &PostgresOptions::new()).await },
+            )
         })
         .collect();
     let mut dbs = Vec::new();

@@ -7,7 +7,9 @@
 /// not such a failure.
 pub fn unavailable(e: &sqlx::Error) -> Option<&'static str> {
     match e {
-        sqlx::Error::PoolTimedOut => Some("no database connection was free within the acquire timeout"),
+        sqlx::Error::PoolTimedOut => {
+            Some("no database connection was free within the acquire timeout")
+        }
         sqlx::Error::PoolClosed => Some("the database pool is closed"),
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => {
             Some("the database connection was lost")

@@ -16,9 +16,7 @@ mod write;
 
 pub use failure::unavailable;
 pub use open::{newest_known_version, PostgresDatabase, PostgresOptions, MIGRATOR};
-pub use read::{
-    count, explain, get, groups_of, kinds_of, members, query, sendable, Page, Query,
-};
+pub use read::{count, explain, get, groups_of, kinds_of, members, query, sendable, Page, Query};
 pub use rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 pub use store::{PostgresStore, PostgresTx};
 pub use write::{delete, insert, update};

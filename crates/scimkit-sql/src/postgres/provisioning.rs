@@ -180,7 +180,11 @@ impl ProvisioningState for PostgresStore {
         record_of(tx.connection(), &tenant).await
     }
 
-    async fn save_tenant(&self, tx: &mut PostgresTx, record: TenantRecord) -> Result<(), StoreError> {
+    async fn save_tenant(
+        &self,
+        tx: &mut PostgresTx,
+        record: TenantRecord,
+    ) -> Result<(), StoreError> {
         let tenant = tx.tenant().to_owned();
         if record.id() != tenant {
             return Err(StoreError::InvalidValue(
@@ -379,15 +383,17 @@ impl ProvisioningState for PostgresStore {
         };
         let bytes = serde_json::to_vec(&entry).map_err(codec)?.len();
         let record_text = serde_json::to_string(&entry.record).map_err(codec)?;
-        sqlx::query("INSERT INTO audit (tenant, seq, at, bytes, record) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&tenant)
-            .bind(seq)
-            .bind(at.timestamp_nanos_opt().unwrap_or(i64::MAX))
-            .bind(to_i64(bytes))
-            .bind(record_text)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO audit (tenant, seq, at, bytes, record) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&tenant)
+        .bind(seq)
+        .bind(at.timestamp_nanos_opt().unwrap_or(i64::MAX))
+        .bind(to_i64(bytes))
+        .bind(record_text)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
         sqlx::query(
             "UPDATE tenants SET audit_count = audit_count + 1, audit_bytes = audit_bytes + $1 \
              WHERE tenant = $2",

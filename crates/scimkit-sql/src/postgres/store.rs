@@ -186,13 +186,10 @@ fn refuse_nul(v: &Value) -> Result<(), StoreError> {
     match v {
         Value::String(s) if has_nul(s) => refused(),
         Value::Array(items) => items.iter().try_for_each(refuse_nul),
-        Value::Object(o) => o.iter().try_for_each(|(k, v)| {
-            if has_nul(k) {
-                refused()
-            } else {
-                refuse_nul(v)
-            }
-        }),
+        Value::Object(o) => {
+            o.iter()
+                .try_for_each(|(k, v)| if has_nul(k) { refused() } else { refuse_nul(v) })
+        }
         _ => Ok(()),
     }
 }
@@ -655,9 +652,7 @@ impl Store for PostgresStore {
             };
         };
         match translator.plan(filter) {
-            Ok(plan) if !plan.native.as_ref().is_none_or(sendable) => {
-                Plan::residual(Some(filter))
-            }
+            Ok(plan) if !plan.native.as_ref().is_none_or(sendable) => Plan::residual(Some(filter)),
             Ok(plan) if plan.is_exact() && sorts => Plan::native(Some(filter)),
             Ok(plan) => Plan::split(plan.native_filter, plan.residual),
             Err(_) => Plan::residual(Some(filter)),

@@ -227,13 +227,7 @@ pub(crate) fn prefix_successor(prefix: &str) -> Option<String> {
 
 /// A dateTime column compared with an RFC 3339 instant, exactly (the column holds
 /// microseconds; the instant may carry nanoseconds). `None` for substring operators.
-fn time_op(
-    d: &dyn Dialect,
-    out: &mut Fragment,
-    col: &str,
-    op: CompareOp,
-    s: &str,
-) -> Option<()> {
+fn time_op(d: &dyn Dialect, out: &mut Fragment, col: &str, op: CompareOp, s: &str) -> Option<()> {
     let ns = i128::from(
         DateTime::parse_from_rfc3339(s)
             .ok()?

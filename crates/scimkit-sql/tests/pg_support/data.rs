@@ -109,11 +109,7 @@ pub async fn load(
 
 /// The resource as the dispatcher renders it for filtering: the document with `id`, `meta`,
 /// and a group's `members` or a member's `groups` from the membership table.
-pub async fn view(
-    conn: &mut PgConnection,
-    schema: &ResourceSchema<'_>,
-    row: &StoredRow,
-) -> Value {
+pub async fn view(conn: &mut PgConnection, schema: &ResourceSchema<'_>, row: &StoredRow) -> Value {
     let mut doc: Map<String, Value> = serde_json::from_str(&row.document).unwrap();
     doc.insert("id".into(), json!(row.id));
     doc.insert(

@@ -91,7 +91,16 @@ fn start_private_server() -> Result<String, String> {
         }
     }
     let out = as_server_user(&bin.join("initdb"))
-        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "-D"])
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
         .arg(&data)
         .output()
         .map_err(|e| format!("initdb: {e}"))?;
@@ -127,7 +136,11 @@ fn start_private_server() -> Result<String, String> {
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
          {runuser} {pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
         pid = std::process::id(),
-        runuser = if is_root() { "runuser -u postgres --" } else { "" },
+        runuser = if is_root() {
+            "runuser -u postgres --"
+        } else {
+            ""
+        },
         pg_ctl = bin.join("pg_ctl").display(),
         data = data.display(),
         dir = dir.display(),
