@@ -137,6 +137,34 @@ fn bench(c: &mut Criterion) {
         });
     });
 
+    let unchecked = rt
+        .block_on(PostgresDatabase::connect(
+            &url,
+            &PostgresOptions::new().test_before_acquire(false),
+        ))
+        .unwrap();
+    g.bench_function(
+        "userName eq (parse, plan, query), pool without test_before_acquire",
+        |b| {
+            b.iter(|| {
+                i = (i + 7919) % n;
+                let f = format!(r#"userName eq "{}""#, population::user_name(i));
+                let filter = scimkit_filter::parse(&f).unwrap();
+                let plan = Translator::new(users, &PostgresDialect)
+                    .plan(&filter)
+                    .unwrap();
+                let rows = rt.block_on(async {
+                    let mut conn = unchecked.pool().acquire().await.unwrap();
+                    postgres::query(&mut conn, TENANT, "User", &Query::from_plan(&plan))
+                        .await
+                        .unwrap()
+                });
+                assert_eq!(rows.len(), 1);
+                black_box(rows);
+            });
+        },
+    );
+
     let filter = scimkit_filter::parse(r#"userName eq "user0042@example.com""#).unwrap();
     g.bench_function("userName eq: plan only", |b| {
         b.iter(|| {
@@ -168,7 +196,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("round trip floor: SELECT 1, held connection", |b| {
         b.iter(|| {
             let one: i64 = rt
-                .block_on(sqlx::query_scalar("SELECT 1").fetch_one(&mut *conn))
+                .block_on(sqlx::query_scalar("SELECT 1::int8").fetch_one(&mut *conn))
                 .unwrap();
             black_box(one);
         });
