@@ -105,3 +105,20 @@ fn report_backend_failure(source: &(dyn std::error::Error + 'static)) {
     }
     tracing::error!(target: "scimkit_dispatch::store", error = %chain, "the resource store failed");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_store_is_a_503_whose_detail_is_the_reason_only() {
+        let source = std::io::Error::other("connection reset by 10.0.0.7:5432, secret=xyz");
+        let e: ScimError =
+            StoreError::unavailable("the database connection was lost", source).into();
+        assert_eq!(e.status(), 503);
+        assert!(e.detail().contains("the database connection was lost"));
+        assert!(!e.detail().contains("10.0.0.7") && !e.detail().contains("secret"));
+        let e: ScimError = StoreError::backend(std::io::Error::other("x")).into();
+        assert_eq!(e.status(), 500);
+    }
+}
