@@ -56,14 +56,19 @@ impl From<sqlx::Error> for SqlError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
             if db.is_unique_violation() {
+                // SQLite names the columns in its message; PostgreSQL names the index.
                 let m = db.message();
-                let attribute = if m.contains("user_name_norm") {
+                let index = db.constraint().unwrap_or_default();
+                let attribute = if m.contains("user_name_norm") || index == "resources_by_user_name"
+                {
                     "userName"
-                } else if m.contains("display_name_key") {
+                } else if m.contains("display_name_key")
+                    || index == "resources_by_unique_display_name"
+                {
                     "displayName"
-                } else if m.contains("email_norm") {
+                } else if m.contains("email_norm") || index == "accounts_pkey" {
                     "email"
-                } else if m.contains(".id") {
+                } else if m.contains(".id") || index == "resources_by_id" {
                     "id"
                 } else {
                     "value"

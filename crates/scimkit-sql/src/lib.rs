@@ -16,8 +16,13 @@
 //!   and [`SqliteStore`](sqlite::SqliteStore), scimkit-dispatch's `Store` on top of them (and,
 //!   with the feature `provisioning`, scimkit-provisioning's `ProvisioningState`).
 //!
-//! The `postgres` feature is reserved for the PostgreSQL backend. docs/storage.md describes
-//! the schema, the indexes, the translation table and what stays residual.
+//! - [`postgres`] (feature `postgres`): the same on PostgreSQL — a pool with configurable size
+//!   and statement/acquire timeouts ([`PostgresOptions`](postgres::PostgresOptions)),
+//!   migrations under an advisory lock, [`PostgresStore`](postgres::PostgresStore) (and, with
+//!   `provisioning`, its `ProvisioningState`).
+//!
+//! docs/storage.md describes the schema, the indexes, the translation table and what stays
+//! residual.
 //!
 //! ```
 //! # #[cfg(feature = "sqlite")]
@@ -57,6 +62,8 @@
 pub mod dialect;
 mod error;
 pub mod fragment;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod projection;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

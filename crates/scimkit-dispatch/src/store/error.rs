@@ -34,12 +34,37 @@ pub enum StoreError {
     /// Anything else (a database error): kept for the operator, never shown to the client.
     #[error("storage failure")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The backend is unavailable for now and the request may be retried: a lost or refused
+    /// connection, a database restarting, a statement or lock timeout, no pooled connection
+    /// within the acquire timeout, a transaction aborted by a concurrent one. Answered with a
+    /// 503 whose detail is `reason` (a fixed text, never a value from the request or the
+    /// database's message); the source is reported as a [`StoreError::Backend`]'s is.
+    #[error("storage unavailable: {reason}")]
+    Unavailable {
+        /// Why, in a few words (e.g. "a database statement exceeded the statement timeout").
+        reason: &'static str,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl StoreError {
     /// A backend failure with its cause, e.g. `StoreError::backend(sqlx_error)`.
     pub fn backend(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         StoreError::Backend(source.into())
+    }
+
+    /// A failure the client may retry (a 503), e.g.
+    /// `StoreError::unavailable("the database connection was lost", sqlx_error)`.
+    pub fn unavailable(
+        reason: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError::Unavailable {
+            reason,
+            source: source.into(),
+        }
     }
 }
 
@@ -57,6 +82,14 @@ impl From<StoreError> for ScimError {
                 report_backend_failure(source.as_ref());
                 ScimError::internal("The resource store failed")
             }
+            StoreError::Unavailable { reason, source } => {
+                report_backend_failure(source.as_ref());
+                ScimError::new(
+                    503,
+                    None,
+                    format!("The resource store is unavailable ({reason}); retry the request"),
+                )
+            }
         }
     }
 }
@@ -71,4 +104,21 @@ fn report_backend_failure(source: &(dyn std::error::Error + 'static)) {
         next = cause.source();
     }
     tracing::error!(target: "scimkit_dispatch::store", error = %chain, "the resource store failed");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_store_is_a_503_whose_detail_is_the_reason_only() {
+        let source = std::io::Error::other("connection reset by 10.0.0.7:5432, secret=xyz");
+        let e: ScimError =
+            StoreError::unavailable("the database connection was lost", source).into();
+        assert_eq!(e.status(), 503);
+        assert!(e.detail().contains("the database connection was lost"));
+        assert!(!e.detail().contains("10.0.0.7") && !e.detail().contains("secret"));
+        let e: ScimError = StoreError::backend(std::io::Error::other("x")).into();
+        assert_eq!(e.status(), 500);
+    }
 }

@@ -62,9 +62,7 @@ pub(crate) fn positive(d: &dyn Dialect, leaf: Leaf<'_>, p: &Positive) -> Option<
                 text_op(d, &mut out, &Fragment::sql(col), *op, &key, search);
                 out.push(")");
             }
-            Positive::Compare(..) => {
-                out.push("0");
-            }
+            Positive::Compare(..) => d.constant(&mut out, false),
         },
         Leaf::Bool { col } => match p {
             Positive::Present | Positive::NotNull => {
@@ -73,23 +71,19 @@ pub(crate) fn positive(d: &dyn Dialect, leaf: Leaf<'_>, p: &Positive) -> Option<
             Positive::Compare(op, Val::Bool(b)) => {
                 let set = bool_order(*op, *b);
                 match set {
-                    [] => out.push("0"),
-                    [one] => out.push(col).push(if *one { " IS 1" } else { " IS 0" }),
-                    _ => out.push(col).push(" IS NOT NULL"),
+                    [] => d.constant(&mut out, false),
+                    [one] => d.bool_is(&mut out, col, *one),
+                    _ => {
+                        out.push(col).push(" IS NOT NULL");
+                    }
                 };
             }
-            Positive::Compare(..) => {
-                out.push("0");
-            }
+            Positive::Compare(..) => d.constant(&mut out, false),
         },
         Leaf::Time { col } => match p {
-            Positive::Present | Positive::NotNull => {
-                out.push("1");
-            }
-            Positive::Compare(op, Val::Text(s)) => time_op(&mut out, col, *op, s)?,
-            Positive::Compare(..) => {
-                out.push("0");
-            }
+            Positive::Present | Positive::NotNull => d.constant(&mut out, true),
+            Positive::Compare(op, Val::Text(s)) => time_op(d, &mut out, col, *op, s)?,
+            Positive::Compare(..) => d.constant(&mut out, false),
         },
         Leaf::Json { doc, folded, facts } => match p {
             Positive::Present => d.json_present(&mut out, doc),
@@ -115,7 +109,7 @@ pub(crate) fn positive(d: &dyn Dialect, leaf: Leaf<'_>, p: &Positive) -> Option<
             }
             Positive::Compare(op, Val::Number(n)) => {
                 if is_substring(*op) {
-                    out.push("0");
+                    d.constant(&mut out, false);
                 } else {
                     let param = if let Some(i) = n.as_i64() {
                         Param::Int(i)
@@ -127,7 +121,7 @@ pub(crate) fn positive(d: &dyn Dialect, leaf: Leaf<'_>, p: &Positive) -> Option<
                     out.push("(");
                     d.json_is(&mut out, doc, &[JsonKind::Number]);
                     out.push(" AND ");
-                    d.json_value(&mut out, doc);
+                    d.json_number(&mut out, doc);
                     out.push(sql_op(*op)).bind(param).push(")");
                 }
             }
@@ -137,14 +131,12 @@ pub(crate) fn positive(d: &dyn Dialect, leaf: Leaf<'_>, p: &Positive) -> Option<
                     .map(|v| if *v { JsonKind::True } else { JsonKind::False })
                     .collect();
                 if kinds.is_empty() {
-                    out.push("0");
+                    d.constant(&mut out, false);
                 } else {
                     d.json_is(&mut out, doc, &kinds);
                 }
             }
-            Positive::Compare(_, Val::Null) => {
-                out.push("0");
-            }
+            Positive::Compare(_, Val::Null) => d.constant(&mut out, false),
         },
     }
     Some(out)
@@ -184,7 +176,7 @@ fn text_op(
     search: Option<(&'static str, &str)>,
 ) {
     if is_substring(op) && key.is_empty() {
-        out.push("1");
+        d.constant(out, true);
         return;
     }
     match op {
@@ -235,7 +227,7 @@ pub(crate) fn prefix_successor(prefix: &str) -> Option<String> {
 
 /// A dateTime column compared with an RFC 3339 instant, exactly (the column holds
 /// microseconds; the instant may carry nanoseconds). `None` for substring operators.
-fn time_op(out: &mut Fragment, col: &str, op: CompareOp, s: &str) -> Option<()> {
+fn time_op(d: &dyn Dialect, out: &mut Fragment, col: &str, op: CompareOp, s: &str) -> Option<()> {
     let ns = i128::from(
         DateTime::parse_from_rfc3339(s)
             .ok()?
@@ -245,9 +237,7 @@ fn time_op(out: &mut Fragment, col: &str, op: CompareOp, s: &str) -> Option<()> 
     let exact = ns.rem_euclid(1000) == 0;
     let ceil = if exact { floor } else { floor.checked_add(1)? };
     match op {
-        CompareOp::Eq if !exact => {
-            out.push("0");
-        }
+        CompareOp::Eq if !exact => d.constant(out, false),
         CompareOp::Eq => {
             out.push(col).push(" = ").bind_int(floor);
         }

@@ -328,7 +328,9 @@ impl<'s> Translator<'s> {
             };
             let view = serde_json::json!({"meta": {"resourceType": self.schema.name()}});
             let holds = scimkit_filter::matches(&filter, &view, &self.schema).ok()?;
-            return Some(Fragment::sql(if holds { "1" } else { "0" }));
+            let mut out = Fragment::new();
+            self.dialect.constant(&mut out, holds);
+            return Some(out);
         } else {
             return None;
         };

@@ -1,0 +1,661 @@
+//! [`PostgresStore`]: scimkit-dispatch's `Store` (v2) on PostgreSQL, over the functions of
+//! this module's siblings. Each write transaction is one PostgreSQL transaction; the
+//! dispatcher's hooks write their own tables through the same connection. A failure the client
+//! may retry (a lost connection, a restart, a timeout) is `StoreError::Unavailable`, a 503.
+
+use super::failure::unavailable;
+use super::read::{self, kinds_locked, sendable, Page as SqlPage, Query as SqlQuery};
+use super::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
+use super::write;
+use super::{PostgresDatabase, PostgresOptions};
+use crate::dialect::PostgresDialect;
+use crate::error::SqlError;
+use crate::translate::Translator;
+use chrono::{DateTime, Utc};
+use scimkit_dispatch::{
+    finish_query, Change, Page, Plan, Query, Store, StoreError, StoreTx, Stored, TenantId, Version,
+};
+use scimkit_filter::{get_ci, AttrPath, Filter};
+use scimkit_schema::{remove_ci, Registry, ResourceSchema, SERVER_OWNED};
+use serde_json::{Map, Value};
+use sqlx::{PgConnection, Postgres, Transaction};
+use std::sync::Arc;
+
+/// The seed of the hash that turns a tenant id into its advisory lock key (a constant, so every
+/// instance computes the same key; chosen apart from sqlx's migration lock key).
+const TENANT_LOCK_SEED: i64 = 0x5c1_4b17;
+
+/// The settings every transaction shares.
+#[derive(Debug)]
+struct Shared {
+    registry: Registry,
+    unique_group_names: bool,
+}
+
+/// A `Store` on a PostgreSQL database. Cloning shares the pool; any number of instances (in
+/// one process or many) may serve one database at once.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    db: PostgresDatabase,
+    shared: Arc<Shared>,
+}
+
+/// A write transaction of one tenant of a [`PostgresStore`]: one PostgreSQL transaction,
+/// rolled back when dropped uncommitted.
+#[derive(Debug)]
+pub struct PostgresTx {
+    tx: Transaction<'static, Postgres>,
+    tenant: TenantId,
+    shared: Arc<Shared>,
+}
+
+impl PostgresTx {
+    /// The transaction's connection, for the hooks' own tables (accounts, audit, …).
+    pub fn connection(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// The tenant the transaction writes for.
+    pub fn tenant(&self) -> &str {
+        self.tenant.as_str()
+    }
+}
+
+impl PostgresStore {
+    /// A store over an open database, serving the types of `registry`; group `displayName`s
+    /// are unique per tenant (as `MemoryStore::new`).
+    pub fn new(db: PostgresDatabase, registry: Registry) -> Self {
+        PostgresStore {
+            db,
+            shared: Arc::new(Shared {
+                registry,
+                unique_group_names: true,
+            }),
+        }
+    }
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`),
+    /// migrates it, and serves the standard registry.
+    ///
+    /// # Errors
+    ///
+    /// As [`PostgresDatabase::connect`].
+    pub async fn connect(url: &str, options: &PostgresOptions) -> Result<Self, SqlError> {
+        Ok(PostgresStore::new(
+            PostgresDatabase::connect(url, options).await?,
+            Registry::standard(),
+        ))
+    }
+
+    /// The same store with group `displayName`s allowed to repeat.
+    #[must_use]
+    pub fn without_unique_group_names(self) -> Self {
+        PostgresStore {
+            db: self.db,
+            shared: Arc::new(Shared {
+                registry: self.shared.registry.clone(),
+                unique_group_names: false,
+            }),
+        }
+    }
+
+    /// The database.
+    pub fn database(&self) -> &PostgresDatabase {
+        &self.db
+    }
+}
+
+/// A database failure as the dispatcher answers it: unavailable (503) or a backend failure
+/// (500).
+pub(crate) fn backend(e: impl Into<SqlError>) -> StoreError {
+    match e.into() {
+        SqlError::Database(e) => match unavailable(&e) {
+            Some(reason) => StoreError::unavailable(reason, e),
+            None => StoreError::backend(SqlError::Database(e)),
+        },
+        other => StoreError::backend(other),
+    }
+}
+
+fn store_error(e: SqlError, id: &str) -> StoreError {
+    match e {
+        SqlError::NotFound => StoreError::NotFound(id.to_owned()),
+        SqlError::VersionMismatch { current } => StoreError::VersionMismatch {
+            current: Version(current),
+        },
+        SqlError::Uniqueness { attribute } => StoreError::Uniqueness(match attribute {
+            "displayName" => "displayName is already in use by another group in this tenant".into(),
+            other => format!("{other} is already in use in this tenant"),
+        }),
+        other => backend(other),
+    }
+}
+
+impl Shared {
+    fn schema(&self, resource_type: &str) -> Result<ResourceSchema<'_>, StoreError> {
+        self.registry.resource_type(resource_type).ok_or_else(|| {
+            StoreError::InvalidValue(format!("unknown resource type {resource_type}"))
+        })
+    }
+}
+
+/// Whether the type holds members (its schema has a `members` attribute).
+fn has_members(schema: &ResourceSchema<'_>) -> bool {
+    schema.core_attribute("members").is_some()
+}
+
+/// Now, to the millisecond `meta` shows (so a filter on `meta.created` compares what is
+/// served).
+pub(crate) fn now() -> DateTime<Utc> {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// A new id: a random (version 4) UUID, lower-case (its own fold key).
+fn new_id() -> Result<String, StoreError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| StoreError::backend(e.to_string()))?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
+}
+
+/// PostgreSQL's text (and `jsonb`) cannot hold the character U+0000.
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+/// Refuses a document with U+0000 in a name or a string (PostgreSQL cannot store it): a
+/// client error, not a database failure.
+fn refuse_nul(v: &Value) -> Result<(), StoreError> {
+    let refused = || {
+        Err(StoreError::InvalidValue(
+            "strings cannot hold the character U+0000".into(),
+        ))
+    };
+    match v {
+        Value::String(s) if has_nul(s) => refused(),
+        Value::Array(items) => items.iter().try_for_each(refuse_nul),
+        Value::Object(o) => {
+            o.iter()
+                .try_for_each(|(k, v)| if has_nul(k) { refused() } else { refuse_nul(v) })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A resource split into the document as stored (without the server's attributes and the
+/// relation) and the `members` it named, if any.
+type Split = (Map<String, Value>, Option<Vec<Value>>);
+
+/// Splits a resource the dispatcher writes into document and members.
+fn document(resource: Value) -> Result<Split, StoreError> {
+    refuse_nul(&resource)?;
+    let Value::Object(mut doc) = resource else {
+        return Err(StoreError::InvalidValue(
+            "a resource must be a JSON object".into(),
+        ));
+    };
+    for k in SERVER_OWNED {
+        remove_ci(&mut doc, k);
+    }
+    let members = match remove_ci(&mut doc, "members") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => Some(a),
+        Some(_) => return Err(StoreError::InvalidValue("members must be an array".into())),
+    };
+    Ok((doc, members))
+}
+
+/// The members named by `elements`, each checked to be a resource of the tenant (its type
+/// resolved, its row share-locked until the transaction ends), keeping a `display` the client
+/// gave.
+async fn resolve_members(
+    conn: &mut PgConnection,
+    tenant: &str,
+    elements: &[Value],
+) -> Result<Vec<Member>, StoreError> {
+    elements.iter().try_for_each(refuse_nul)?;
+    let mut wanted = Vec::with_capacity(elements.len());
+    for e in elements {
+        let id = match e {
+            Value::Object(o) => get_ci(o, "value").and_then(Value::as_str),
+            Value::String(s) => Some(s.as_str()),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            StoreError::InvalidValue("each member must have a string \"value\"".into())
+        })?;
+        let display = match e {
+            Value::Object(o) => get_ci(o, "display").and_then(Value::as_str),
+            _ => None,
+        };
+        wanted.push((id.to_owned(), display.map(str::to_owned)));
+    }
+    let ids: Vec<&str> = wanted.iter().map(|(id, _)| id.as_str()).collect();
+    let kinds = kinds_locked(conn, tenant, &ids, true)
+        .await
+        .map_err(backend)?;
+    wanted
+        .into_iter()
+        .map(|(id, display)| {
+            let kind = kinds.get(&id).cloned().ok_or_else(|| {
+                StoreError::InvalidValue(format!("member {id} is not a resource of this tenant"))
+            })?;
+            let mut m = Member::new(id, kind);
+            m.display = display;
+            Ok(m)
+        })
+        .collect()
+}
+
+/// A stored row as the dispatcher wants it: the document with its relation.
+async fn stored(
+    conn: &mut PgConnection,
+    tenant: &str,
+    schema: &ResourceSchema<'_>,
+    row: StoredRow,
+    with_members: bool,
+) -> Result<Stored, StoreError> {
+    let mut doc: Map<String, Value> = match serde_json::from_str(&row.document) {
+        Ok(Value::Object(m)) => m,
+        _ => {
+            return Err(backend(SqlError::Corrupt(
+                "a stored document is not an object",
+            )))
+        }
+    };
+    if has_members(schema) {
+        let members = if with_members {
+            read::members(conn, tenant, &row.id)
+                .await
+                .map_err(backend)?
+        } else {
+            Vec::new()
+        };
+        if !members.is_empty() {
+            let items = members
+                .into_iter()
+                .map(|m| {
+                    let mut o = Map::new();
+                    o.insert("value".into(), Value::String(m.id));
+                    if let Some(d) = m.display {
+                        o.insert("display".into(), Value::String(d));
+                    }
+                    o.insert("type".into(), Value::String(m.kind));
+                    Value::Object(o)
+                })
+                .collect();
+            doc.insert("members".into(), Value::Array(items));
+        }
+    } else {
+        let groups = read::groups_of(conn, tenant, &row.id)
+            .await
+            .map_err(backend)?;
+        if !groups.is_empty() {
+            let items = groups
+                .into_iter()
+                .map(|(id, display)| {
+                    let mut o = Map::new();
+                    o.insert("value".into(), Value::String(id));
+                    if let Some(d) = display {
+                        o.insert("display".into(), Value::String(d));
+                    }
+                    o.insert("type".into(), Value::String("direct".into()));
+                    Value::Object(o)
+                })
+                .collect();
+            doc.insert("groups".into(), Value::Array(items));
+        }
+    }
+    Ok(Stored::new(
+        row.id,
+        Version(row.version),
+        row.created,
+        row.last_modified,
+        Value::Object(doc),
+    ))
+}
+
+impl PostgresTx {
+    async fn write(
+        &mut self,
+        resource_type: &str,
+        id: &str,
+        resource: Option<Value>,
+        change: MembersGiven,
+        expected: Option<Version>,
+    ) -> Result<Stored, StoreError> {
+        if has_nul(id) {
+            return Err(StoreError::NotFound(id.to_owned()));
+        }
+        let shared = Arc::clone(&self.shared);
+        let schema = shared.schema(resource_type)?;
+        let tenant = self.tenant.as_str().to_owned();
+        let target = Target::new(&tenant, schema, id);
+        let (doc, members_in_doc) = match resource {
+            Some(r) => {
+                let (doc, members) = document(r)?;
+                (Some(Value::Object(doc)), members)
+            }
+            None => (None, None),
+        };
+        let unique = has_members(&schema) && shared.unique_group_names;
+        let write_doc = doc
+            .as_ref()
+            .map(|d| DocumentWrite::new(d).unique_display_name(unique));
+        let (add, remove, replace) = match change {
+            MembersGiven::Delta(add, mut remove) => (
+                resolve_members(&mut self.tx, &tenant, &add).await?,
+                {
+                    // No member's id holds U+0000 (PostgreSQL could not take it).
+                    remove.retain(|id| !has_nul(id));
+                    remove
+                },
+                None,
+            ),
+            MembersGiven::InDocument if has_members(&schema) => {
+                let all = members_in_doc.unwrap_or_default();
+                (
+                    Vec::new(),
+                    Vec::new(),
+                    Some(resolve_members(&mut self.tx, &tenant, &all).await?),
+                )
+            }
+            MembersGiven::InDocument => (Vec::new(), Vec::new(), None),
+        };
+        let members = match &replace {
+            Some(all) => MemberChange::Replace(all),
+            None if add.is_empty() && remove.is_empty() => MemberChange::Keep,
+            None => MemberChange::Delta {
+                add: &add,
+                remove: &remove,
+            },
+        };
+        let row = write::update(
+            &mut self.tx,
+            &target,
+            expected.map(|v| v.0),
+            write_doc.as_ref(),
+            members,
+            now(),
+        )
+        .await
+        .map_err(|e| store_error(e, id))?;
+        stored(&mut self.tx, &tenant, &schema, row, true).await
+    }
+}
+
+/// How a write names members.
+enum MembersGiven {
+    /// `Change::add_members` / `remove_members`.
+    Delta(Vec<Value>, Vec<String>),
+    /// The document's `members` (PUT): the whole list, for a type with members.
+    InDocument,
+}
+
+impl StoreTx for PostgresTx {
+    async fn get_for_update(
+        &mut self,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<Stored>, StoreError> {
+        if has_nul(id) {
+            return Ok(None);
+        }
+        let shared = Arc::clone(&self.shared);
+        let schema = shared.schema(resource_type)?;
+        let tenant = self.tenant.as_str().to_owned();
+        let row = read::get_locked(&mut self.tx, &Target::new(&tenant, schema, id), true)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(row) => Ok(Some(
+                stored(&mut self.tx, &tenant, &schema, row, true).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    async fn create(&mut self, resource_type: &str, resource: Value) -> Result<Stored, StoreError> {
+        let shared = Arc::clone(&self.shared);
+        let schema = shared.schema(resource_type)?;
+        let tenant = self.tenant.as_str().to_owned();
+        let (doc, members) = document(resource)?;
+        let members = if has_members(&schema) {
+            resolve_members(&mut self.tx, &tenant, &members.unwrap_or_default()).await?
+        } else {
+            Vec::new()
+        };
+        let id = new_id()?;
+        let doc = Value::Object(doc);
+        let write_doc = DocumentWrite::new(&doc)
+            .unique_display_name(has_members(&schema) && shared.unique_group_names);
+        let row = write::insert(
+            &mut self.tx,
+            &Target::new(&tenant, schema, &id),
+            &write_doc,
+            &members,
+            now(),
+        )
+        .await
+        .map_err(|e| store_error(e, &id))?;
+        stored(&mut self.tx, &tenant, &schema, row, true).await
+    }
+
+    async fn update(
+        &mut self,
+        resource_type: &str,
+        id: &str,
+        change: Change,
+        expected: Option<Version>,
+    ) -> Result<Stored, StoreError> {
+        let members = MembersGiven::Delta(change.add_members, change.remove_members);
+        self.write(resource_type, id, change.attributes, members, expected)
+            .await
+    }
+
+    async fn replace(
+        &mut self,
+        resource_type: &str,
+        id: &str,
+        resource: Value,
+        expected: Option<Version>,
+    ) -> Result<Stored, StoreError> {
+        self.write(
+            resource_type,
+            id,
+            Some(resource),
+            MembersGiven::InDocument,
+            expected,
+        )
+        .await
+    }
+
+    async fn delete(
+        &mut self,
+        resource_type: &str,
+        id: &str,
+        expected: Option<Version>,
+    ) -> Result<(), StoreError> {
+        if has_nul(id) {
+            return Err(StoreError::NotFound(id.to_owned()));
+        }
+        let shared = Arc::clone(&self.shared);
+        let schema = shared.schema(resource_type)?;
+        let tenant = self.tenant.as_str().to_owned();
+        write::delete(
+            &mut self.tx,
+            &Target::new(&tenant, schema, id),
+            expected.map(|v| v.0),
+            now(),
+        )
+        .await
+        .map_err(|e| store_error(e, id))
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(backend)
+    }
+}
+
+impl Store for PostgresStore {
+    type Tx = PostgresTx;
+
+    /// Begins a transaction holding the tenant's write lock (a transaction-level advisory
+    /// lock on the tenant id): the writes of one tenant take turns, on every instance, as
+    /// SQLite's `BEGIN IMMEDIATE` makes them; other tenants and reads are not held up. The
+    /// hooks' read-modify-writes (a tenant's record, an account) are safe under it, and no two
+    /// writers of a tenant can deadlock on each other's rows.
+    async fn begin(&self, tenant: &TenantId) -> Result<PostgresTx, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(backend)?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
+            .bind(tenant.as_str())
+            .bind(TENANT_LOCK_SEED)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Ok(PostgresTx {
+            tx,
+            tenant: tenant.clone(),
+            shared: Arc::clone(&self.shared),
+        })
+    }
+
+    async fn get(
+        &self,
+        tenant: &TenantId,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<Stored>, StoreError> {
+        let schema = self.shared.schema(resource_type)?;
+        if has_nul(id) {
+            return Ok(None);
+        }
+        let mut conn = self.db.pool().acquire().await.map_err(backend)?;
+        let row = read::get(&mut conn, &Target::new(tenant.as_str(), schema, id))
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(row) => Ok(Some(
+                stored(&mut conn, tenant.as_str(), &schema, row, true).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    async fn query(&self, tenant: &TenantId, query: Query<'_>) -> Result<Page, StoreError> {
+        let schema = query.resource_type;
+        let (condition, residual, order) = {
+            let translator = Translator::new(schema, &PostgresDialect);
+            let (condition, residual) = match query.filter {
+                Some(f) => {
+                    let plan = translator
+                        .plan(f)
+                        .map_err(|e| StoreError::InvalidFilter(e.to_string()))?;
+                    if plan.native.as_ref().is_none_or(sendable) {
+                        (plan.native, plan.residual)
+                    } else {
+                        (None, Some(f.clone()))
+                    }
+                }
+                None => (None, None),
+            };
+            let order = query.sort.and_then(|(by, o)| translator.order_by(by, o));
+            (condition, residual, order)
+        };
+        let sorted_in_sql = query.sort.is_none() || order.is_some();
+        let mut conn = self.db.pool().acquire().await.map_err(backend)?;
+        let t = tenant.as_str();
+        if residual.is_none() && sorted_in_sql {
+            let q = SqlQuery {
+                condition: condition.as_ref(),
+                order: order.as_ref(),
+                page: query.limit.map(|limit| SqlPage {
+                    offset: query.offset as u64,
+                    limit: limit as u64,
+                }),
+            };
+            let total = read::count(&mut conn, t, schema.name(), &q)
+                .await
+                .map_err(backend)?;
+            let q = SqlQuery {
+                page: q.page.or((query.offset > 0).then_some(SqlPage {
+                    offset: query.offset as u64,
+                    limit: u64::MAX >> 1,
+                })),
+                ..q
+            };
+            let rows = read::query(&mut conn, t, schema.name(), &q)
+                .await
+                .map_err(backend)?;
+            let mut resources = Vec::with_capacity(rows.len());
+            for row in rows {
+                resources.push(stored(&mut conn, t, &schema, row, query.with_members).await?);
+            }
+            return Ok(Page {
+                total: usize::try_from(total).unwrap_or(usize::MAX),
+                resources,
+            });
+        }
+        // What SQL cannot answer whole: its candidates, then the residual, sort and page here.
+        let q = SqlQuery {
+            condition: condition.as_ref(),
+            order: None,
+            page: None,
+        };
+        let rows = read::query(&mut conn, t, schema.name(), &q)
+            .await
+            .map_err(backend)?;
+        let mut resources = Vec::with_capacity(rows.len());
+        for row in rows {
+            resources.push(stored(&mut conn, t, &schema, row, true).await?);
+        }
+        finish_query(
+            &schema,
+            residual.as_ref(),
+            query.sort,
+            query.offset,
+            query.limit,
+            resources,
+            |s| s.view(schema.name()),
+        )
+    }
+
+    fn plan<'a>(
+        &self,
+        resource_type: &ResourceSchema<'_>,
+        filter: Option<&Filter<'a>>,
+        sort: Option<&AttrPath<'_>>,
+    ) -> Plan<'a> {
+        let translator = Translator::new(*resource_type, &PostgresDialect);
+        let sorts = sort.is_none_or(|by| {
+            translator
+                .order_by(by, scimkit_filter::SortOrder::Ascending)
+                .is_some()
+        });
+        let Some(filter) = filter else {
+            return if sorts {
+                Plan::native(None)
+            } else {
+                Plan::split(None, None)
+            };
+        };
+        match translator.plan(filter) {
+            Ok(plan) if !plan.native.as_ref().is_none_or(sendable) => Plan::residual(Some(filter)),
+            Ok(plan) if plan.is_exact() && sorts => Plan::native(Some(filter)),
+            Ok(plan) => Plan::split(plan.native_filter, plan.residual),
+            Err(_) => Plan::residual(Some(filter)),
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The PostgreSQL counterpart of `tests/common`: a fresh database, the testkit population
+//! stored through the write layer, the rendered view of a stored resource, and answering a
+//! filter through a plan.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use scimkit_filter::{parse, Filter, Matcher};
+use scimkit_schema::{Profile, Registry, ResourceSchema};
+use scimkit_sql::dialect::PostgresDialect;
+use scimkit_sql::postgres::{
+    self, DocumentWrite, Member, PostgresDatabase, PostgresOptions, Query, StoredRow, Target,
+};
+use scimkit_sql::translate::Translator;
+use scimkit_testkit::population;
+use serde_json::{json, Map, Value};
+use sqlx::PgConnection;
+use std::collections::BTreeSet;
+
+pub const TENANT: &str = "t1";
+
+/// A fresh, migrated database for the test `name`, or `None` when there is no PostgreSQL.
+pub async fn open_fresh(name: &str) -> Option<PostgresDatabase> {
+    let url = super::fresh_database(name).await?;
+    Some(
+        PostgresDatabase::connect(&url, &PostgresOptions::new())
+            .await
+            .unwrap(),
+    )
+}
+
+pub fn base_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-05-01T12:00:00.123456Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A document as the dispatcher stores it: validated (schema spelling), without id, meta and
+/// members.
+pub fn stored_document(schema: &ResourceSchema<'_>, body: Value) -> Value {
+    let mut doc = schema.validate_create(body, &Profile::default()).unwrap();
+    let o = doc.as_object_mut().unwrap();
+    o.remove("id");
+    o.remove("meta");
+    o.remove("members");
+    doc
+}
+
+pub struct Population {
+    pub user_ids: Vec<String>,
+    pub group_ids: Vec<String>,
+}
+
+pub fn user_id(i: usize) -> String {
+    format!("u-{i:05}")
+}
+
+/// Stores `users` users and `groups` groups of the testkit population in one transaction.
+pub async fn load(
+    db: &PostgresDatabase,
+    registry: &Registry,
+    users: usize,
+    groups: usize,
+) -> Population {
+    let user_schema = registry.resource_type("User").unwrap();
+    let group_schema = registry.resource_type("Group").unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    let mut user_ids = Vec::new();
+    for i in 0..users {
+        let id = user_id(i);
+        let doc = stored_document(&user_schema, population::user(i));
+        let at = base_time() + Duration::seconds(i as i64) + Duration::nanoseconds(1000);
+        postgres::insert(
+            &mut tx,
+            &Target::new(TENANT, user_schema, &id),
+            &DocumentWrite::new(&doc),
+            &[],
+            at,
+        )
+        .await
+        .unwrap();
+        user_ids.push(id);
+    }
+    let mut group_ids = Vec::new();
+    for g in 0..groups {
+        let id = format!("g-{g:03}");
+        let members: Vec<Member> = population::members_of(g, groups, users)
+            .into_iter()
+            .map(|i| Member::new(user_ids[i].clone(), "User"))
+            .collect();
+        let ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
+        let doc = stored_document(&group_schema, population::group(g, &ids));
+        postgres::insert(
+            &mut tx,
+            &Target::new(TENANT, group_schema, &id),
+            &DocumentWrite::new(&doc).unique_display_name(true),
+            &members,
+            base_time(),
+        )
+        .await
+        .unwrap();
+        group_ids.push(id);
+    }
+    tx.commit().await.unwrap();
+    Population {
+        user_ids,
+        group_ids,
+    }
+}
+
+/// The resource as the dispatcher renders it for filtering: the document with `id`, `meta`,
+/// and a group's `members` or a member's `groups` from the membership table.
+pub async fn view(conn: &mut PgConnection, schema: &ResourceSchema<'_>, row: &StoredRow) -> Value {
+    let mut doc: Map<String, Value> = serde_json::from_str(&row.document).unwrap();
+    doc.insert("id".into(), json!(row.id));
+    doc.insert(
+        "meta".into(),
+        json!({
+            "resourceType": schema.name(),
+            "created": row.created.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            "lastModified": row.last_modified.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            "version": format!("W/\"{}\"", row.version),
+        }),
+    );
+    if schema.core_attribute("members").is_some() {
+        let members = postgres::members(conn, TENANT, &row.id).await.unwrap();
+        if !members.is_empty() {
+            let list: Vec<Value> = members
+                .iter()
+                .map(|m| json!({"value": m.id, "type": m.kind}))
+                .collect();
+            doc.insert("members".into(), Value::Array(list));
+        }
+    }
+    if schema.core_attribute("groups").is_some() {
+        let groups = postgres::groups_of(conn, TENANT, &row.id).await.unwrap();
+        if !groups.is_empty() {
+            let list: Vec<Value> = groups
+                .iter()
+                .map(|(id, display)| json!({"value": id, "display": display, "type": "direct"}))
+                .collect();
+            doc.insert("groups".into(), Value::Array(list));
+        }
+    }
+    Value::Object(doc)
+}
+
+/// Every resource of the type, rendered.
+pub async fn all_views(conn: &mut PgConnection, schema: &ResourceSchema<'_>) -> Vec<Value> {
+    let rows = postgres::query(conn, TENANT, schema.name(), &Query::default())
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for row in &rows {
+        out.push(view(conn, schema, row).await);
+    }
+    out
+}
+
+/// The ids the store answers for `filter`: the plan's native condition in SQL, then its
+/// residual evaluated on each candidate's view. Also returns whether the plan was exact.
+pub async fn answer(
+    conn: &mut PgConnection,
+    schema: &ResourceSchema<'_>,
+    filter: &Filter<'_>,
+) -> (BTreeSet<String>, bool) {
+    let dialect = PostgresDialect;
+    let translator = Translator::new(*schema, &dialect);
+    let mut plan = translator.plan(filter).unwrap();
+    // As PostgresStore::query: a condition PostgreSQL cannot take is left to the evaluator.
+    if !plan.native.as_ref().is_none_or(postgres::sendable) {
+        plan.native = None;
+        plan.residual = Some(filter.clone());
+    }
+    let rows = postgres::query(conn, TENANT, schema.name(), &Query::from_plan(&plan))
+        .await
+        .unwrap();
+    let mut ids = BTreeSet::new();
+    for row in &rows {
+        let keep = match &plan.residual {
+            None => true,
+            Some(residual) => {
+                let v = view(conn, schema, row).await;
+                Matcher::new(residual, schema).unwrap().matches(&v)
+            }
+        };
+        if keep {
+            ids.insert(row.id.clone());
+        }
+    }
+    (ids, plan.is_exact())
+}
+
+/// The ids `scimkit_filter::matches` selects among `views`.
+pub fn reference(views: &[Value], schema: &ResourceSchema<'_>, f: &str) -> BTreeSet<String> {
+    let filter = parse(f).unwrap();
+    let m = Matcher::new(&filter, schema).unwrap();
+    views
+        .iter()
+        .filter(|v| m.matches(v))
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect()
+}
