@@ -1,5 +1,5 @@
 //! [`StorageBackend`]: the server's one storage type over the backends it can run on (memory,
-//! SQLite), so that the dispatcher, the admin API and the console are built once, not once per
+//! SQLite, PostgreSQL), so that the dispatcher, the admin API and the console are built once, not once per
 //! backend. Every call is timed into [`StorageMetrics`].
 
 use crate::metrics::StorageMetrics;
@@ -12,6 +12,7 @@ use scimkit_provisioning::{
     AccountPage, MemoryBackend, MemoryBackendTx, ProvisioningState, StoredAccount, TenantRecord,
 };
 use scimkit_schema::ResourceSchema;
+use scimkit_sql::postgres::{PostgresStore, PostgresTx};
 use scimkit_sql::sqlite::{SqliteStore, SqliteTx};
 use serde_json::Value;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub struct StorageBackend {
 enum Kind {
     Memory(MemoryBackend),
     Sqlite(SqliteStore),
+    Postgres(PostgresStore),
 }
 
 /// A write transaction of a [`StorageBackend`].
@@ -41,6 +43,7 @@ pub struct StorageTx {
 enum KindTx {
     Memory(MemoryBackendTx),
     Sqlite(SqliteTx),
+    Postgres(PostgresTx),
 }
 
 impl StorageBackend {
@@ -60,45 +63,57 @@ impl StorageBackend {
         }
     }
 
-    /// The backend's name: `memory` or `sqlite`.
+    /// A PostgreSQL database.
+    pub(crate) fn postgres(store: PostgresStore, metrics: StorageMetrics) -> Self {
+        StorageBackend {
+            kind: Kind::Postgres(store),
+            metrics,
+        }
+    }
+
+    /// The backend's name: `memory`, `sqlite` or `postgres`.
     pub fn name(&self) -> &'static str {
         match self.kind {
             Kind::Memory(_) => "memory",
             Kind::Sqlite(_) => "sqlite",
+            Kind::Postgres(_) => "postgres",
         }
     }
 
     /// Whether the storage can serve: `Err` says why not (for the log, not for clients).
     pub(crate) async fn check_ready(&self) -> Result<(), String> {
-        match &self.kind {
-            Kind::Memory(_) => Ok(()),
-            Kind::Sqlite(store) => store
-                .database()
-                .check_ready()
-                .await
-                .map_err(|e| e.to_string()),
-        }
+        let checked = match &self.kind {
+            Kind::Memory(_) => return Ok(()),
+            Kind::Sqlite(store) => store.database().check_ready().await,
+            Kind::Postgres(store) => store.database().check_ready().await,
+        };
+        checked.map_err(|e| e.to_string())
     }
 
     /// Connections in use and idle, for a database backend.
     pub(crate) fn pool_use(&self) -> Option<(u32, u32)> {
         match &self.kind {
             Kind::Memory(_) => None,
-            Kind::Sqlite(store) => {
-                let pool = store.database().pool();
-                let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
-                Some((pool.size().saturating_sub(idle), idle))
-            }
+            Kind::Sqlite(store) => Some(in_use_and_idle(store.database().pool())),
+            Kind::Postgres(store) => Some(in_use_and_idle(store.database().pool())),
         }
     }
 
     /// Closes the database's connections (after the last request): SQLite checkpoints its
     /// write-ahead log.
     pub(crate) async fn close(&self) {
-        if let Kind::Sqlite(store) = &self.kind {
-            store.database().close().await;
+        match &self.kind {
+            Kind::Memory(_) => {}
+            Kind::Sqlite(store) => store.database().close().await,
+            Kind::Postgres(store) => store.database().close().await,
         }
     }
+}
+
+/// A pool's connections in use and idle.
+fn in_use_and_idle<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> (u32, u32) {
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+    (pool.size().saturating_sub(idle), idle)
 }
 
 /// The error of a transaction used with another backend than the one that began it: a bug,
@@ -114,6 +129,7 @@ macro_rules! each {
         let out = match &$self.kind {
             Kind::Memory($b) => $body,
             Kind::Sqlite($b) => $body,
+            Kind::Postgres($b) => $body,
         };
         $self.metrics.observe($op, started.elapsed());
         out
@@ -127,6 +143,7 @@ macro_rules! with_tx {
         let out = match (&$self.kind, &mut $tx.kind) {
             (Kind::Memory($b), KindTx::Memory($t)) => $body,
             (Kind::Sqlite($b), KindTx::Sqlite($t)) => $body,
+            (Kind::Postgres($b), KindTx::Postgres($t)) => $body,
             _ => Err(foreign_tx()),
         };
         $self.metrics.observe($op, started.elapsed());
@@ -141,6 +158,7 @@ macro_rules! in_tx {
         let out = match &mut $self.kind {
             KindTx::Memory($t) => $body,
             KindTx::Sqlite($t) => $body,
+            KindTx::Postgres($t) => $body,
         };
         $self.metrics.observe($op, started.elapsed());
         out
@@ -155,6 +173,7 @@ impl Store for StorageBackend {
         let kind = match &self.kind {
             Kind::Memory(b) => b.begin(tenant).await.map(KindTx::Memory),
             Kind::Sqlite(b) => b.begin(tenant).await.map(KindTx::Sqlite),
+            Kind::Postgres(b) => b.begin(tenant).await.map(KindTx::Postgres),
         };
         self.metrics.observe("begin", started.elapsed());
         Ok(StorageTx {
@@ -185,6 +204,7 @@ impl Store for StorageBackend {
         match &self.kind {
             Kind::Memory(b) => b.plan(resource_type, filter, sort),
             Kind::Sqlite(b) => b.plan(resource_type, filter, sort),
+            Kind::Postgres(b) => b.plan(resource_type, filter, sort),
         }
     }
 }
@@ -236,6 +256,7 @@ impl StoreTx for StorageTx {
         let out = match self.kind {
             KindTx::Memory(t) => t.commit().await,
             KindTx::Sqlite(t) => t.commit().await,
+            KindTx::Postgres(t) => t.commit().await,
         };
         self.metrics.observe("commit", started.elapsed());
         out

@@ -64,15 +64,6 @@ pub enum ConfigError {
         /// What is wrong, with the line and key.
         problem: String,
     },
-    /// The configured storage backend is not part of this build.
-    #[error(
-        "storage: the {backend} backend is not built yet (a coming release adds it); \
-         use sqlite:PATH or memory"
-    )]
-    StorageUnavailable {
-        /// `sqlite` or `postgres`.
-        backend: &'static str,
-    },
     /// The storage cannot be opened (a file that cannot be created, a database written by a
     /// newer version, a failed migration).
     #[error("storage {location}: {source}")]

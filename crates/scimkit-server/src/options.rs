@@ -387,8 +387,7 @@ impl RequestLimits {
     }
 }
 
-/// Where resources and provisioning state live (`--db`). PostgreSQL is recognised so that a
-/// configuration naming it gets a clear start-up error until its backend lands.
+/// Where resources and provisioning state live (`--db`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Storage {
@@ -397,7 +396,8 @@ pub enum Storage {
     /// A SQLite database file, created and migrated as needed: `sqlite:PATH`. Every write is
     /// on disk when it is acknowledged (it survives a crash of the process).
     Sqlite(std::path::PathBuf),
-    /// A PostgreSQL server: `postgres://…` or `postgresql://…`. Not built yet.
+    /// A PostgreSQL database, migrated as needed: `postgres://…` or `postgresql://…` (a secret:
+    /// the URL may carry a password). Several server instances may share it.
     Postgres(Secret),
 }
 

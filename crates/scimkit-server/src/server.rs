@@ -69,7 +69,6 @@ impl Server {
     ///
     /// # Errors
     /// [`ConfigError::Storage`] when the database cannot be opened,
-    /// [`ConfigError::StorageUnavailable`] for a storage backend not built yet,
     /// [`ConfigError::Tenant`] when the provisioning layer refuses a tenant (an invalid id),
     /// [`ConfigError::Secret`] when no admin token can be generated.
     pub async fn new(options: &Options, local_addr: SocketAddr) -> Result<Self, ConfigError> {

@@ -21,6 +21,7 @@ use scimkit_dispatch::{Config, CursorKey, Dispatcher};
 use scimkit_policy::{IdpDialect, RuleSet, TokenDigest};
 use scimkit_provisioning::{AdminApi, MemoryBackend, Provisioning, ProvisioningError};
 use scimkit_provisioning::{ProvisioningState, TenantRecord};
+use scimkit_sql::postgres::{PostgresOptions, PostgresStore};
 use scimkit_sql::sqlite::{SqliteOptions, SqliteStore};
 use std::future::Future;
 use std::path::PathBuf;
@@ -50,8 +51,7 @@ pub(crate) struct State {
 /// dispatcher serving `base_url`, and the admin API opened by `admin_token`.
 ///
 /// # Errors
-/// [`ConfigError::Storage`] when the database cannot be opened or migrated,
-/// [`ConfigError::StorageUnavailable`] for a backend not built yet, [`ConfigError::Tenant`]
+/// [`ConfigError::Storage`] when the database cannot be opened or migrated, [`ConfigError::Tenant`]
 /// when the provisioning layer refuses a tenant (an invalid id) or cannot store it.
 pub(crate) async fn build(
     options: &Options,
@@ -180,9 +180,30 @@ async fn open(
                 format!("sqlite:{}", shown.display()),
             ))
         }
-        other => Err(ConfigError::StorageUnavailable {
-            backend: other.backend(),
-        }),
+        Storage::Postgres(url) => {
+            let location = without_password(url.expose());
+            let store = PostgresStore::connect(url.expose(), &PostgresOptions::default())
+                .await
+                .map_err(|e| ConfigError::Storage {
+                    location: location.clone(),
+                    source: Box::new(e),
+                })?;
+            Ok((StorageBackend::postgres(store, metrics), location))
+        }
+    }
+}
+
+/// A database URL as start-up and errors show it: without the password.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "postgres (the URL is not shown)".into();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) => {
+            let user = user.split_once(':').map_or(user, |(name, _)| name);
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
     }
 }
 

@@ -179,6 +179,24 @@ impl PostgresDatabase {
         Ok(self.pool.begin().await?)
     }
 
+    /// Whether the database can serve now: a connection answers and the schema is at the
+    /// newest version this build knows (what a readiness probe asks).
+    ///
+    /// # Errors
+    ///
+    /// [`SqlError::Database`] when no connection answers, [`SqlError::Corrupt`] when the schema
+    /// is not at [`newest_known_version`].
+    pub async fn check_ready(&self) -> Result<(), SqlError> {
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await?;
+        if applied != Some(newest_known_version()) {
+            return Err(SqlError::Corrupt("the schema is not at the newest version"));
+        }
+        Ok(())
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;
