@@ -14,6 +14,16 @@ use scimkit_sql::postgres::{PostgresOptions, PostgresStore};
 use serde_json::json;
 
 async fn call(prov: &Provisioning<PostgresStore>, token: &str, method: &str, path: &str) -> u16 {
+    call_as(prov, token, method, path, "ada@example.com").await
+}
+
+async fn call_as(
+    prov: &Provisioning<PostgresStore>,
+    token: &str,
+    method: &str,
+    path: &str,
+    user_name: &str,
+) -> u16 {
     let scim = prov.dispatcher().build();
     let mut request = http::Request::builder()
         .method(method)
@@ -23,7 +33,7 @@ async fn call(prov: &Provisioning<PostgresStore>, token: &str, method: &str, pat
         request = request.header("Content-Type", "application/scim+json");
         Bytes::from(
             json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                   "userName": "ada@example.com", "emails": [{"value": "ada@example.com"}]})
+                   "userName": user_name, "emails": [{"value": user_name}]})
             .to_string(),
         )
     } else {
@@ -88,4 +98,44 @@ async fn two_instances_creating_one_tenant_at_once_make_one() {
         );
     }
     assert_eq!(one.tenant_ids().await.unwrap().len(), 10);
+}
+
+/// Identifiers PostgreSQL cannot hold (U+0000) are client errors or not found through the
+/// provisioning hooks and the admin operations too, never a database error.
+#[tokio::test(flavor = "current_thread")]
+async fn identifiers_postgres_cannot_hold_are_client_errors() {
+    use scimkit_provisioning::ProvisioningState;
+    let Some(url) = pg_support::fresh_database("prov_nul").await else {
+        return;
+    };
+    let store = PostgresStore::connect(&url, &PostgresOptions::new())
+        .await
+        .unwrap();
+    let prov = Provisioning::with_backend(store.clone());
+    prov.create_tenant("acme", IdpDialect::Okta).await.unwrap();
+    let token = prov.enable_provisioning("acme").await.unwrap();
+    let status = call_as(
+        &prov,
+        token.expose(),
+        "POST",
+        "/Users",
+        "a\u{0}b@example.com",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(store
+        .load_account("acme", "a\u{0}b")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.load_tenant("a\u{0}").await.unwrap().is_none());
+    assert!(prov
+        .create_tenant("a\u{0}", IdpDialect::Okta)
+        .await
+        .is_err());
+    assert!(store
+        .account_page("acme", Some("\u{0}"), 10, None)
+        .await
+        .is_err());
+    assert_eq!(store.audit_bytes("a\u{0}").await.unwrap(), 0);
 }

@@ -6,7 +6,7 @@
 //! instance at its next request.
 
 use super::rows::micros;
-use super::store::{now, PostgresStore, PostgresTx};
+use super::store::{has_nul, now, PostgresStore, PostgresTx};
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::StoreError;
 use scimkit_policy::{
@@ -23,6 +23,11 @@ use std::sync::Arc;
 /// A database failure: unavailable (503) or a backend failure (500), as the store's.
 fn backend(e: sqlx::Error) -> StoreError {
     super::store::backend(e)
+}
+
+/// A key with U+0000, which PostgreSQL cannot store: a client error.
+fn refused() -> StoreError {
+    StoreError::InvalidValue("identifiers cannot hold the character U+0000".into())
 }
 
 /// A value that does not (de)serialise: a backend failure.
@@ -67,6 +72,9 @@ async fn record_of(
     conn: &mut PgConnection,
     tenant: &str,
 ) -> Result<Option<Arc<TenantRecord>>, StoreError> {
+    if has_nul(tenant) {
+        return Ok(None);
+    }
     let text: Option<String> = sqlx::query_scalar("SELECT record FROM tenants WHERE tenant = $1")
         .bind(tenant)
         .fetch_optional(&mut *conn)
@@ -88,6 +96,9 @@ async fn account_by(
     column: &'static str,
     value: &str,
 ) -> Result<Option<StoredAccount>, StoreError> {
+    if has_nul(tenant) || has_nul(value) {
+        return Ok(None);
+    }
     let sql = if column == "scim_id" {
         "SELECT data, scim_id FROM accounts WHERE tenant = $1 AND scim_id = $2"
     } else {
@@ -185,6 +196,9 @@ impl ProvisioningState for PostgresStore {
         tx: &mut PostgresTx,
         record: TenantRecord,
     ) -> Result<(), StoreError> {
+        if has_nul(record.id()) {
+            return Err(refused());
+        }
         let tenant = tx.tenant().to_owned();
         if record.id() != tenant {
             return Err(StoreError::InvalidValue(
@@ -248,6 +262,12 @@ impl ProvisioningState for PostgresStore {
         limit: usize,
         q: Option<&str>,
     ) -> Result<AccountPage, StoreError> {
+        if after.is_some_and(has_nul) {
+            return Err(refused());
+        }
+        if has_nul(tenant) {
+            return Ok(AccountPage::new(Vec::new(), None));
+        }
         let limit = limit.min(MAX_ACCOUNT_PAGE);
         let needle = q.map(str::to_lowercase).filter(|q| !q.is_empty());
         let mut conn = self.database().pool().acquire().await.map_err(backend)?;
@@ -319,6 +339,9 @@ impl ProvisioningState for PostgresStore {
         tx: &mut PostgresTx,
         account: StoredAccount,
     ) -> Result<(), StoreError> {
+        if has_nul(&account.key()) || account.user_id.as_deref().is_some_and(has_nul) {
+            return Err(refused());
+        }
         let tenant = tx.tenant().to_owned();
         let key = account.key();
         let data = serde_json::to_string(&account.account).map_err(codec)?;
@@ -349,6 +372,9 @@ impl ProvisioningState for PostgresStore {
     }
 
     async fn remove_account(&self, tx: &mut PostgresTx, key: &str) -> Result<(), StoreError> {
+        if has_nul(key) {
+            return Ok(());
+        }
         let tenant = tx.tenant().to_owned();
         sqlx::query("DELETE FROM accounts WHERE tenant = $1 AND email_norm = $2")
             .bind(&tenant)
@@ -412,6 +438,9 @@ impl ProvisioningState for PostgresStore {
         since: u64,
         limit: usize,
     ) -> Result<AuditPage, StoreError> {
+        if has_nul(tenant) {
+            return Ok(AuditPage::new(Vec::new(), None, None, None));
+        }
         let limit = limit.min(MAX_AUDIT_PAGE);
         let rows = sqlx::query(
             "SELECT seq, at, record FROM audit WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -448,6 +477,9 @@ impl ProvisioningState for PostgresStore {
     }
 
     async fn audit_bytes(&self, tenant: &str) -> Result<usize, StoreError> {
+        if has_nul(tenant) {
+            return Ok(0);
+        }
         let bytes: Option<i64> =
             sqlx::query_scalar("SELECT audit_bytes FROM tenants WHERE tenant = $1")
                 .bind(tenant)

@@ -170,8 +170,9 @@ fn new_id() -> Result<String, StoreError> {
     ))
 }
 
-/// PostgreSQL's text (and `jsonb`) cannot hold the character U+0000.
-fn has_nul(s: &str) -> bool {
+/// PostgreSQL's text (and `jsonb`) cannot hold the character U+0000: a value with it is
+/// never stored, so a lookup of it finds nothing and a write of it is refused.
+pub(crate) fn has_nul(s: &str) -> bool {
     s.contains('\0')
 }
 
@@ -518,6 +519,11 @@ impl Store for PostgresStore {
     /// hooks' read-modify-writes (a tenant's record, an account) are safe under it, and no two
     /// writers of a tenant can deadlock on each other's rows.
     async fn begin(&self, tenant: &TenantId) -> Result<PostgresTx, StoreError> {
+        if has_nul(tenant.as_str()) {
+            return Err(StoreError::InvalidValue(
+                "tenant ids cannot hold the character U+0000".into(),
+            ));
+        }
         let mut tx = self.db.begin_write().await.map_err(backend)?;
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
             .bind(tenant.as_str())
