@@ -9,7 +9,8 @@
 //! - [`dispatch`]: a framework-agnostic `http::Request` → `http::Response` SCIM endpoint;
 //! - [`provisioning`]: the policy wired into the dispatcher (tenants, tokens, accounts, audit)
 //!   and the tenant admin API;
-//! - `sql` (feature `sqlite`): the SQLite store and provisioning state.
+//! - `sql` (features `sqlite`, `postgres`): the SQLite and PostgreSQL stores and provisioning
+//!   state.
 #![forbid(unsafe_code)]
 // The README's examples are compiled and run as doctests of this crate.
 #![doc = ""]
@@ -20,7 +21,7 @@ pub use scimkit_filter as filter;
 pub use scimkit_policy as policy;
 pub use scimkit_provisioning as provisioning;
 pub use scimkit_schema as schema;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use scimkit_sql as sql;
 
 /// The code blocks of docs/embedding.md, compiled and run as doctests so they stay true.

@@ -24,6 +24,8 @@ pub mod client;
 pub mod corpus;
 pub mod paging;
 pub mod population;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod provisioning;
 pub mod store;
 mod transactions;
