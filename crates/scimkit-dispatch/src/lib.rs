@@ -51,6 +51,6 @@ pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::{MemoryStore, MemoryTx};
 pub use store::{
-    finish_query, timestamp, Change, Page, Plan, Query, Resource, Store, StoreError, StoreTx,
-    Stored, TenantId, Version,
+    finish_query, group_kinds, member_kinds, sole_kind, timestamp, Change, MemberRef, Page, Plan,
+    Query, Resource, Store, StoreError, StoreTx, Stored, TenantId, Version,
 };

@@ -312,7 +312,7 @@ async fn versions_member_deltas_and_cascading_delete() {
     // Deleting the group removes its membership rows.
     sqlite::delete(&mut tx, &g, None, later).await.unwrap();
     assert_eq!(count(&mut tx, "SELECT count(*) FROM memberships").await, 0);
-    assert!(sqlite::groups_of(&mut tx, TENANT, "u2")
+    assert!(sqlite::groups_of(&mut tx, TENANT, "u2", &["Group"])
         .await
         .unwrap()
         .is_empty());

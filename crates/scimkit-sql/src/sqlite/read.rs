@@ -97,7 +97,8 @@ pub async fn members(
         .collect()
 }
 
-/// The ids of the groups `member_id` is a direct member of, with their `displayName`.
+/// The ids of the resources of the types `kinds` (those a member's `groups` lists) that
+/// `member_id` is a direct member of, with their `displayName`.
 ///
 /// # Errors
 ///
@@ -106,16 +107,23 @@ pub async fn groups_of(
     conn: &mut SqliteConnection,
     tenant: &str,
     member_id: &str,
+    kinds: &[&str],
 ) -> Result<Vec<(String, Option<String>)>, SqlError> {
-    let rows = sqlx::query(
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT ms.group_id, json_extract(g.document, '$.displayName') \
          FROM memberships AS ms JOIN resources AS g ON g.tenant = ms.tenant AND g.id = ms.group_id \
-         WHERE ms.tenant = ? AND ms.member_id = ? ORDER BY ms.group_id",
-    )
-    .bind(tenant)
-    .bind(member_id)
-    .fetch_all(&mut *conn)
-    .await?;
+         WHERE ms.tenant = ",
+    );
+    qb.push_bind(tenant.to_owned())
+        .push(" AND ms.member_id = ")
+        .push_bind(member_id.to_owned())
+        .push(" AND g.type IN (");
+    let mut list = qb.separated(", ");
+    for k in kinds {
+        list.push_bind((*k).to_owned());
+    }
+    qb.push(") ORDER BY ms.group_id");
+    let rows = qb.build().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()
