@@ -2,12 +2,16 @@
 //! of a database written by a newer version.
 
 use crate::error::SqlError;
+use async_lock::{Mutex, MutexGuard};
 use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{ConnectOptions, Sqlite, Transaction};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The embedded, versioned migrations (`migrations/sqlite/NNNN_name.sql`). A released file is
@@ -37,8 +41,12 @@ pub struct SqliteOptions {
     pub durability: Durability,
     /// How long a writer waits for another writer's lock before failing (`busy_timeout`).
     pub busy_timeout: Duration,
-    /// Connections in the pool (readers run in parallel under WAL; writers take turns).
+    /// Connections in the pool (write transactions and provisioning state; writers take
+    /// turns).
     pub max_connections: u32,
+    /// Connections reserved for the store's reads ([`SqliteDatabase::read`]), which run in
+    /// parallel under WAL. Not pooled: taking one is a lock, not a pool round trip.
+    pub readers: u32,
 }
 
 impl Default for SqliteOptions {
@@ -47,6 +55,7 @@ impl Default for SqliteOptions {
             durability: Durability::default(),
             busy_timeout: Duration::from_secs(5),
             max_connections: 4,
+            readers: 4,
         }
     }
 }
@@ -77,14 +86,34 @@ impl SqliteOptions {
         self.max_connections = n.max(1);
         self
     }
+
+    /// With this many reserved read connections (at least 1).
+    #[must_use]
+    pub fn readers(mut self, n: u32) -> Self {
+        self.readers = n.max(1);
+        self
+    }
 }
 
 /// An open SQLite database: a connection pool in WAL mode with foreign keys on, migrated to
-/// the newest schema this build knows.
+/// the newest schema this build knows, and a few connections reserved for reads.
 #[derive(Debug, Clone)]
 pub struct SqliteDatabase {
     pool: SqlitePool,
+    readers: Arc<Readers>,
 }
+
+/// The reserved read connections. sqlx's pool answers every acquire with a round trip to the
+/// connection's worker thread when the previous user returns it (a `ping`, ~60 µs); these are
+/// taken with a lock.
+#[derive(Debug)]
+struct Readers {
+    connections: Vec<Mutex<SqliteConnection>>,
+    next: AtomicUsize,
+}
+
+/// A read connection taken by [`SqliteDatabase::read`]; given back when dropped.
+pub type ReadConnection<'a> = MutexGuard<'a, SqliteConnection>;
 
 impl SqliteDatabase {
     /// Opens (creating it if missing) the database file at `path` and migrates it.
@@ -112,11 +141,34 @@ impl SqliteDatabase {
             .max_connections(options.max_connections)
             // A local file: no connection to test before each use (a round trip saved).
             .test_before_acquire(false)
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await?;
         refuse_newer(&pool).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteDatabase { pool })
+        let mut connections = Vec::with_capacity(options.readers as usize);
+        for _ in 0..options.readers.max(1) {
+            connections.push(Mutex::new(connect.connect().await?));
+        }
+        Ok(SqliteDatabase {
+            pool,
+            readers: Arc::new(Readers {
+                connections,
+                next: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// A reserved read connection: a free one if there is one, else the next in turn when it
+    /// is given back. Reads only: a write through it would not be in a write transaction.
+    pub async fn read(&self) -> ReadConnection<'_> {
+        let all = &self.readers.connections;
+        let start = self.readers.next.fetch_add(1, Ordering::Relaxed) % all.len();
+        for i in 0..all.len() {
+            if let Some(conn) = all[(start + i) % all.len()].try_lock() {
+                return conn;
+            }
+        }
+        all[start].lock().await
     }
 
     /// The connection pool (reads take a connection from it).
@@ -152,7 +204,8 @@ impl SqliteDatabase {
         Ok(())
     }
 
-    /// Closes every connection (checkpointing the WAL).
+    /// Closes the pool's connections; the reserved read connections close when the last
+    /// clone of the database is dropped (the last connection to close checkpoints the WAL).
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -3,7 +3,8 @@
 //! the dispatcher's hooks write their own tables through the same connection.
 
 use super::read::{self, kinds_of, Page as SqlPage, Query as SqlQuery};
-use super::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
+use super::render::{self, RelationOf};
+use super::rows::{DocumentWrite, Member, MemberChange, Relation, Target};
 use super::write;
 use super::{SqliteDatabase, SqliteOptions};
 use crate::dialect::SqliteDialect;
@@ -11,8 +12,8 @@ use crate::error::SqlError;
 use crate::translate::Translator;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::{
-    finish_query, group_kinds, member_kinds, Change, MemberRef, Page, Plan, Query, Store,
-    StoreError, StoreTx, Stored, TenantId, Version,
+    finish_query, member_kinds, Change, MemberRef, Page, Plan, Query, Store, StoreError, StoreTx,
+    Stored, TenantId, Version,
 };
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{remove_ci, Registry, ResourceSchema, SERVER_OWNED};
@@ -224,77 +225,16 @@ async fn resolve_members(
         .collect()
 }
 
-/// A stored row as the dispatcher wants it: the document with its relation.
-async fn stored(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    schema: &ResourceSchema<'_>,
-    row: StoredRow,
-    with_members: bool,
-) -> Result<Stored, StoreError> {
-    let mut doc: Map<String, Value> = match serde_json::from_str(&row.document) {
-        Ok(Value::Object(m)) => m,
-        _ => {
-            return Err(backend(SqlError::Corrupt(
-                "a stored document is not an object",
-            )))
-        }
-    };
-    if has_members(schema) {
-        let members = if with_members {
-            read::members(conn, tenant, &row.id)
-                .await
-                .map_err(backend)?
-        } else {
-            Vec::new()
-        };
-        if !members.is_empty() {
-            let items = members
-                .into_iter()
-                .map(|m| {
-                    let mut o = Map::new();
-                    o.insert("value".into(), Value::String(m.id));
-                    if let Some(d) = m.display {
-                        o.insert("display".into(), Value::String(d));
-                    }
-                    o.insert("type".into(), Value::String(m.kind));
-                    Value::Object(o)
-                })
-                .collect();
-            doc.insert("members".into(), Value::Array(items));
-        }
-    } else {
-        let kinds = group_kinds(schema);
-        let groups = if kinds.is_empty() {
-            Vec::new()
-        } else {
-            read::groups_of(conn, tenant, &row.id, &kinds)
-                .await
-                .map_err(backend)?
-        };
-        if !groups.is_empty() {
-            let items = groups
-                .into_iter()
-                .map(|(id, display)| {
-                    let mut o = Map::new();
-                    o.insert("value".into(), Value::String(id));
-                    if let Some(d) = display {
-                        o.insert("display".into(), Value::String(d));
-                    }
-                    o.insert("type".into(), Value::String("direct".into()));
-                    Value::Object(o)
-                })
-                .collect();
-            doc.insert("groups".into(), Value::Array(items));
-        }
-    }
-    Ok(Stored::new(
-        row.id,
-        Version(row.version),
-        row.created,
-        row.last_modified,
-        Value::Object(doc),
-    ))
+/// The resource `target` as stored after a write in this transaction, with its relation
+/// (one query).
+async fn reread(conn: &mut SqliteConnection, target: &Target<'_>) -> Result<Stored, StoreError> {
+    let of = RelationOf::new(&target.schema);
+    let relation = of.relation(true);
+    let row = read::get_with(conn, target, relation)
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound(target.id.to_owned()))?;
+    render::stored(row, relation)
 }
 
 impl SqliteTx {
@@ -345,7 +285,7 @@ impl SqliteTx {
                 remove: &remove,
             },
         };
-        let row = write::update(
+        write::update(
             &mut self.tx,
             &target,
             expected.map(|v| v.0),
@@ -355,7 +295,7 @@ impl SqliteTx {
         )
         .await
         .map_err(|e| store_error(e, id))?;
-        stored(&mut self.tx, &tenant, &schema, row, true).await
+        reread(&mut self.tx, &target).await
     }
 }
 
@@ -376,15 +316,12 @@ impl StoreTx for SqliteTx {
         let shared = Arc::clone(&self.shared);
         let schema = shared.schema(resource_type)?;
         let tenant = self.tenant.as_str().to_owned();
-        let row = read::get(&mut self.tx, &Target::new(&tenant, schema, id))
+        let of = RelationOf::new(&schema);
+        let relation = of.relation(true);
+        let row = read::get_with(&mut self.tx, &Target::new(&tenant, schema, id), relation)
             .await
             .map_err(backend)?;
-        match row {
-            Some(row) => Ok(Some(
-                stored(&mut self.tx, &tenant, &schema, row, true).await?,
-            )),
-            None => Ok(None),
-        }
+        row.map(|row| render::stored(row, relation)).transpose()
     }
 
     async fn create(&mut self, resource_type: &str, resource: Value) -> Result<Stored, StoreError> {
@@ -402,16 +339,15 @@ impl StoreTx for SqliteTx {
         let doc = Value::Object(doc);
         let write_doc = DocumentWrite::new(&doc)
             .unique_display_name(has_members(&schema) && shared.unique_group_names);
-        let row = write::insert(
-            &mut self.tx,
-            &Target::new(&tenant, schema, &id),
-            &write_doc,
-            &members,
-            now(),
-        )
-        .await
-        .map_err(|e| store_error(e, &id))?;
-        stored(&mut self.tx, &tenant, &schema, row, true).await
+        let target = Target::new(&tenant, schema, &id);
+        let row = write::insert(&mut self.tx, &target, &write_doc, &members, now())
+            .await
+            .map_err(|e| store_error(e, &id))?;
+        if members.is_empty() {
+            // Nothing refers to a resource created a moment ago, and it has no members.
+            return render::stored(row, Relation::None);
+        }
+        reread(&mut self.tx, &target).await
     }
 
     async fn update(
@@ -485,16 +421,17 @@ impl Store for SqliteStore {
         id: &str,
     ) -> Result<Option<Stored>, StoreError> {
         let schema = self.shared.schema(resource_type)?;
-        let mut conn = self.db.pool().acquire().await.map_err(backend)?;
-        let row = read::get(&mut conn, &Target::new(tenant.as_str(), schema, id))
-            .await
-            .map_err(backend)?;
-        match row {
-            Some(row) => Ok(Some(
-                stored(&mut conn, tenant.as_str(), &schema, row, true).await?,
-            )),
-            None => Ok(None),
-        }
+        let of = RelationOf::new(&schema);
+        let relation = of.relation(true);
+        let mut conn = self.db.read().await;
+        let row = read::get_with(
+            &mut conn,
+            &Target::new(tenant.as_str(), schema, id),
+            relation,
+        )
+        .await
+        .map_err(backend)?;
+        row.map(|row| render::stored(row, relation)).transpose()
     }
 
     async fn query(&self, tenant: &TenantId, query: Query<'_>) -> Result<Page, StoreError> {
@@ -514,52 +451,60 @@ impl Store for SqliteStore {
             (condition, residual, order)
         };
         let sorted_in_sql = query.sort.is_none() || order.is_some();
-        let mut conn = self.db.pool().acquire().await.map_err(backend)?;
+        let of = RelationOf::new(&schema);
+        let mut conn = self.db.read().await;
         let t = tenant.as_str();
         if residual.is_none() && sorted_in_sql {
-            let q = SqlQuery {
-                condition: condition.as_ref(),
-                order: order.as_ref(),
-                page: query.limit.map(|limit| SqlPage {
+            let relation = of.relation(query.with_members);
+            let page = match query.limit {
+                Some(limit) => Some(SqlPage {
                     offset: query.offset as u64,
                     limit: limit as u64,
                 }),
-            };
-            let total = read::count(&mut conn, t, schema.name(), &q)
-                .await
-                .map_err(backend)?;
-            let q = SqlQuery {
-                page: q.page.or((query.offset > 0).then_some(SqlPage {
+                None => (query.offset > 0).then_some(SqlPage {
                     offset: query.offset as u64,
                     limit: u64::MAX >> 1,
-                })),
-                ..q
+                }),
             };
-            let rows = read::query(&mut conn, t, schema.name(), &q)
+            let q = SqlQuery {
+                condition: condition.as_ref(),
+                order: order.as_ref(),
+                page,
+            };
+            let rows = read::query_with(&mut conn, t, schema.name(), &q, relation)
                 .await
                 .map_err(backend)?;
-            let mut resources = Vec::with_capacity(rows.len());
-            for row in rows {
-                resources.push(stored(&mut conn, t, &schema, row, query.with_members).await?);
-            }
-            return Ok(Page {
-                total: usize::try_from(total).unwrap_or(usize::MAX),
-                resources,
-            });
+            // The total without a second query when the page tells it: a page that is not
+            // full and not past the end holds the last match (a lookup's usual answer).
+            let short = query.limit.is_none_or(|limit| rows.len() < limit);
+            let total = if short && (!rows.is_empty() || query.offset == 0) {
+                query.offset + rows.len()
+            } else {
+                let n = read::count(&mut conn, t, schema.name(), &q)
+                    .await
+                    .map_err(backend)?;
+                usize::try_from(n).unwrap_or(usize::MAX)
+            };
+            let resources = rows
+                .into_iter()
+                .map(|row| render::stored(row, relation))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Page { total, resources });
         }
         // What SQL cannot answer whole: its candidates, then the residual, sort and page here.
+        let relation = of.relation(true);
         let q = SqlQuery {
             condition: condition.as_ref(),
             order: None,
             page: None,
         };
-        let rows = read::query(&mut conn, t, schema.name(), &q)
+        let rows = read::query_with(&mut conn, t, schema.name(), &q, relation)
             .await
             .map_err(backend)?;
-        let mut resources = Vec::with_capacity(rows.len());
-        for row in rows {
-            resources.push(stored(&mut conn, t, &schema, row, true).await?);
-        }
+        let resources = rows
+            .into_iter()
+            .map(|row| render::stored(row, relation))
+            .collect::<Result<Vec<_>, _>>()?;
         finish_query(
             &schema,
             residual.as_ref(),
