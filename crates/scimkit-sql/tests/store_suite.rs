@@ -78,3 +78,14 @@ async fn queries_beyond_the_translation_are_finished_in_rust() {
     let exact = parse(r#"userName sw "a" or userName eq "D""#).unwrap();
     assert!(store.plan(&users, Some(&exact), None).is_native());
 }
+
+/// The suite's typed-membership check alone (also part of `run_all`): a `Team` of users.
+#[tokio::test(flavor = "current_thread")]
+async fn a_custom_type_with_members_is_typed_by_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = SqliteDatabase::open(&dir.path().join("team.db"), &SqliteOptions::new())
+        .await
+        .unwrap();
+    let registry = scimkit_testkit::store::registry();
+    scimkit_testkit::store::typed_membership(SqliteStore::new(db, registry)).await;
+}

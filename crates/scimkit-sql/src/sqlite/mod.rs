@@ -9,6 +9,7 @@ mod render;
 mod rows;
 mod store;
 mod write;
+mod writer;
 
 pub use open::{
     newest_known_version, Durability, ReadConnection, SqliteDatabase, SqliteOptions, MIGRATOR,
@@ -20,3 +21,4 @@ pub use read::{
 pub use rows::{DocumentWrite, Member, MemberChange, Relation, StoredRow, Target};
 pub use store::{SqliteStore, SqliteTx};
 pub use write::{delete, insert, update};
+pub use writer::WriteTransaction;

@@ -1,6 +1,7 @@
 //! Opening a SQLite database: connection settings, the embedded migrations, and the refusal
 //! of a database written by a newer version.
 
+use super::writer::{WriteTransaction, Writer};
 use crate::error::SqlError;
 use async_lock::{Mutex, MutexGuard};
 use sqlx::migrate::Migrator;
@@ -8,7 +9,7 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Sqlite, Transaction};
+use sqlx::ConnectOptions;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -101,6 +102,7 @@ impl SqliteOptions {
 pub struct SqliteDatabase {
     pool: SqlitePool,
     readers: Arc<Readers>,
+    writer: Arc<Writer>,
 }
 
 /// The reserved read connections. sqlx's pool answers every acquire with a round trip to the
@@ -149,8 +151,10 @@ impl SqliteDatabase {
         for _ in 0..options.readers.max(1) {
             connections.push(Mutex::new(connect.connect().await?));
         }
+        let writer = Arc::new(Writer::new(connect.connect().await?));
         Ok(SqliteDatabase {
             pool,
+            writer,
             readers: Arc::new(Readers {
                 connections,
                 next: AtomicUsize::new(0),
@@ -176,15 +180,17 @@ impl SqliteDatabase {
         &self.pool
     }
 
-    /// Begins a write transaction with `BEGIN IMMEDIATE`: the write lock is taken at once, so
-    /// two writers never both read and then fail to upgrade (`SQLITE_BUSY` mid-transaction);
-    /// the second waits up to the busy timeout. Rolled back when dropped uncommitted.
+    /// Begins a write transaction with `BEGIN IMMEDIATE` on the database's one write
+    /// connection: this process's writers take turns for it, and the write lock is taken at
+    /// once, so two writers never both read and then fail to upgrade (`SQLITE_BUSY`
+    /// mid-transaction); a writer of another process waits up to the busy timeout. Never
+    /// visible unless committed.
     ///
     /// # Errors
     ///
-    /// [`SqlError::Database`] when no connection or lock can be had.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, SqlError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// [`SqlError::Database`] when the lock cannot be had.
+    pub async fn begin_write(&self) -> Result<WriteTransaction, SqlError> {
+        WriteTransaction::begin(&self.writer).await
     }
 
     /// Writes a consistent copy of the database to `target` (`VACUUM INTO`), while it is in

@@ -6,6 +6,7 @@ use super::read::{self, kinds_of, Page as SqlPage, Query as SqlQuery};
 use super::render::{self, RelationOf};
 use super::rows::{DocumentWrite, Member, MemberChange, Relation, Target};
 use super::write;
+use super::writer::WriteTransaction;
 use super::{SqliteDatabase, SqliteOptions};
 use crate::dialect::SqliteDialect;
 use crate::error::SqlError;
@@ -18,7 +19,7 @@ use scimkit_dispatch::{
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{remove_ci, Registry, ResourceSchema, SERVER_OWNED};
 use serde_json::{Map, Value};
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -40,7 +41,7 @@ pub struct SqliteStore {
 /// when dropped uncommitted.
 #[derive(Debug)]
 pub struct SqliteTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: WriteTransaction,
     tenant: TenantId,
     shared: Arc<Shared>,
 }
