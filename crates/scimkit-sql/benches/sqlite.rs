@@ -275,6 +275,23 @@ fn bench_member_write(
     let db = loaded.store.database();
     let mut g = c.benchmark_group(format!("store_{n}_users"));
     g.sample_size(20).measurement_time(Duration::from_secs(4));
+    // The floor of any statement: one round trip to a connection's worker thread (sqlx runs
+    // each SQLite connection on a thread of its own).
+    g.bench_function(
+        "sqlite round trip floor: SELECT 1 on a reserved reader",
+        |b| {
+            b.iter(|| {
+                let one: i64 = rt.block_on(async {
+                    let mut conn = db.read().await;
+                    sqlx::query_scalar("SELECT 1")
+                        .fetch_one(&mut *conn)
+                        .await
+                        .unwrap()
+                });
+                black_box(one);
+            });
+        },
+    );
     let now = chrono::DateTime::from_timestamp(1_764_547_200, 0).unwrap();
     let outsider = [Member::new(loaded.ids[n - 1].clone(), "User")];
     let outsider_id = [outsider[0].id.clone()];

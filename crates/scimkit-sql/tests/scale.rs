@@ -10,7 +10,7 @@
 //! the times are printed for docs/performance.md (speed targets live in benchmarks).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
 
-use scimkit_dispatch::{Query, Store, TenantId};
+use scimkit_dispatch::{Query, Store, Stored, TenantId, Version};
 use scimkit_schema::{Profile, Registry};
 use scimkit_sql::sqlite::{
     self, DocumentWrite, SqliteDatabase, SqliteOptions, SqliteStore, Target,
@@ -26,7 +26,10 @@ const LOOKUPS: usize = 20_000;
 /// What one database measured.
 struct Figures {
     users: usize,
+    /// The documents as stored (no `id`, no `meta`).
     json_bytes: u64,
+    /// The users as served: with `id` and `meta` (`meta.location` left out).
+    served_bytes: u64,
     file_bytes: u64,
     load_secs: f64,
     lookup_micros: f64,
@@ -51,6 +54,7 @@ async fn build_and_measure(dir: &Path, n: usize) -> Figures {
     let now = chrono::DateTime::from_timestamp(1_764_547_200, 0).unwrap();
     let started = Instant::now();
     let mut json_bytes = 0u64;
+    let mut served_bytes = 0u64;
     for start in (0..n).step_by(BATCH) {
         let mut tx = db.begin_write().await.unwrap();
         for i in start..(start + BATCH).min(n) {
@@ -60,6 +64,8 @@ async fn build_and_measure(dir: &Path, n: usize) -> Figures {
             doc.as_object_mut().unwrap().remove("meta");
             json_bytes += doc.to_string().len() as u64;
             let id = format!("u{i:08}");
+            let served = Stored::new(id.as_str(), Version(1), now, now, doc.clone());
+            served_bytes += served.view("User").to_string().len() as u64;
             sqlite::insert(
                 &mut tx,
                 &Target::new(TENANT, users, &id),
@@ -101,6 +107,7 @@ async fn build_and_measure(dir: &Path, n: usize) -> Figures {
     Figures {
         users: n,
         json_bytes,
+        served_bytes,
         file_bytes,
         load_secs,
         lookup_micros,
@@ -120,12 +127,15 @@ async fn a_million_users_lookup_and_file_size() {
     for f in [&small, &big] {
         println!(
             "{:>9} users: loaded in {:.1} s; userName eq {:.1} µs/lookup ({:.0}/s); \
-             file {:.1} MB, JSON {:.1} MB, ratio {:.2}",
+             file {:.1} MB; JSON as served {:.1} MB (ratio {:.2}), documents as stored \
+             {:.1} MB (ratio {:.2})",
             f.users,
             f.load_secs,
             f.lookup_micros,
             1e6 / f.lookup_micros,
             f.file_bytes as f64 / 1e6,
+            f.served_bytes as f64 / 1e6,
+            f.file_bytes as f64 / f.served_bytes as f64,
             f.json_bytes as f64 / 1e6,
             f.file_bytes as f64 / f.json_bytes as f64,
         );
@@ -137,9 +147,9 @@ async fn a_million_users_lookup_and_file_size() {
         big.lookup_micros / small.lookup_micros
     );
     assert!(
-        big.file_bytes <= 3 * big.json_bytes,
-        "the file ({} bytes) is more than 3× the JSON ({} bytes)",
+        big.file_bytes <= 3 * big.served_bytes,
+        "the file ({} bytes) is more than 3× the JSON of the users as served ({} bytes)",
         big.file_bytes,
-        big.json_bytes
+        big.served_bytes
     );
 }

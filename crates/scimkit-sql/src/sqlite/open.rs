@@ -138,7 +138,11 @@ impl SqliteDatabase {
             .foreign_keys(true)
             // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the indexes
             // of a few hundred thousand resources stay in memory.
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            // Pages read through a memory map (up to 4 GiB of the file: address space, not
+            // memory): a page another connection has read costs no system call, and a
+            // connection whose cache a write invalidated re-reads from memory.
+            .pragma("mmap_size", "4294967296");
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             // A local file: no connection to test before each use (a round trip saved).

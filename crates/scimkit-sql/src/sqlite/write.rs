@@ -11,6 +11,7 @@ use crate::error::SqlError;
 use crate::projection::{EmailRow, Projection};
 use chrono::{DateTime, Utc};
 use scimkit_filter::fold;
+use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 /// Rows per multi-row `INSERT` (five parameters each, well under SQLite's limit).
@@ -39,26 +40,31 @@ pub async fn insert(
         .display_name_norm
         .clone()
         .filter(|_| doc.unique_display_name);
-    let pk: i64 = sqlx::query_scalar(
+    // One round trip: the row, then its email rows and text index entry, keyed by the row's
+    // pk (`last_insert_rowid()`: inserts into the WITHOUT ROWID `emails` leave it alone).
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO resources (tenant, type, id, version, created, last_modified, document, \
          folded, user_name_norm, external_id, display_name_norm, display_name_key, active) \
-         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk",
-    )
-    .bind(target.tenant)
-    .bind(target.schema.name())
-    .bind(target.id)
-    .bind(micros(now))
-    .bind(micros(now))
-    .bind(&document)
-    .bind(&projection.folded)
-    .bind(&projection.user_name_norm)
-    .bind(&projection.external_id)
-    .bind(&projection.display_name_norm)
-    .bind(display_key)
-    .bind(projection.active)
-    .fetch_one(&mut *conn)
-    .await?;
-    write_emails_and_text(conn, pk, &projection, false).await?;
+         VALUES (",
+    );
+    let mut values = qb.separated(", ");
+    values
+        .push_bind(target.tenant.to_owned())
+        .push_bind(target.schema.name().to_owned())
+        .push_bind(target.id.to_owned())
+        .push("1")
+        .push_bind(micros(now))
+        .push_bind(micros(now))
+        .push_bind(document.clone())
+        .push_bind(projection.folded.clone())
+        .push_bind(projection.user_name_norm.clone())
+        .push_bind(projection.external_id.clone())
+        .push_bind(projection.display_name_norm.clone())
+        .push_bind(display_key)
+        .push_bind(projection.active);
+    qb.push(")");
+    push_emails_and_text(&mut qb, Pk::LastInserted, &projection, false);
+    qb.build().execute(&mut *conn).await?;
     add_members(conn, target, members).await?;
     Ok(StoredRow {
         id: target.id.to_owned(),
@@ -178,11 +184,11 @@ async fn rewrite(
         && before.1 == projection.display_name_norm
         && before.2 == projection.emails;
     if !unchanged {
-        sqlx::query("DELETE FROM emails WHERE resource_pk = ?")
-            .bind(pk)
-            .execute(&mut *conn)
-            .await?;
-        write_emails_and_text(conn, pk, &projection, true).await?;
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("DELETE FROM emails WHERE resource_pk = ");
+        qb.push_bind(pk);
+        push_emails_and_text(&mut qb, Pk::Bound(pk), &projection, true);
+        qb.build().execute(&mut *conn).await?;
     }
     Ok(StoredRow {
         id: row.try_get(0)?,
@@ -294,43 +300,55 @@ async fn missing_or_stale(conn: &mut SqliteConnection, target: &Target<'_>) -> S
     }
 }
 
-/// Writes the email rows and the text index entry of the resource `pk` (`replacing`: the
-/// previous text index entry is removed first; the caller removed the previous email rows).
-async fn write_emails_and_text(
-    conn: &mut SqliteConnection,
-    pk: i64,
+/// How the statements of [`push_emails_and_text`] name the resource's primary key.
+#[derive(Debug, Clone, Copy)]
+enum Pk {
+    /// A known key, bound.
+    Bound(i64),
+    /// The row the statement before inserted into `resources`.
+    LastInserted,
+}
+
+impl Pk {
+    fn push(self, qb: &mut Separated<'_, Sqlite, &'static str>) {
+        match self {
+            Pk::Bound(pk) => qb.push_bind(pk),
+            Pk::LastInserted => qb.push("last_insert_rowid()"),
+        };
+    }
+}
+
+/// Appends (after a statement already in `qb`, `;`-separated, so that the whole runs in one
+/// round trip) the statements writing a resource's email rows and its text index entry
+/// (`replacing`: removing the previous entry first; the caller removed the email rows).
+fn push_emails_and_text(
+    qb: &mut QueryBuilder<Sqlite>,
+    pk: Pk,
     projection: &Projection,
     replacing: bool,
-) -> Result<(), SqlError> {
+) {
+    if replacing {
+        qb.push("; DELETE FROM resource_text WHERE rowid = ");
+        pk.push(&mut qb.separated(""));
+    }
     for chunk in projection.emails.chunks(ROWS_PER_INSERT) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO emails (resource_pk, position, value_norm, type_norm, is_primary) ",
-        );
+        qb.push("; INSERT INTO emails (resource_pk, position, value_norm, type_norm, is_primary) ");
         qb.push_values(chunk, |mut row, e| {
-            row.push_bind(pk)
-                .push_bind(e.position)
+            pk.push(&mut row);
+            row.push_bind(e.position)
                 .push_bind(e.value_norm.clone())
                 .push_bind(e.type_norm.clone())
                 .push_bind(e.primary);
         });
-        qb.build().execute(&mut *conn).await?;
     }
-    if replacing {
-        sqlx::query("DELETE FROM resource_text WHERE rowid = ?")
-            .bind(pk)
-            .execute(&mut *conn)
-            .await?;
-    }
-    sqlx::query(
-        "INSERT INTO resource_text (rowid, user_name, display_name, emails) VALUES (?, ?, ?, ?)",
-    )
-    .bind(pk)
-    .bind(&projection.user_name_norm)
-    .bind(&projection.display_name_norm)
-    .bind(projection.emails_text())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    qb.push("; INSERT INTO resource_text (rowid, user_name, display_name, emails) VALUES (");
+    let mut values = qb.separated(", ");
+    pk.push(&mut values);
+    values
+        .push_bind(projection.user_name_norm.clone())
+        .push_bind(projection.display_name_norm.clone())
+        .push_bind(projection.emails_text());
+    qb.push(")");
 }
 
 /// Adds members to the group `target` (one row each; a member already present is kept).
