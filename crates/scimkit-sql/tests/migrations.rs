@@ -207,3 +207,68 @@ async fn a_version_1_database_gets_its_text_index_rebuilt() {
         .unwrap();
     assert_eq!(page.total, 1);
 }
+
+/// The per-type counts of migration 0003 start from the rows a version 2 database holds and
+/// follow inserts and deletes (what an unfiltered list's `totalResults` reads).
+#[tokio::test(flavor = "current_thread")]
+async fn resource_counts_start_from_the_rows_and_follow_writes() {
+    use scimkit_sql::sqlite::MIGRATOR;
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut raw = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    MIGRATOR.run_to(2, &mut raw).await.unwrap();
+    for (pk, ty) in [(1, "User"), (2, "User"), (3, "Group")] {
+        sqlx::query(
+            "INSERT INTO resources (pk, tenant, type, id, version, created, last_modified, \
+             document, folded) VALUES (?, 't', ?, ?, 1, 0, 0, '{}', '{}')",
+        )
+        .bind(pk)
+        .bind(ty)
+        .bind(format!("r{pk}"))
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    }
+    raw.close().await.unwrap();
+    let db = SqliteDatabase::open(&path, &SqliteOptions::new())
+        .await
+        .unwrap();
+    let counts = |db: &SqliteDatabase| {
+        let pool = db.pool().clone();
+        async move {
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT type, n FROM resource_counts WHERE tenant = 't' ORDER BY type",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        counts(&db).await,
+        [("Group".to_owned(), 1), ("User".to_owned(), 2)]
+    );
+    let mut tx = db.begin_write().await.unwrap();
+    sqlx::query("DELETE FROM resources WHERE id = 'r1'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO resources (tenant, type, id, version, created, last_modified, document, \
+         folded) VALUES ('t', 'Group', 'g9', 1, 0, 0, '{}', '{}')",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        counts(&db).await,
+        [("Group".to_owned(), 2), ("User".to_owned(), 1)]
+    );
+}
