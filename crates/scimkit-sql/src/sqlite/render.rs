@@ -44,11 +44,13 @@ fn corrupt(what: &'static str) -> StoreError {
     StoreError::backend(SqlError::Corrupt(what))
 }
 
-/// The elements of the relation as served, from the JSON the read returned.
+/// The elements of the relation as served, from the JSON the read returned, by id.
 fn elements(relation: Relation<'_>, json: &str) -> Result<Vec<Value>, StoreError> {
-    let Ok(Value::Array(rows)) = serde_json::from_str::<Value>(json) else {
+    let Ok(Value::Array(mut rows)) = serde_json::from_str::<Value>(json) else {
         return Err(corrupt("a relation is not a JSON array"));
     };
+    let id = |row: &Value| row.get(0).and_then(Value::as_str).map(str::to_owned);
+    rows.sort_unstable_by_key(id);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Value::Array(mut cells) = row else {
