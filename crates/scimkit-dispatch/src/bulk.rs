@@ -111,6 +111,8 @@ fn error_result(
 
 /// A member add postponed until the group it points at exists (a circular reference).
 struct Deferred {
+    /// The type of the new resource (one whose `members` attribute references others).
+    resource_type: String,
     group_id: String,
     members: Vec<(String, Value)>,
     result_index: usize,
@@ -246,7 +248,13 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                 Ok((resp, id)) => {
                     if let (Some(b), Some(id)) = (&op.bulk_id, id.clone()) {
                         ids.insert(b.clone(), id.clone());
+                        let endpoint = op.path.split('/').find(|s| !s.is_empty()).unwrap_or("");
+                        let resource_type = self
+                            .registry()
+                            .resource_type_by_endpoint(endpoint)
+                            .map_or_else(String::new, |rs| rs.name().to_owned());
                         deferred.push(Deferred {
+                            resource_type,
                             group_id: id,
                             members: taken,
                             result_index: results.len(),
@@ -285,10 +293,10 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         ids: &HashMap<String, String>,
         results: &mut [BulkOperationResponse],
     ) {
-        let Some(groups) = self.registry().resource_type("Group") else {
-            return;
-        };
         for d in deferred {
+            let Some(owner) = self.registry().resource_type(&d.resource_type) else {
+                continue;
+            };
             let mut add = Vec::new();
             let mut missing = None;
             for (r, mut m) in d.members {
@@ -314,7 +322,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                     });
                     self.patch(
                         ctx,
-                        groups,
+                        owner,
                         &d.group_id,
                         patch,
                         &Precondition::from_version(None),

@@ -59,7 +59,7 @@ pub use hooks::{Hooks, NoHooks, Write, WriteKind};
 pub use http_util::{error_response, SCIM_JSON};
 pub use memory::{MemoryStore, MemoryTx};
 pub use store::{
-    compare_keyset, finish_keyset_query, finish_query, keyset_key, timestamp, Change, Keyset,
-    KeysetKey, KeysetPosition, Page, Plan, Query, Resource, Store, StoreError, StoreTx, Stored,
-    TenantId, Version,
+    compare_keyset, finish_keyset_query, finish_query, group_kinds, keyset_key, member_kinds,
+    sole_kind, timestamp, Change, Keyset, KeysetKey, KeysetPosition, MemberRef, Page, Plan, Query,
+    Resource, Store, StoreError, StoreTx, Stored, TenantId, Version,
 };

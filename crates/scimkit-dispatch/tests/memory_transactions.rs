@@ -5,7 +5,7 @@
 
 use futures_executor::block_on;
 use proptest::prelude::*;
-use scimkit_dispatch::{Change, MemoryStore, Query, Store, StoreTx, Stored, TenantId};
+use scimkit_dispatch::{Change, MemberRef, MemoryStore, Query, Store, StoreTx, Stored, TenantId};
 use scimkit_schema::Registry;
 use serde_json::{json, Value};
 
@@ -80,10 +80,8 @@ async fn run(tx: &mut impl StoreTx, users: &[String], groups: &[String], op: &Op
             .map(drop),
         Op::RenameUser(u, n) => match pick(users, *u) {
             Some(id) => {
-                let change = Change {
-                    attributes: Some(json!({"userName": format!("u{}", n % 40)})),
-                    ..Change::default()
-                };
+                let change =
+                    Change::new().with_attributes(json!({"userName": format!("u{}", n % 40)}));
                 tx.update("User", id, change, None).await.map(drop)
             }
             None => Ok(()),
@@ -91,14 +89,8 @@ async fn run(tx: &mut impl StoreTx, users: &[String], groups: &[String], op: &Op
         Op::AddMember(g, u) | Op::RemoveMember(g, u) => match (pick(groups, *g), pick(users, *u)) {
             (Some(g), Some(u)) => {
                 let change = match op {
-                    Op::AddMember(..) => Change {
-                        add_members: vec![json!({"value": u})],
-                        ..Change::default()
-                    },
-                    _ => Change {
-                        remove_members: vec![u.to_string()],
-                        ..Change::default()
-                    },
+                    Op::AddMember(..) => Change::new().add_member(MemberRef::new(u)),
+                    _ => Change::new().remove_member(MemberRef::new(u)),
                 };
                 tx.update("Group", g, change, None).await.map(drop)
             }

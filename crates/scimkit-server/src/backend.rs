@@ -99,12 +99,18 @@ impl StorageBackend {
         }
     }
 
-    /// Closes the database's connections (after the last request): SQLite checkpoints its
-    /// write-ahead log.
+    /// Closes the database (after the last request): SQLite copies its write-ahead log into
+    /// the file; the pools are closed.
     pub(crate) async fn close(&self) {
         match &self.kind {
             Kind::Memory(_) => {}
-            Kind::Sqlite(store) => store.database().close().await,
+            Kind::Sqlite(store) => {
+                if let Err(e) = store.database().close().await {
+                    tracing::warn!(
+                        "closing the SQLite database: {e} (its log is replayed at the next start)"
+                    );
+                }
+            }
             Kind::Postgres(store) => store.database().close().await,
         }
     }

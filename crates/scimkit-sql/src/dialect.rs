@@ -201,13 +201,29 @@ impl Dialect for SqliteDialect {
             .bind_text(needle);
     }
 
-    fn text_search(&self, out: &mut Fragment, column: &str, needle: &str) -> bool {
-        if needle.chars().count() < 3 {
+    fn text_search(&self, out: &mut Fragment, _column: &str, needle: &str) -> bool {
+        let chars: Vec<char> = needle.chars().collect();
+        if chars.len() < 3 {
             return false;
         }
-        // An FTS5 string: the needle in double quotes, its own quotes doubled; the column
-        // filter keeps it to one column. Bound, never spliced.
-        let query = format!("{column} : \"{}\"", needle.replace('"', "\"\""));
+        // The index keeps no positions or columns (migration 0002): the rows holding every
+        // trigram of the needle are candidates, re-checked by the caller's condition. At most
+        // 16 trigrams, evenly spread, the last included. An FTS5 string per trigram, its
+        // quotes doubled; bound, never spliced.
+        let count = chars.len() - 2;
+        let step = count.div_ceil(16).max(1);
+        let mut starts: Vec<usize> = (0..count).step_by(step).collect();
+        if starts.last() != Some(&(count - 1)) {
+            starts.push(count - 1);
+        }
+        let query = starts
+            .iter()
+            .map(|&i| {
+                let t: String = chars[i..i + 3].iter().collect();
+                format!("\"{}\"", t.replace('"', "\"\""))
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ");
         out.push("SELECT rowid FROM resource_text WHERE resource_text MATCH ")
             .bind_text(query);
         true

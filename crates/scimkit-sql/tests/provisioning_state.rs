@@ -74,7 +74,7 @@ async fn provisioning_state_commits_with_the_writes_and_survives_a_reopen() {
         let audit = prov.backend().audit_page("acme", 0, 100).await.unwrap();
         assert!(!audit.entries.is_empty());
         assert!(prov.backend().audit_bytes("acme").await.unwrap() > 0);
-        prov.backend().database().close().await;
+        prov.backend().database().close().await.unwrap();
         (token.expose().to_owned(), user_id, audit.entries)
     };
 

@@ -1,17 +1,38 @@
-//! scimkit-testkit's store suite (through a real dispatcher) on a SQLite file per check.
+//! scimkit-testkit's store and paging suites (through a real dispatcher) on a SQLite file per
+//! check.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use scimkit_sql::sqlite::{SqliteOptions, SqliteStore};
+use scimkit_sql::sqlite::{SqliteDatabase, SqliteOptions, SqliteStore};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_store_suite_passes_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let n = AtomicUsize::new(0);
-    scimkit_testkit::store::run_all(|| {
+    scimkit_testkit::store::run_all(|registry| {
         let path = dir
             .path()
             .join(format!("suite-{}.db", n.fetch_add(1, Ordering::Relaxed)));
+        async move {
+            let db = SqliteDatabase::open(&path, &SqliteOptions::new())
+                .await
+                .unwrap();
+            SqliteStore::new(db, registry)
+        }
+    })
+    .await;
+}
+
+/// Cursor walks under writes, cursor pages against index pages, remembered index walks
+/// against offset paging (the dispatcher answers keyset pages for this store).
+#[tokio::test(flavor = "current_thread")]
+async fn the_paging_suite_passes_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = AtomicUsize::new(0);
+    scimkit_testkit::paging::run_all(|| {
+        let path = dir
+            .path()
+            .join(format!("paging-{}.db", n.fetch_add(1, Ordering::Relaxed)));
         async move {
             SqliteStore::open(&path, &SqliteOptions::new())
                 .await
@@ -76,4 +97,15 @@ async fn queries_beyond_the_translation_are_finished_in_rust() {
 
     let exact = parse(r#"userName sw "a" or userName eq "D""#).unwrap();
     assert!(store.plan(&users, Some(&exact), None).is_native());
+}
+
+/// The suite's typed-membership check alone (also part of `run_all`): a `Team` of users.
+#[tokio::test(flavor = "current_thread")]
+async fn a_custom_type_with_members_is_typed_by_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = SqliteDatabase::open(&dir.path().join("team.db"), &SqliteOptions::new())
+        .await
+        .unwrap();
+    let registry = scimkit_testkit::store::registry();
+    scimkit_testkit::store::typed_membership(SqliteStore::new(db, registry)).await;
 }

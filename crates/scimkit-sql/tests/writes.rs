@@ -276,14 +276,14 @@ async fn versions_member_deltas_and_cascading_delete() {
         .bind(needle)
     };
     assert_eq!(
-        text_hits("user_name : \"renamed\"")
+        text_hits("\"ren\" AND \"ame\" AND \"med\"")
             .fetch_one(&mut *tx)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        text_hits("user_name : \"user0\"")
+        text_hits("\"use\" AND \"ser\" AND \"er0\"")
             .fetch_one(&mut *tx)
             .await
             .unwrap(),
@@ -312,7 +312,7 @@ async fn versions_member_deltas_and_cascading_delete() {
     // Deleting the group removes its membership rows.
     sqlite::delete(&mut tx, &g, None, later).await.unwrap();
     assert_eq!(count(&mut tx, "SELECT count(*) FROM memberships").await, 0);
-    assert!(sqlite::groups_of(&mut tx, TENANT, "u2")
+    assert!(sqlite::groups_of(&mut tx, TENANT, "u2", &["Group"])
         .await
         .unwrap()
         .is_empty());

@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 use scimkit_dispatch::{BearerTokens, Dispatcher, Hooks, NoHooks, Store, TenantId};
+use scimkit_schema::Registry;
 use serde_json::Value;
 
 /// The bearer token of tenant `a`.
@@ -38,6 +39,17 @@ impl<S: Store> Client<S> {
     pub fn new(store: S) -> Self {
         Client {
             scim: Dispatcher::new(store, tokens()),
+        }
+    }
+}
+
+impl<S: Store> Client<S> {
+    /// Wraps `store` in a dispatcher serving the types of `registry`.
+    pub fn with_registry(store: S, registry: Registry) -> Self {
+        Client {
+            scim: Dispatcher::builder(store, tokens())
+                .registry(registry)
+                .build(),
         }
     }
 }

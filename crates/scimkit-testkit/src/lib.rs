@@ -11,7 +11,9 @@
 //! use scimkit_dispatch::MemoryStore;
 //! use futures_executor::block_on;
 //!
-//! // With tokio: #[tokio::test] async fn conformance() { run_all(|| async { open().await }).await }
+//! // With tokio: #[tokio::test] async fn conformance() {
+//! //     run_all(|registry| async move { open(registry).await }).await
+//! // }
 //! block_on(scimkit_testkit::store::crud(MemoryStore::new()));
 //! block_on(scimkit_testkit::store::user_name_uniqueness(MemoryStore::new()));
 //! ```

@@ -10,25 +10,206 @@ use crate::{corpus, population};
 use futures_util::future::join_all;
 use scimkit_dispatch::{MemoryStore, Store};
 use scimkit_filter::{compare_resources, parse, parse_attr_path, Matcher, SortOrder};
-use scimkit_schema::Registry;
+use scimkit_schema::{
+    AttributeDef, Mutability, Registry, ResourceType, Schema, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA,
+    USER_SCHEMA,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-/// Runs every check of the suite, each on a fresh store from `factory`.
+/// Runs every check of the suite, each on a fresh, empty store that `factory` builds for the
+/// resource types of the registry it is given ([`registry`]: the standard types and a `Team`
+/// whose members are users).
 pub async fn run_all<S, F, Fut>(factory: F)
 where
     S: Store,
-    F: Fn() -> Fut,
+    F: Fn(Registry) -> Fut,
     Fut: std::future::Future<Output = S>,
 {
-    crud(factory().await).await;
-    versions(factory().await).await;
-    user_name_uniqueness(factory().await).await;
-    concurrent_membership(factory().await).await;
-    delete_cascades(factory().await).await;
-    tenant_isolation(factory().await).await;
-    filters_sorting_and_paging(factory().await).await;
-    rollback_after_the_resource_write(factory().await).await;
+    let fresh = || factory(registry());
+    crud(fresh().await).await;
+    versions(fresh().await).await;
+    user_name_uniqueness(fresh().await).await;
+    concurrent_membership(fresh().await).await;
+    delete_cascades(fresh().await).await;
+    tenant_isolation(fresh().await).await;
+    filters_sorting_and_paging(fresh().await).await;
+    rollback_after_the_resource_write(fresh().await).await;
+    typed_membership(fresh().await).await;
+}
+
+/// The core schema of [`registry`]'s `Team`.
+pub const TEAM: &str = "urn:example:scim:schemas:core:2.0:Team";
+
+/// The registry the suite's stores serve: the standard `User` and `Group`, and a `Team`
+/// (endpoint `/Teams`, schema [`TEAM`]) with a `displayName` and `members` that reference
+/// `User` only: a type with members that is not called `Group`.
+///
+/// # Panics
+///
+/// Never: the definitions are fixed (a failure is a bug of the suite).
+pub fn registry() -> Registry {
+    let members = AttributeDef::complex(
+        "members",
+        vec![
+            AttributeDef::string("value").mutability(Mutability::Immutable),
+            AttributeDef::reference("$ref", &["User"]).mutability(Mutability::Immutable),
+            AttributeDef::string("type").mutability(Mutability::Immutable),
+        ],
+    )
+    .multi_valued();
+    let team = Schema::new(TEAM, "Team")
+        .attribute(AttributeDef::string("displayName").required())
+        .attribute(members);
+    Registry::builder()
+        .with_standard_schemas()
+        .schema(team)
+        .resource_type(
+            ResourceType::new("User", "/Users", USER_SCHEMA)
+                .extension(ENTERPRISE_USER_SCHEMA, false),
+        )
+        .resource_type(ResourceType::new("Group", "/Groups", GROUP_SCHEMA))
+        .resource_type(ResourceType::new("Team", "/Teams", TEAM))
+        .build()
+        .expect("the suite's registry is valid")
+}
+
+fn values(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .map(|m| m.iter().filter_map(|x| x["value"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// Membership follows the schema, not the names `Group` and `User`: a `Team` holds users as
+/// typed members (`type` resolved to `User`), refuses a group (its `members` reference `User`
+/// only), takes member deltas, is found by `members[value eq …]`, loses a deleted member (and
+/// moves to its next version); a user's `groups` lists only what the User schema's `groups`
+/// references (groups, not teams).
+pub async fn typed_membership<S: Store>(store: S) {
+    let c = Client::with_registry(store, registry());
+    let (one, two) = (population::user(11), population::user(12));
+    let u1 = id(&c.call("POST", "/Users", Some(&one)).await.body);
+    let u2 = id(&c.call("POST", "/Users", Some(&two)).await.body);
+    let g = c
+        .call(
+            "POST",
+            "/Groups",
+            Some(&population::group(0, std::slice::from_ref(&u1))),
+        )
+        .await;
+    assert_eq!(g.status, 201, "group: {}", g.body);
+    let gid = id(&g.body);
+    let team =
+        |members: Value| json!({"schemas": [TEAM], "displayName": "Blue", "members": members});
+
+    let with_group = c
+        .call(
+            "POST",
+            "/Teams",
+            Some(&team(json!([{"value": u1}, {"value": gid}]))),
+        )
+        .await;
+    assert_eq!(
+        with_group.status, 400,
+        "a group in a team of users: {}",
+        with_group.body
+    );
+    let created = c
+        .call("POST", "/Teams", Some(&team(json!([{"value": u1}]))))
+        .await;
+    assert_eq!(created.status, 201, "team: {}", created.body);
+    let tid = id(&created.body);
+    assert_eq!(created.body["meta"]["resourceType"], "Team");
+    assert_eq!(created.body["members"][0]["value"], u1.as_str());
+    assert_eq!(
+        created.body["members"][0]["type"], "User",
+        "{}",
+        created.body
+    );
+
+    let ops = json!([{"op": "add", "path": "members", "value": [{"value": u2}]}]);
+    let added = c
+        .call("PATCH", &format!("/Teams/{tid}"), Some(&patch(ops)))
+        .await;
+    assert_eq!(added.status, 200, "add a member: {}", added.body);
+    let mut now = values(&added.body["members"]);
+    now.sort_unstable();
+    let mut both = [u1.as_str(), u2.as_str()];
+    both.sort_unstable();
+    assert_eq!(now, both, "members in any order");
+    let kinds: Vec<&Value> = added.body["members"]
+        .as_array()
+        .map(|m| m.iter().map(|x| &x["type"]).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, [&json!("User"), &json!("User")]);
+    let ops = json!([{"op": "add", "path": "members", "value": [{"value": gid}]}]);
+    let refused = c
+        .call("PATCH", &format!("/Teams/{tid}"), Some(&patch(ops)))
+        .await;
+    assert_eq!(
+        refused.status, 400,
+        "a group added to a team: {}",
+        refused.body
+    );
+
+    let found = c
+        .call(
+            "GET",
+            &format!(
+                "/Teams?filter={}",
+                encode(&format!("members[value eq \"{u2}\"]"))
+            ),
+            None,
+        )
+        .await;
+    let found_ids: Vec<&str> = found.body["Resources"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        found_ids,
+        [tid.as_str()],
+        "members filter on a Team: {}",
+        found.body
+    );
+
+    let member = c.call("GET", &format!("/Users/{u1}"), None).await.body;
+    assert_eq!(
+        values(&member["groups"]),
+        [gid.as_str()],
+        "a user's groups list groups, not teams: {member}"
+    );
+
+    assert_eq!(
+        c.call("DELETE", &format!("/Users/{u1}"), None).await.status,
+        204
+    );
+    let after = c.call("GET", &format!("/Teams/{tid}"), None).await.body;
+    assert_eq!(values(&after["members"]), [u2.as_str()], "{after}");
+    assert_ne!(
+        after["meta"]["version"], added.body["meta"]["version"],
+        "a team that lost a member moves to its next version"
+    );
+    assert_eq!(
+        c.call("DELETE", &format!("/Teams/{tid}"), None)
+            .await
+            .status,
+        204
+    );
+    let found = c
+        .call(
+            "GET",
+            &format!(
+                "/Teams?filter={}",
+                encode(&format!("members[value eq \"{u2}\"]"))
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        found.body["totalResults"], 0,
+        "a deleted team leaves no members behind"
+    );
 }
 
 fn id(answer: &Value) -> String {

@@ -1,12 +1,9 @@
 //! The provisioning-state suite against the in-memory backend.
 
 use futures_executor::block_on;
+use scimkit_dispatch::MemoryStore;
 use scimkit_provisioning::MemoryBackend;
 use scimkit_testkit::provisioning;
-
-async fn fresh() -> MemoryBackend {
-    MemoryBackend::new()
-}
 
 #[test]
 fn tenants_and_tokens() {
@@ -42,5 +39,7 @@ fn a_failed_account_write_leaves_nothing() {
 /// The store suite runs against the backend too (it is a `Store`).
 #[test]
 fn the_store_suite_passes_on_the_backend() {
-    block_on(scimkit_testkit::store::run_all(fresh));
+    block_on(scimkit_testkit::store::run_all(|registry| async move {
+        MemoryBackend::with_store(MemoryStore::for_registry(&registry))
+    }));
 }

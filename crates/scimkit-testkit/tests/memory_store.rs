@@ -43,3 +43,10 @@ fn filters_sorting_and_paging() {
 fn rollback_after_the_resource_write() {
     block_on(store::rollback_after_the_resource_write(MemoryStore::new()));
 }
+
+#[test]
+fn typed_membership() {
+    block_on(store::typed_membership(MemoryStore::for_registry(
+        &store::registry(),
+    )));
+}

@@ -5,7 +5,9 @@ use crate::auth::Authenticator;
 use crate::hooks::{Hooks, Write, WriteKind};
 use crate::http_util::Precondition;
 use crate::identifiers;
-use crate::store::{Change, Resource, Store, StoreError, StoreTx, Stored};
+use crate::store::{
+    member_kinds, sole_kind, Change, MemberRef, Resource, Store, StoreError, StoreTx, Stored,
+};
 use scimkit_schema::{get_ci, is_server_owned, PatchOp, ResourceSchema, ScimError};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -183,7 +185,6 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                 "A PATCH request needs at least one operation",
             ));
         }
-        let is_group = rs.name().eq_ignore_ascii_case("Group");
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -201,7 +202,7 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                 bulk,
             };
             let (mut tx, proposed, decision) = self.decide(tx, &write, outcome.resource).await?;
-            let change = diff(is_group, &existing.resource, proposed);
+            let change = diff(rs, &existing.resource, proposed);
             if change.is_empty() {
                 self.finish(tx, &write, Some(&existing), decision).await?;
                 return Ok(existing);
@@ -286,48 +287,49 @@ pub(crate) fn attributes_of(v: &Value) -> Map<String, Value> {
     m
 }
 
-pub(crate) fn member_ids(v: &Value) -> Vec<(String, &Value)> {
+/// The members a resource names, in order (elements without a string id are skipped: the
+/// schema crate has refused them before).
+fn member_refs(v: &Value) -> Vec<MemberRef> {
     v.as_object()
         .and_then(|o| get_ci(o, "members"))
         .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|m| Some((crate::store::member_id(m)?.to_string(), m)))
-                .collect()
-        })
+        .map(|items| items.iter().filter_map(MemberRef::from_element).collect())
         .unwrap_or_default()
 }
 
-/// The store change that turns `before` into `after`.
-pub(crate) fn diff(is_group: bool, before: &Value, after: Value) -> Change {
+/// The store change that turns `before` into `after`: the attributes when they differ and,
+/// for a type whose schema gives it `members`, the members added and removed, typed when the
+/// schema allows one kind only.
+pub(crate) fn diff(rs: ResourceSchema<'_>, before: &Value, after: Value) -> Change {
     let old = attributes_of(before);
     let new = attributes_of(&after);
-    let attributes = (old != new).then_some(Value::Object(new));
-    let (add_members, remove_members) = if is_group {
-        let old_m = member_ids(before);
-        let new_m = member_ids(&after);
-        let old_ids: HashSet<&str> = old_m.iter().map(|(id, _)| id.as_str()).collect();
-        let new_ids: HashSet<&str> = new_m.iter().map(|(id, _)| id.as_str()).collect();
-        let add = new_m
-            .iter()
-            .filter(|(id, _)| !old_ids.contains(id.as_str()))
-            .map(|(_, v)| (*v).clone())
-            .collect();
-        let remove = old_m
-            .iter()
-            .filter(|(id, _)| !new_ids.contains(id.as_str()))
-            .map(|(id, _)| id.clone())
-            .collect();
-        (add, remove)
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    Change {
-        attributes,
-        add_members,
-        remove_members,
+    let mut change = Change::new();
+    if old != new {
+        change = change.with_attributes(Value::Object(new));
     }
+    if member_kinds(&rs).is_none() {
+        return change;
+    }
+    let old_m = member_refs(before);
+    let new_m = member_refs(&after);
+    let old_ids: HashSet<&str> = old_m.iter().map(|m| m.id.as_str()).collect();
+    let new_ids: HashSet<&str> = new_m.iter().map(|m| m.id.as_str()).collect();
+    let sole = sole_kind(&rs);
+    for m in &new_m {
+        if !old_ids.contains(m.id.as_str()) {
+            let m = m.clone();
+            change = change.add_member(match sole {
+                Some(kind) => m.of_kind(kind),
+                None => m,
+            });
+        }
+    }
+    for m in &old_m {
+        if !new_ids.contains(m.id.as_str()) {
+            change = change.remove_member(m.clone());
+        }
+    }
+    change
 }
 
 #[cfg(test)]

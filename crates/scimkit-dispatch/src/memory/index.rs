@@ -7,7 +7,7 @@ use super::ids::{Id, Ids};
 use super::order::Order;
 use crate::store::StoreError;
 use scimkit_filter::{AttrRef, AttrTest, CompValue, CompareOp, Filter};
-use scimkit_schema::{get_ci, ResourceSchema};
+use scimkit_schema::{get_ci, ResourceSchema, Uniqueness};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,10 +24,11 @@ impl IndexKeys {
     /// The attributes the indexes read.
     pub(super) const ATTRIBUTES: [&'static str; 3] = ["userName", "externalId", "displayName"];
 
-    pub(super) fn of(key: &str, doc: &Map<String, Value>) -> IndexKeys {
+    /// The keys of `doc`, of a type whose `userName` is indexed or not.
+    pub(super) fn of(unique_user_name: bool, doc: &Map<String, Value>) -> IndexKeys {
         let s = |name: &str| get_ci(doc, name).and_then(Value::as_str);
         IndexKeys {
-            user_name: (key == "user").then(|| s("userName").map(fold)).flatten(),
+            user_name: unique_user_name.then(|| s("userName").map(fold)).flatten(),
             external_id: s("externalId").map(str::to_string),
             display_name: s("displayName").map(fold),
         }
@@ -163,7 +164,7 @@ impl TypeData {
         let idx = if name.eq_ignore_ascii_case("id") {
             Index::Id
         } else if name.eq_ignore_ascii_case("userName") && !facts.case_exact {
-            if !rs.name().eq_ignore_ascii_case("User") {
+            if !user_name_indexed(rs) {
                 return None;
             }
             Index::UserName
@@ -222,6 +223,13 @@ impl TypeData {
             _ => None,
         }
     }
+}
+
+/// Whether a type's `userName` is indexed and unique per tenant: its schema has a `userName`
+/// with server (or global) uniqueness, as the User schema does.
+pub(super) fn user_name_indexed(rs: &ResourceSchema<'_>) -> bool {
+    rs.core_attribute("userName")
+        .is_some_and(|a| a.uniqueness != Uniqueness::None)
 }
 
 /// The indexes of a resource type.

@@ -1,17 +1,28 @@
-//! Group membership as a relation: each group's member list.
+//! Membership as a relation: the member list of each resource whose type holds members.
 
 use super::Member;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// A group's members in insertion order, with an index by id.
-#[derive(Debug, Default)]
+/// The members of a resource whose type holds members, in insertion order, with an index by
+/// id, and the owner's type key.
+#[derive(Debug)]
 pub(super) struct MemberList {
+    pub(super) owner: String,
     pub(super) items: Vec<Member>,
     pub(super) index: HashMap<String, usize>,
 }
 
 impl MemberList {
+    /// An empty list of a resource of the type `owner`.
+    pub(super) fn new(owner: &str) -> Self {
+        MemberList {
+            owner: owner.to_owned(),
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
     pub(super) fn add(&mut self, id: String, element: Value) -> bool {
         if self.index.contains_key(&id) {
             return false;

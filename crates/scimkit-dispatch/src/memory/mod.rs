@@ -3,17 +3,19 @@
 mod document;
 mod ids;
 mod index;
+mod kinds;
 mod members;
 mod order;
 mod query;
 mod tenant;
 mod tx;
 
-use crate::store::{Page, Plan, Query, Store, StoreError, Stored, TenantId};
+use crate::store::{MemberRef, Page, Plan, Query, Store, StoreError, Stored, TenantId};
 use chrono::{DateTime, Utc};
 use ids::IdGen;
+use kinds::Kinds;
 use scimkit_filter::{AttrPath, Filter};
-use scimkit_schema::{remove_ci, ResourceSchema};
+use scimkit_schema::{remove_ci, Registry, ResourceSchema};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -73,6 +75,7 @@ pub struct MemoryStore {
 #[derive(Debug)]
 struct Inner {
     tenants: RwLock<HashMap<TenantId, TenantCell>>,
+    kinds: Arc<Kinds>,
     unique_group_display_name: bool,
     ids: IdGen,
 }
@@ -84,20 +87,30 @@ impl Default for MemoryStore {
 }
 
 impl MemoryStore {
-    /// An empty store; group `displayName` is unique per tenant (Entra ID requires it).
+    /// An empty store of the standard registry's types (`User`, `Group`); group
+    /// `displayName` is unique per tenant (Entra ID requires it).
     pub fn new() -> Self {
-        Self::with_unique_group_names(true)
+        Self::build(&Registry::standard(), true)
     }
 
     /// An empty store where groups may share a `displayName`.
     pub fn without_unique_group_names() -> Self {
-        Self::with_unique_group_names(false)
+        Self::build(&Registry::standard(), false)
     }
 
-    fn with_unique_group_names(unique_group_display_name: bool) -> Self {
+    /// An empty store of `registry`'s types: which types hold `members` (and of which
+    /// types), which memberships a member's `groups` lists and which types have a unique
+    /// `userName` come from their schemas. The `displayName` of a type with members is unique
+    /// per tenant.
+    pub fn for_registry(registry: &Registry) -> Self {
+        Self::build(registry, true)
+    }
+
+    fn build(registry: &Registry, unique_group_display_name: bool) -> Self {
         MemoryStore {
             inner: Arc::new(Inner {
                 tenants: RwLock::new(HashMap::new()),
+                kinds: Arc::new(Kinds::of(registry)),
                 unique_group_display_name,
                 ids: IdGen::new(),
             }),
@@ -135,7 +148,11 @@ impl MemoryStore {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(tenant.clone())
-            .or_default()
+            .or_insert_with(|| {
+                Arc::new(async_lock::RwLock::new(TenantData::new(Arc::clone(
+                    &self.inner.kinds,
+                ))))
+            })
             .clone()
     }
 }
@@ -231,23 +248,20 @@ fn strip_server_attributes(doc: &mut Map<String, Value>) {
     }
 }
 
-/// A member as given: its id and the element to keep (`value`, `type`, `display`).
+/// A member as kept: its id and the element served (`value`, `display`, `type`).
 type Member = (String, Value);
 
-fn parse_members(list: Vec<Value>) -> Result<Vec<Member>, StoreError> {
-    list.into_iter()
+fn parse_members(list: Vec<Value>) -> Result<Vec<MemberRef>, StoreError> {
+    list.iter()
         .map(|m| {
-            let id = crate::store::member_id(&m)
-                .ok_or_else(|| {
-                    StoreError::InvalidValue("each member must have a string \"value\"".into())
-                })?
-                .to_string();
-            Ok((id, m))
+            MemberRef::from_element(m).ok_or_else(|| {
+                StoreError::InvalidValue("each member must have a string \"value\"".into())
+            })
         })
         .collect()
 }
 
-fn take_members(doc: &mut Map<String, Value>) -> Result<Vec<Member>, StoreError> {
+fn take_members(doc: &mut Map<String, Value>) -> Result<Vec<MemberRef>, StoreError> {
     match remove_ci(doc, "members") {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(a)) => parse_members(a),
@@ -341,10 +355,7 @@ mod tests {
             assert_eq!(u.version, Version(1));
             assert_eq!(u.created, u.last_modified);
             assert!(u.resource.get("meta").is_none() && u.resource.get("id").is_none());
-            let change = Change {
-                attributes: Some(json!({"userName": "y"})),
-                ..Change::default()
-            };
+            let change = Change::new().with_attributes(json!({"userName": "y"}));
             let err = update(&s, &t("a"), "User", &u.id, change.clone(), Some(Version(7))).await;
             assert!(matches!(
                 err,
@@ -384,10 +395,7 @@ mod tests {
             .unwrap();
             assert_eq!(g.resource["members"][0]["value"], u1.id.as_str());
             assert_eq!(g.resource["members"][0]["type"], "User");
-            let add = Change {
-                add_members: vec![json!({"value": u2.id})],
-                ..Change::default()
-            };
+            let add = Change::new().add_member(MemberRef::new(&u2.id));
             let g2 = update(&s, &a, "Group", &g.id, add, None).await.unwrap();
             assert_eq!(g2.version, Version(2));
             assert_eq!(g2.resource["members"].as_array().unwrap().len(), 2);
@@ -405,10 +413,7 @@ mod tests {
             let other = create(&s, &t("b"), "User", json!({"userName": "o"}))
                 .await
                 .unwrap();
-            let bad = Change {
-                add_members: vec![json!({"value": other.id})],
-                ..Change::default()
-            };
+            let bad = Change::new().add_member(MemberRef::new(&other.id));
             assert!(matches!(
                 update(&s, &a, "Group", &g.id, bad, None).await,
                 Err(StoreError::InvalidValue(_))

@@ -5,21 +5,23 @@
 use super::document::{decode, display_of, encode, partial, Entry};
 use super::ids::Id;
 use super::index::{IndexKeys, TypeData};
+use super::kinds::Kinds;
 use super::members::MemberList;
-use super::Member;
-use crate::store::{Resource, StoreError, Stored, Version};
+use super::{type_key, Member};
+use crate::store::{MemberRef, Resource, StoreError, Stored, Version};
 use chrono::{DateTime, Utc};
-use scimkit_schema::get_ci;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct TenantData {
+    /// What the schema says about each type (shared by the store's tenants).
+    pub(super) kinds: Arc<Kinds>,
     pub(super) types: HashMap<String, TypeData>,
-    /// group id → its members.
+    /// id of a resource whose type holds members → its members.
     pub(super) members: HashMap<String, MemberList>,
-    /// member id → the groups it is a direct member of.
+    /// member id → the resources it is a direct member of.
     pub(super) member_of: HashMap<String, BTreeSet<String>>,
 }
 
@@ -54,18 +56,29 @@ impl Journal {
 }
 
 /// The index keys of an entry, reading only the indexed attributes from its text.
-fn keys_of(key: &str, entry: &Entry) -> IndexKeys {
+fn keys_of(kinds: &Kinds, key: &str, entry: &Entry) -> IndexKeys {
+    let unique_user_name = kinds.get(key).unique_user_name;
     match partial(&entry.doc, &IndexKeys::ATTRIBUTES) {
-        Value::Object(indexed) => IndexKeys::of(key, &indexed),
-        _ => IndexKeys::of(key, &decode(&entry.doc)),
+        Value::Object(indexed) => IndexKeys::of(unique_user_name, &indexed),
+        _ => IndexKeys::of(unique_user_name, &decode(&entry.doc)),
     }
 }
 
 impl TenantData {
+    /// A tenant without resources.
+    pub(super) fn new(kinds: Arc<Kinds>) -> Self {
+        TenantData {
+            kinds,
+            types: HashMap::new(),
+            members: HashMap::new(),
+            member_of: HashMap::new(),
+        }
+    }
+
     // ---- journalled steps -------------------------------------------------------------
 
     fn insert(&mut self, j: &mut Journal, key: &str, id: &Id, mut entry: Entry) {
-        let keys = keys_of(key, &entry);
+        let keys = keys_of(&self.kinds, key, &entry);
         let ty = self
             .types
             .entry(key.to_string())
@@ -73,8 +86,8 @@ impl TenantData {
         ty.index(id, &keys);
         entry.seq = ty.order.push(Arc::clone(id));
         ty.by_id.insert(Arc::clone(id), entry);
-        if key == "group" {
-            self.members.insert(id.to_string(), MemberList::default());
+        if self.kinds.has_members(key) {
+            self.members.insert(id.to_string(), MemberList::new(key));
         }
         j.push(Undo::Inserted {
             key: key.to_string(),
@@ -95,8 +108,8 @@ impl TenantData {
         let mut after = entry.clone();
         update(&mut after);
         if after.doc != before.doc {
-            ty.unindex(&id, &keys_of(key, &before));
-            ty.index(&id, &keys_of(key, &after));
+            ty.unindex(&id, &keys_of(&self.kinds, key, &before));
+            ty.index(&id, &keys_of(&self.kinds, key, &after));
         }
         ty.by_id.insert(Arc::clone(&id), after);
         j.push(Undo::Changed {
@@ -114,7 +127,7 @@ impl TenantData {
             return;
         };
         ty.order.remove(entry.seq);
-        ty.unindex(&id, &keys_of(key, &entry));
+        ty.unindex(&id, &keys_of(&self.kinds, key, &entry));
         self.members.remove(&*id);
         j.push(Undo::Removed {
             key: key.to_string(),
@@ -173,7 +186,7 @@ impl TenantData {
                     if let Some(ty) = self.types.get_mut(&key) {
                         if let Some(entry) = ty.by_id.remove(&id) {
                             ty.order.remove(entry.seq);
-                            ty.unindex(&id, &keys_of(&key, &entry));
+                            ty.unindex(&id, &keys_of(&self.kinds, &key, &entry));
                         }
                     }
                     self.members.remove(&*id);
@@ -181,20 +194,20 @@ impl TenantData {
                 Undo::Changed { key, id, before } => {
                     if let Some(ty) = self.types.get_mut(&key) {
                         if let Some(now) = ty.by_id.get(&id) {
-                            ty.unindex(&id, &keys_of(&key, now));
+                            ty.unindex(&id, &keys_of(&self.kinds, &key, now));
                         }
-                        ty.index(&id, &keys_of(&key, &before));
+                        ty.index(&id, &keys_of(&self.kinds, &key, &before));
                         ty.by_id.insert(id, before);
                     }
                 }
                 Undo::Removed { key, id, entry } => {
                     if let Some(ty) = self.types.get_mut(&key) {
-                        ty.index(&id, &keys_of(&key, &entry));
+                        ty.index(&id, &keys_of(&self.kinds, &key, &entry));
                         ty.order.restore(entry.seq, Arc::clone(&id));
                         ty.by_id.insert(Arc::clone(&id), entry);
                     }
-                    if key == "group" {
-                        self.members.insert(id.to_string(), MemberList::default());
+                    if self.kinds.has_members(&key) {
+                        self.members.insert(id.to_string(), MemberList::new(&key));
                     }
                 }
                 Undo::MemberAdded { group, member } => {
@@ -234,33 +247,36 @@ impl TenantData {
 
     // ---- writes -----------------------------------------------------------------------
 
-    /// Checks that every member exists in this tenant and fills in its `type`.
-    pub(super) fn resolve_members(&self, members: Vec<Member>) -> Result<Vec<Member>, StoreError> {
+    /// Checks that every member is a resource of this tenant of a type the owner's (`key`'s)
+    /// `members` may be (the one it names, when it names one), and fills in its `type`.
+    pub(super) fn resolve_members(
+        &self,
+        key: &str,
+        members: Vec<MemberRef>,
+    ) -> Result<Vec<Member>, StoreError> {
+        let allowed: &[String] = self.kinds.get(key).members.as_deref().unwrap_or_default();
         members
             .into_iter()
-            .map(|(id, given)| {
-                let kind = ["user", "group"]
-                    .into_iter()
+            .map(|m| {
+                let named = m.kind.as_deref().map(type_key);
+                let kind = allowed
+                    .iter()
+                    .filter(|k| named.as_ref().map_or(true, |n| n == *k))
                     .find(|k| {
                         self.types
-                            .get(*k)
-                            .is_some_and(|t| t.by_id.contains_key(id.as_str()))
+                            .get(k.as_str())
+                            .is_some_and(|t| t.by_id.contains_key(m.id.as_str()))
                     })
                     .ok_or_else(|| {
                         StoreError::InvalidValue(format!(
-                            "member {id} is not a user or group of this tenant"
+                            "member {} is not a resource of this tenant that a {} may hold",
+                            m.id,
+                            self.kinds.name(key)
                         ))
                     })?;
-                let mut element = Map::new();
-                element.insert("value".into(), Value::String(id.clone()));
-                if let Value::Object(o) = &given {
-                    if let Some(d) = get_ci(o, "display").filter(|d| d.is_string()) {
-                        element.insert("display".into(), d.clone());
-                    }
-                }
-                let kind = if kind == "user" { "User" } else { "Group" };
-                element.insert("type".into(), Value::String(kind.into()));
-                Ok((id, Value::Object(element)))
+                let id = m.id.clone();
+                let element = m.of_kind(self.kinds.name(kind)).to_element();
+                Ok((id, element))
             })
             .collect()
     }
@@ -281,7 +297,7 @@ impl TenantData {
             version: 1,
             created: now,
             last_modified: now,
-            display: display_of(key == "group", doc),
+            display: display_of(self.kinds.has_members(key), doc),
             doc: encode(doc),
         };
         self.insert(j, key, id, entry);
@@ -332,8 +348,11 @@ impl TenantData {
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default();
         for group in groups {
+            let Some(owner) = self.members.get(&group).map(|l| l.owner.clone()) else {
+                continue;
+            };
             if self.remove_member(j, &group, id) {
-                self.bump(j, "group", &group, now, None);
+                self.bump(j, &owner, &group, now, None);
             }
         }
         self.remove(j, key, id);
@@ -348,7 +367,7 @@ impl TenantData {
         now: DateTime<Utc>,
         doc: Option<&Map<String, Value>>,
     ) {
-        let is_group = key == "group";
+        let is_group = self.kinds.has_members(key);
         self.change(j, key, id, |e| {
             e.version += 1;
             e.last_modified = now;
@@ -376,7 +395,8 @@ impl TenantData {
         entry: &Entry,
         with_members: bool,
     ) -> Stored {
-        let relation: Option<(&str, Vec<Value>)> = if key == "group" {
+        let facts = self.kinds.get(key);
+        let relation: Option<(&str, Vec<Value>)> = if facts.members.is_some() {
             with_members.then(|| {
                 let items = self
                     .members
@@ -388,7 +408,16 @@ impl TenantData {
         } else {
             self.member_of
                 .get(id)
-                .map(|groups| ("groups", groups.iter().map(|g| self.group_ref(g)).collect()))
+                .map(|groups| {
+                    let listed = groups
+                        .iter()
+                        .filter_map(|g| Some((g, self.members.get(g)?)))
+                        .filter(|(_, list)| facts.groups.contains(&list.owner))
+                        .map(|(g, list)| self.group_ref(&list.owner, g))
+                        .collect::<Vec<_>>();
+                    ("groups", listed)
+                })
+                .filter(|(_, listed)| !listed.is_empty())
         };
         let resource = match relation {
             None => Resource::from_json(Arc::clone(&entry.doc)),
@@ -413,11 +442,11 @@ impl TenantData {
         )
     }
 
-    /// An element of a member's computed `groups`.
-    fn group_ref(&self, group: &str) -> Value {
+    /// An element of a member's computed `groups`: the resource `group` of the type `owner`.
+    fn group_ref(&self, owner: &str, group: &str) -> Value {
         let display = self
             .types
-            .get("group")
+            .get(owner)
             .and_then(|t| t.by_id.get(group))
             .and_then(|e| e.display.as_deref())
             .cloned();

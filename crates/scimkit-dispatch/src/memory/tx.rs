@@ -40,7 +40,7 @@ impl MemoryTx {
     }
 
     fn unique_group_names(&self, key: &str) -> bool {
-        key == "group" && self.inner.unique_group_display_name
+        self.data.kinds.has_members(key) && self.inner.unique_group_display_name
     }
 
     fn create_now(&mut self, resource_type: &str, resource: Value) -> Result<Stored, StoreError> {
@@ -50,17 +50,17 @@ impl MemoryTx {
             ));
         };
         let key = type_key(resource_type);
-        let members = if key == "group" {
+        let members = if self.data.kinds.has_members(&key) {
             take_members(&mut doc)?
         } else {
             Vec::new()
         };
         strip_server_attributes(&mut doc);
-        let keys = IndexKeys::of(&key, &doc);
+        let keys = IndexKeys::of(self.data.kinds.get(&key).unique_user_name, &doc);
         if let Some(ty) = self.data.types.get(&key) {
             ty.check_unique(&keys, None, self.unique_group_names(&key))?;
         }
-        let members = self.data.resolve_members(members)?;
+        let members = self.data.resolve_members(&key, members)?;
         let id: Id = Arc::from(self.inner.ids.next());
         self.data
             .create(&mut self.journal, &key, &id, &doc, members, now());
@@ -79,7 +79,7 @@ impl MemoryTx {
         expected: Option<Version>,
     ) -> Result<Stored, StoreError> {
         let key = type_key(resource_type);
-        let is_group = key == "group";
+        let is_group = self.data.kinds.has_members(&key);
         let not_found = || StoreError::NotFound(id.to_string());
         let entry = self
             .data
@@ -104,17 +104,15 @@ impl MemoryTx {
             None => None,
         };
         if let (Some(doc), Some(ty)) = (&doc, self.data.types.get(&key)) {
-            let keys = IndexKeys::of(&key, doc);
+            let keys = IndexKeys::of(self.data.kinds.get(&key).unique_user_name, doc);
             ty.check_unique(&keys, Some(id), self.unique_group_names(&key))?;
         }
         let (add, remove) = if is_group {
-            let add = self
-                .data
-                .resolve_members(parse_members(change.add_members)?)?;
-            let mut remove = change.remove_members;
+            let add = self.data.resolve_members(&key, change.add_members)?;
+            let mut remove: Vec<String> = change.remove_members.into_iter().map(|m| m.id).collect();
             match replace_members {
                 Some(all) => {
-                    let wanted = self.data.resolve_members(parse_members(all)?)?;
+                    let wanted = self.data.resolve_members(&key, parse_members(all)?)?;
                     let current = self.data.members.get(id).map(|m| &m.items);
                     remove.extend(
                         current
@@ -204,7 +202,8 @@ impl StoreTx for MemoryTx {
         mut resource: Value,
         expected: Option<Version>,
     ) -> impl Future<Output = Result<Stored, StoreError>> + Send {
-        let members = (type_key(resource_type) == "group").then(|| {
+        let has_members = self.data.kinds.has_members(&type_key(resource_type));
+        let members = has_members.then(|| {
             match resource
                 .as_object_mut()
                 .and_then(|o| remove_ci(o, "members"))
@@ -213,10 +212,7 @@ impl StoreTx for MemoryTx {
                 _ => Vec::new(),
             }
         });
-        let change = Change {
-            attributes: Some(resource),
-            ..Change::default()
-        };
+        let change = Change::new().with_attributes(resource);
         ready(self.write_now(resource_type, id, change, members, expected))
     }
 

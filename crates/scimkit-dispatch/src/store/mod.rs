@@ -15,11 +15,13 @@ use std::sync::Arc;
 mod error;
 mod finish;
 mod keyset;
+mod member;
 mod resource;
 
 pub use error::StoreError;
 pub use finish::{finish_keyset_query, finish_query};
 pub use keyset::{compare_keyset, keyset_key, Keyset, KeysetKey, KeysetPosition};
+pub use member::{group_kinds, member_kinds, sole_kind, MemberRef};
 pub use resource::Resource;
 
 /// The tenant a request acts for. Every store call takes one; no call reads across tenants.
@@ -199,21 +201,59 @@ pub(crate) fn write_json_str(out: &mut String, s: &str) {
 }
 
 /// A change to an existing resource. Attributes are replaced as a whole (the dispatcher has
-/// computed them); group members change by deltas, so that concurrent membership changes
-/// never overwrite each other.
+/// computed them); members change by deltas of typed references, so that concurrent
+/// membership changes never overwrite each other.
+///
+/// ```
+/// use scimkit_dispatch::{Change, MemberRef};
+/// use serde_json::json;
+///
+/// let change = Change::new()
+///     .with_attributes(json!({"displayName": "Sales"}))
+///     .add_member(MemberRef::new("u1").of_kind("User"))
+///     .remove_member(MemberRef::new("u2"));
+/// assert!(!change.is_empty());
+/// assert!(Change::new().is_empty());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Change {
     /// The resource's new attributes, without `id`, `meta`, `members` and `groups`;
     /// `None` leaves them as they are.
     pub attributes: Option<Value>,
-    /// Members to add (objects with `value` and optionally `type` and `display`); a member
-    /// already present is left as it is.
-    pub add_members: Vec<Value>,
-    /// Ids of members to remove; an id that is not a member is ignored.
-    pub remove_members: Vec<String>,
+    /// Members to add (for a type with `members`); a member already present is left as it is.
+    pub add_members: Vec<MemberRef>,
+    /// Members to remove (by id); one that is not a member is ignored.
+    pub remove_members: Vec<MemberRef>,
 }
 
 impl Change {
+    /// A change that changes nothing (yet).
+    pub fn new() -> Self {
+        Change::default()
+    }
+
+    /// With new attributes.
+    #[must_use]
+    pub fn with_attributes(mut self, attributes: Value) -> Self {
+        self.attributes = Some(attributes);
+        self
+    }
+
+    /// Adding a member.
+    #[must_use]
+    pub fn add_member(mut self, member: MemberRef) -> Self {
+        self.add_members.push(member);
+        self
+    }
+
+    /// Removing a member.
+    #[must_use]
+    pub fn remove_member(mut self, member: MemberRef) -> Self {
+        self.remove_members.push(member);
+        self
+    }
+
     /// Whether the change changes nothing.
     pub fn is_empty(&self) -> bool {
         self.attributes.is_none() && self.add_members.is_empty() && self.remove_members.is_empty()
@@ -502,14 +542,4 @@ pub trait StoreTx: Send + 'static {
     /// # Errors
     /// [`StoreError::Backend`] when the backend fails to commit (nothing is then visible).
     fn commit(self) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-/// The id a `members` element refers to: its `value` (any letter case of the key), or the
-/// element itself when a client sent a bare string. The one place membership elements are read.
-pub(crate) fn member_id(element: &Value) -> Option<&str> {
-    match element {
-        Value::Object(o) => scimkit_filter::get_ci(o, "value")?.as_str(),
-        Value::String(s) => Some(s),
-        _ => None,
-    }
 }

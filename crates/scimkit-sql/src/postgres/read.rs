@@ -118,14 +118,16 @@ pub async fn groups_of(
     conn: &mut PgConnection,
     tenant: &str,
     member_id: &str,
+    group_kinds: &[&str],
 ) -> Result<Vec<(String, Option<String>)>, SqlError> {
     let rows = sqlx::query(
         "SELECT ms.group_id, g.document ->> 'displayName' \
          FROM memberships AS ms JOIN resources AS g ON g.tenant = ms.tenant AND g.id = ms.group_id \
-         WHERE ms.tenant = $1 AND ms.member_id = $2 ORDER BY ms.group_id",
+         WHERE ms.tenant = $1 AND ms.member_id = $2 AND g.type = ANY($3) ORDER BY ms.group_id",
     )
     .bind(tenant)
     .bind(member_id)
+    .bind(group_kinds)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()

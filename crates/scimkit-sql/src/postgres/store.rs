@@ -13,9 +13,10 @@ use crate::error::SqlError;
 use crate::translate::Translator;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::{
-    finish_query, Change, Page, Plan, Query, Store, StoreError, StoreTx, Stored, TenantId, Version,
+    finish_query, group_kinds, member_kinds, Change, MemberRef, Page, Plan, Query, Store,
+    StoreError, StoreTx, Stored, TenantId, Version,
 };
-use scimkit_filter::{get_ci, AttrPath, Filter};
+use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{remove_ci, Registry, ResourceSchema, SERVER_OWNED};
 use serde_json::{Map, Value};
 use sqlx::{PgConnection, Postgres, Transaction};
@@ -139,9 +140,9 @@ impl Shared {
     }
 }
 
-/// Whether the type holds members (its schema has a `members` attribute).
+/// Whether the type holds members (its schema's `members` references resource types).
 fn has_members(schema: &ResourceSchema<'_>) -> bool {
-    schema.core_attribute("members").is_some()
+    member_kinds(schema).is_some()
 }
 
 /// Now, to the millisecond `meta` shows (so a filter on `meta.created` compares what is
@@ -218,44 +219,56 @@ fn document(resource: Value) -> Result<Split, StoreError> {
     Ok((doc, members))
 }
 
-/// The members named by `elements`, each checked to be a resource of the tenant (its type
-/// resolved, its row share-locked until the transaction ends), keeping a `display` the client
-/// gave.
+/// Reads the elements of a document's `members`.
+fn member_refs(elements: &[Value]) -> Result<Vec<MemberRef>, StoreError> {
+    elements
+        .iter()
+        .map(|e| {
+            MemberRef::from_element(e).ok_or_else(|| {
+                StoreError::InvalidValue("each member must have a string \"value\"".into())
+            })
+        })
+        .collect()
+}
+
+/// The members `refs` names, each checked to be a resource of the tenant (its row
+/// share-locked until the transaction ends) of a type the owner's `members` may be (the one
+/// it names, when it names one), keeping a `display` the client gave.
 async fn resolve_members(
     conn: &mut PgConnection,
     tenant: &str,
-    elements: &[Value],
+    owner: &ResourceSchema<'_>,
+    refs: Vec<MemberRef>,
 ) -> Result<Vec<Member>, StoreError> {
-    elements.iter().try_for_each(refuse_nul)?;
-    let mut wanted = Vec::with_capacity(elements.len());
-    for e in elements {
-        let id = match e {
-            Value::Object(o) => get_ci(o, "value").and_then(Value::as_str),
-            Value::String(s) => Some(s.as_str()),
-            _ => None,
+    for m in &refs {
+        if has_nul(&m.id) || m.display.as_deref().is_some_and(has_nul) {
+            return Err(StoreError::InvalidValue(
+                "strings cannot hold the character U+0000".into(),
+            ));
         }
-        .ok_or_else(|| {
-            StoreError::InvalidValue("each member must have a string \"value\"".into())
-        })?;
-        let display = match e {
-            Value::Object(o) => get_ci(o, "display").and_then(Value::as_str),
-            _ => None,
-        };
-        wanted.push((id.to_owned(), display.map(str::to_owned)));
     }
-    let ids: Vec<&str> = wanted.iter().map(|(id, _)| id.as_str()).collect();
+    let allowed = member_kinds(owner).unwrap_or_default();
+    let ids: Vec<&str> = refs.iter().map(|m| m.id.as_str()).collect();
     let kinds = kinds_locked(conn, tenant, &ids, true)
         .await
         .map_err(backend)?;
-    wanted
-        .into_iter()
-        .map(|(id, display)| {
-            let kind = kinds.get(&id).cloned().ok_or_else(|| {
-                StoreError::InvalidValue(format!("member {id} is not a resource of this tenant"))
-            })?;
-            let mut m = Member::new(id, kind);
-            m.display = display;
-            Ok(m)
+    refs.into_iter()
+        .map(|m| {
+            let kind = kinds
+                .get(&m.id)
+                .filter(|k| allowed.iter().any(|a| a == k))
+                .filter(|k| m.kind.as_deref().is_none_or(|n| n.eq_ignore_ascii_case(k)))
+                .cloned()
+                .ok_or_else(|| {
+                    StoreError::InvalidValue(format!(
+                        "member {} is not a resource of this tenant that a {} may hold",
+                        m.id,
+                        owner.name()
+                    ))
+                })?;
+            let mut member = Member::new(m.id, kind);
+            member.display = m.display;
+            Ok(member)
         })
         .collect()
 }
@@ -300,7 +313,7 @@ async fn stored(
             doc.insert("members".into(), Value::Array(items));
         }
     } else {
-        let groups = read::groups_of(conn, tenant, &row.id)
+        let groups = read::groups_of(conn, tenant, &row.id, &group_kinds(schema))
             .await
             .map_err(backend)?;
         if !groups.is_empty() {
@@ -356,21 +369,22 @@ impl PostgresTx {
             .as_ref()
             .map(|d| DocumentWrite::new(d).unique_display_name(unique));
         let (add, remove, replace) = match change {
-            MembersGiven::Delta(add, mut remove) => (
-                resolve_members(&mut self.tx, &tenant, &add).await?,
-                {
-                    // No member's id holds U+0000 (PostgreSQL could not take it).
-                    remove.retain(|id| !has_nul(id));
-                    remove
-                },
+            MembersGiven::Delta(add, remove) => (
+                resolve_members(&mut self.tx, &tenant, &schema, add).await?,
+                // No member's id holds U+0000 (PostgreSQL could not take it).
+                remove
+                    .into_iter()
+                    .map(|m| m.id)
+                    .filter(|id| !has_nul(id))
+                    .collect(),
                 None,
             ),
             MembersGiven::InDocument if has_members(&schema) => {
-                let all = members_in_doc.unwrap_or_default();
+                let all = member_refs(&members_in_doc.unwrap_or_default())?;
                 (
                     Vec::new(),
                     Vec::new(),
-                    Some(resolve_members(&mut self.tx, &tenant, &all).await?),
+                    Some(resolve_members(&mut self.tx, &tenant, &schema, all).await?),
                 )
             }
             MembersGiven::InDocument => (Vec::new(), Vec::new(), None),
@@ -400,7 +414,7 @@ impl PostgresTx {
 /// How a write names members.
 enum MembersGiven {
     /// `Change::add_members` / `remove_members`.
-    Delta(Vec<Value>, Vec<String>),
+    Delta(Vec<MemberRef>, Vec<MemberRef>),
     /// The document's `members` (PUT): the whole list, for a type with members.
     InDocument,
 }
@@ -434,7 +448,8 @@ impl StoreTx for PostgresTx {
         let tenant = self.tenant.as_str().to_owned();
         let (doc, members) = document(resource)?;
         let members = if has_members(&schema) {
-            resolve_members(&mut self.tx, &tenant, &members.unwrap_or_default()).await?
+            let refs = member_refs(&members.unwrap_or_default())?;
+            resolve_members(&mut self.tx, &tenant, &schema, refs).await?
         } else {
             Vec::new()
         };

@@ -5,12 +5,20 @@ mod open;
 #[cfg(feature = "provisioning")]
 mod provisioning;
 mod read;
+mod render;
 mod rows;
 mod store;
 mod write;
+mod writer;
 
-pub use open::{newest_known_version, Durability, SqliteDatabase, SqliteOptions, MIGRATOR};
-pub use read::{count, explain, get, groups_of, kind_of, kinds_of, members, query, Page, Query};
-pub use rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
+pub use open::{
+    newest_known_version, Durability, ReadConnection, SqliteDatabase, SqliteOptions, MIGRATOR,
+};
+pub use read::{
+    count, explain, get, get_with, groups_of, kind_of, kinds_of, members, query, query_with, Page,
+    Query,
+};
+pub use rows::{DocumentWrite, Member, MemberChange, Relation, StoredRow, Target};
 pub use store::{SqliteStore, SqliteTx};
 pub use write::{delete, insert, update};
+pub use writer::WriteTransaction;

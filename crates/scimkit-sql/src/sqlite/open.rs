@@ -1,13 +1,18 @@
 //! Opening a SQLite database: connection settings, the embedded migrations, and the refusal
 //! of a database written by a newer version.
 
+use super::writer::{WriteTransaction, Writer};
 use crate::error::SqlError;
+use async_lock::{Mutex, MutexGuard};
 use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::ConnectOptions;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The embedded, versioned migrations (`migrations/sqlite/NNNN_name.sql`). A released file is
@@ -37,8 +42,12 @@ pub struct SqliteOptions {
     pub durability: Durability,
     /// How long a writer waits for another writer's lock before failing (`busy_timeout`).
     pub busy_timeout: Duration,
-    /// Connections in the pool (readers run in parallel under WAL; writers take turns).
+    /// Connections in the pool (write transactions and provisioning state; writers take
+    /// turns).
     pub max_connections: u32,
+    /// Connections reserved for the store's reads ([`SqliteDatabase::read`]), which run in
+    /// parallel under WAL. Not pooled: taking one is a lock, not a pool round trip.
+    pub readers: u32,
 }
 
 impl Default for SqliteOptions {
@@ -47,6 +56,7 @@ impl Default for SqliteOptions {
             durability: Durability::default(),
             busy_timeout: Duration::from_secs(5),
             max_connections: 4,
+            readers: 4,
         }
     }
 }
@@ -77,14 +87,35 @@ impl SqliteOptions {
         self.max_connections = n.max(1);
         self
     }
+
+    /// With this many reserved read connections (at least 1).
+    #[must_use]
+    pub fn readers(mut self, n: u32) -> Self {
+        self.readers = n.max(1);
+        self
+    }
 }
 
 /// An open SQLite database: a connection pool in WAL mode with foreign keys on, migrated to
-/// the newest schema this build knows.
+/// the newest schema this build knows, and a few connections reserved for reads.
 #[derive(Debug, Clone)]
 pub struct SqliteDatabase {
     pool: SqlitePool,
+    readers: Arc<Readers>,
+    writer: Arc<Writer>,
 }
+
+/// The reserved read connections. sqlx's pool answers every acquire with a round trip to the
+/// connection's worker thread when the previous user returns it (a `ping`, ~60 µs); these are
+/// taken with a lock.
+#[derive(Debug)]
+struct Readers {
+    connections: Vec<Mutex<SqliteConnection>>,
+    next: AtomicUsize,
+}
+
+/// A read connection taken by [`SqliteDatabase::read`]; given back when dropped.
+pub type ReadConnection<'a> = MutexGuard<'a, SqliteConnection>;
 
 impl SqliteDatabase {
     /// Opens (creating it if missing) the database file at `path` and migrates it.
@@ -107,16 +138,45 @@ impl SqliteDatabase {
             .foreign_keys(true)
             // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the indexes
             // of a few hundred thousand resources stay in memory.
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            // Pages read through a memory map (up to 4 GiB of the file: address space, not
+            // memory): a page another connection has read costs no system call, and a
+            // connection whose cache a write invalidated re-reads from memory.
+            .pragma("mmap_size", "4294967296");
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             // A local file: no connection to test before each use (a round trip saved).
             .test_before_acquire(false)
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await?;
         refuse_newer(&pool).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteDatabase { pool })
+        let mut connections = Vec::with_capacity(options.readers as usize);
+        for _ in 0..options.readers.max(1) {
+            connections.push(Mutex::new(connect.connect().await?));
+        }
+        let writer = Arc::new(Writer::new(connect.connect().await?));
+        Ok(SqliteDatabase {
+            pool,
+            writer,
+            readers: Arc::new(Readers {
+                connections,
+                next: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// A reserved read connection: a free one if there is one, else the next in turn when it
+    /// is given back. Reads only: a write through it would not be in a write transaction.
+    pub async fn read(&self) -> ReadConnection<'_> {
+        let all = &self.readers.connections;
+        let start = self.readers.next.fetch_add(1, Ordering::Relaxed) % all.len();
+        for i in 0..all.len() {
+            if let Some(conn) = all[(start + i) % all.len()].try_lock() {
+                return conn;
+            }
+        }
+        all[start].lock().await
     }
 
     /// The connection pool (reads take a connection from it).
@@ -124,15 +184,17 @@ impl SqliteDatabase {
         &self.pool
     }
 
-    /// Begins a write transaction with `BEGIN IMMEDIATE`: the write lock is taken at once, so
-    /// two writers never both read and then fail to upgrade (`SQLITE_BUSY` mid-transaction);
-    /// the second waits up to the busy timeout. Rolled back when dropped uncommitted.
+    /// Begins a write transaction with `BEGIN IMMEDIATE` on the database's one write
+    /// connection: this process's writers take turns for it, and the write lock is taken at
+    /// once, so two writers never both read and then fail to upgrade (`SQLITE_BUSY`
+    /// mid-transaction); a writer of another process waits up to the busy timeout. Never
+    /// visible unless committed.
     ///
     /// # Errors
     ///
-    /// [`SqlError::Database`] when no connection or lock can be had.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, SqlError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// [`SqlError::Database`] when the lock cannot be had.
+    pub async fn begin_write(&self) -> Result<WriteTransaction, SqlError> {
+        WriteTransaction::begin(&self.writer).await
     }
 
     /// Writes a consistent copy of the database to `target` (`VACUUM INTO`), while it is in
@@ -170,9 +232,19 @@ impl SqliteDatabase {
         Ok(())
     }
 
-    /// Closes every connection (checkpointing the WAL).
-    pub async fn close(&self) {
+    /// Closes the database for a clean stop: waits for the running write transaction, copies
+    /// the write-ahead log into the file and empties it (so the file alone holds everything),
+    /// and closes the pool (a readiness check fails from then on). The reserved connections
+    /// close when the last clone of the database is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`SqlError::Database`] when the checkpoint fails (the log then still holds the data:
+    /// SQLite replays it at the next open).
+    pub async fn close(&self) -> Result<(), SqlError> {
+        let checkpointed = self.writer.checkpoint().await;
         self.pool.close().await;
+        checkpointed
     }
 }
 

@@ -138,13 +138,13 @@ async fn trim_audit(conn: &mut SqliteConnection, tenant: &str) -> Result<(), Sto
 impl ProvisioningState for SqliteStore {
     async fn tenant_ids(&self) -> Result<Vec<String>, StoreError> {
         sqlx::query_scalar("SELECT tenant FROM tenants ORDER BY tenant")
-            .fetch_all(self.database().pool())
+            .fetch_all(&mut *self.database().read().await)
             .await
             .map_err(backend)
     }
 
     async fn load_tenant(&self, tenant: &str) -> Result<Option<Arc<TenantRecord>>, StoreError> {
-        let mut conn = self.database().pool().acquire().await.map_err(backend)?;
+        let mut conn = self.database().read().await;
         record_of(&mut conn, tenant).await
     }
 
@@ -158,7 +158,7 @@ impl ProvisioningState for SqliteStore {
              WHERE d.digest = ?",
         )
         .bind(key)
-        .fetch_optional(self.database().pool())
+        .fetch_optional(&mut *self.database().read().await)
         .await
         .map_err(backend)?;
         text.as_deref().map(decode_record).transpose()
@@ -225,7 +225,7 @@ impl ProvisioningState for SqliteStore {
         tenant: &str,
         key: &str,
     ) -> Result<Option<StoredAccount>, StoreError> {
-        let mut conn = self.database().pool().acquire().await.map_err(backend)?;
+        let mut conn = self.database().read().await;
         account_by(&mut conn, tenant, "email_norm", key).await
     }
 
@@ -238,7 +238,7 @@ impl ProvisioningState for SqliteStore {
     ) -> Result<AccountPage, StoreError> {
         let limit = limit.min(MAX_ACCOUNT_PAGE);
         let needle = q.map(str::to_lowercase).filter(|q| !q.is_empty());
-        let mut conn = self.database().pool().acquire().await.map_err(backend)?;
+        let mut conn = self.database().read().await;
         let mut cursor = after.map(str::to_owned);
         let mut accounts = Vec::new();
         let mut next = None;
@@ -405,7 +405,7 @@ impl ProvisioningState for SqliteStore {
         .bind(tenant)
         .bind(i64::try_from(since).unwrap_or(i64::MAX))
         .bind(to_i64(limit) + 1)
-        .fetch_all(self.database().pool())
+        .fetch_all(&mut *self.database().read().await)
         .await
         .map_err(backend)?;
         let more = rows.len() > limit;
@@ -423,7 +423,7 @@ impl ProvisioningState for SqliteStore {
         let next = more.then(|| entries.last().map(|e| e.seq)).flatten();
         let bounds = sqlx::query("SELECT MIN(seq), MAX(seq) FROM audit WHERE tenant = ?")
             .bind(tenant)
-            .fetch_one(self.database().pool())
+            .fetch_one(&mut *self.database().read().await)
             .await
             .map_err(backend)?;
         let bound = |i: usize| -> Result<Option<u64>, StoreError> {
@@ -437,7 +437,7 @@ impl ProvisioningState for SqliteStore {
         let bytes: Option<i64> =
             sqlx::query_scalar("SELECT audit_bytes FROM tenants WHERE tenant = ?")
                 .bind(tenant)
-                .fetch_optional(self.database().pool())
+                .fetch_optional(&mut *self.database().read().await)
                 .await
                 .map_err(backend)?;
         Ok(bytes.map_or(0, |b| usize::try_from(b).unwrap_or(0)))

@@ -112,6 +112,23 @@ pub struct StoredRow {
     pub last_modified: DateTime<Utc>,
     /// The document (compact JSON text): no `id`, `meta` or `members`.
     pub document: String,
+    /// The resource's side of the membership relation, when it was read with one
+    /// ([`Relation`]): a JSON array with one array per element, `[member id, display, kind]`
+    /// for [`Relation::Members`], `[group id, displayName]` for [`Relation::Groups`].
+    pub relation: Option<String>,
+}
+
+/// Which side of the membership relation a read brings along with each resource, in the same
+/// query (one round trip).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Relation<'a> {
+    /// None.
+    None,
+    /// The resource's members (a type whose schema gives it `members`), by member id.
+    Members,
+    /// The resources of these types the resource is a member of (its `groups`), by id.
+    Groups(&'a [&'a str]),
 }
 
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {

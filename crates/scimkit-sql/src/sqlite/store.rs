@@ -3,20 +3,23 @@
 //! the dispatcher's hooks write their own tables through the same connection.
 
 use super::read::{self, kinds_of, Page as SqlPage, Query as SqlQuery};
-use super::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
+use super::render::{self, RelationOf};
+use super::rows::{DocumentWrite, Member, MemberChange, Relation, Target};
 use super::write;
+use super::writer::WriteTransaction;
 use super::{SqliteDatabase, SqliteOptions};
 use crate::dialect::SqliteDialect;
 use crate::error::SqlError;
 use crate::translate::Translator;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::{
-    finish_query, Change, Page, Plan, Query, Store, StoreError, StoreTx, Stored, TenantId, Version,
+    finish_query, member_kinds, Change, MemberRef, Page, Plan, Query, Store, StoreError, StoreTx,
+    Stored, TenantId, Version,
 };
-use scimkit_filter::{get_ci, AttrPath, Filter};
+use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{remove_ci, Registry, ResourceSchema, SERVER_OWNED};
 use serde_json::{Map, Value};
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -38,7 +41,7 @@ pub struct SqliteStore {
 /// when dropped uncommitted.
 #[derive(Debug)]
 pub struct SqliteTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: WriteTransaction,
     tenant: TenantId,
     shared: Arc<Shared>,
 }
@@ -125,9 +128,9 @@ impl Shared {
     }
 }
 
-/// Whether the type holds members (its schema has a `members` attribute).
+/// Whether the type holds members (its schema's `members` references resource types).
 fn has_members(schema: &ResourceSchema<'_>) -> bool {
-    schema.core_attribute("members").is_some()
+    member_kinds(schema).is_some()
 }
 
 /// Now, to the millisecond `meta` shows (so a filter on `meta.created` compares what is
@@ -178,110 +181,61 @@ fn document(resource: Value) -> Result<Split, StoreError> {
     Ok((doc, members))
 }
 
-/// The members named by `elements`, each checked to be a resource of the tenant (its type
-/// resolved), keeping a `display` the client gave.
-async fn resolve_members(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    elements: &[Value],
-) -> Result<Vec<Member>, StoreError> {
-    let mut wanted = Vec::with_capacity(elements.len());
-    for e in elements {
-        let id = match e {
-            Value::Object(o) => get_ci(o, "value").and_then(Value::as_str),
-            Value::String(s) => Some(s.as_str()),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            StoreError::InvalidValue("each member must have a string \"value\"".into())
-        })?;
-        let display = match e {
-            Value::Object(o) => get_ci(o, "display").and_then(Value::as_str),
-            _ => None,
-        };
-        wanted.push((id.to_owned(), display.map(str::to_owned)));
-    }
-    let ids: Vec<&str> = wanted.iter().map(|(id, _)| id.as_str()).collect();
-    let kinds = kinds_of(conn, tenant, &ids).await.map_err(backend)?;
-    wanted
-        .into_iter()
-        .map(|(id, display)| {
-            let kind = kinds.get(&id).cloned().ok_or_else(|| {
-                StoreError::InvalidValue(format!("member {id} is not a resource of this tenant"))
-            })?;
-            let mut m = Member::new(id, kind);
-            m.display = display;
-            Ok(m)
+/// Reads the elements of a document's `members`.
+fn member_refs(elements: &[Value]) -> Result<Vec<MemberRef>, StoreError> {
+    elements
+        .iter()
+        .map(|e| {
+            MemberRef::from_element(e).ok_or_else(|| {
+                StoreError::InvalidValue("each member must have a string \"value\"".into())
+            })
         })
         .collect()
 }
 
-/// A stored row as the dispatcher wants it: the document with its relation.
-async fn stored(
+/// The members `refs` names, each checked to be a resource of the tenant of a type the
+/// owner's `members` may be (the one it names, when it names one), keeping a `display` the
+/// client gave.
+async fn resolve_members(
     conn: &mut SqliteConnection,
     tenant: &str,
-    schema: &ResourceSchema<'_>,
-    row: StoredRow,
-    with_members: bool,
-) -> Result<Stored, StoreError> {
-    let mut doc: Map<String, Value> = match serde_json::from_str(&row.document) {
-        Ok(Value::Object(m)) => m,
-        _ => {
-            return Err(backend(SqlError::Corrupt(
-                "a stored document is not an object",
-            )))
-        }
-    };
-    if has_members(schema) {
-        let members = if with_members {
-            read::members(conn, tenant, &row.id)
-                .await
-                .map_err(backend)?
-        } else {
-            Vec::new()
-        };
-        if !members.is_empty() {
-            let items = members
-                .into_iter()
-                .map(|m| {
-                    let mut o = Map::new();
-                    o.insert("value".into(), Value::String(m.id));
-                    if let Some(d) = m.display {
-                        o.insert("display".into(), Value::String(d));
-                    }
-                    o.insert("type".into(), Value::String(m.kind));
-                    Value::Object(o)
-                })
-                .collect();
-            doc.insert("members".into(), Value::Array(items));
-        }
-    } else {
-        let groups = read::groups_of(conn, tenant, &row.id)
-            .await
-            .map_err(backend)?;
-        if !groups.is_empty() {
-            let items = groups
-                .into_iter()
-                .map(|(id, display)| {
-                    let mut o = Map::new();
-                    o.insert("value".into(), Value::String(id));
-                    if let Some(d) = display {
-                        o.insert("display".into(), Value::String(d));
-                    }
-                    o.insert("type".into(), Value::String("direct".into()));
-                    Value::Object(o)
-                })
-                .collect();
-            doc.insert("groups".into(), Value::Array(items));
-        }
-    }
-    Ok(Stored::new(
-        row.id,
-        Version(row.version),
-        row.created,
-        row.last_modified,
-        Value::Object(doc),
-    ))
+    owner: &ResourceSchema<'_>,
+    refs: Vec<MemberRef>,
+) -> Result<Vec<Member>, StoreError> {
+    let allowed = member_kinds(owner).unwrap_or_default();
+    let ids: Vec<&str> = refs.iter().map(|m| m.id.as_str()).collect();
+    let kinds = kinds_of(conn, tenant, &ids).await.map_err(backend)?;
+    refs.into_iter()
+        .map(|m| {
+            let kind = kinds
+                .get(&m.id)
+                .filter(|k| allowed.iter().any(|a| a == k))
+                .filter(|k| m.kind.as_deref().is_none_or(|n| n.eq_ignore_ascii_case(k)))
+                .cloned()
+                .ok_or_else(|| {
+                    StoreError::InvalidValue(format!(
+                        "member {} is not a resource of this tenant that a {} may hold",
+                        m.id,
+                        owner.name()
+                    ))
+                })?;
+            let mut member = Member::new(m.id, kind);
+            member.display = m.display;
+            Ok(member)
+        })
+        .collect()
+}
+
+/// The resource `target` as stored after a write in this transaction, with its relation
+/// (one query).
+async fn reread(conn: &mut SqliteConnection, target: &Target<'_>) -> Result<Stored, StoreError> {
+    let of = RelationOf::new(&target.schema);
+    let relation = of.relation(true);
+    let row = read::get_with(conn, target, relation)
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound(target.id.to_owned()))?;
+    render::stored(row, relation)
 }
 
 impl SqliteTx {
@@ -310,16 +264,16 @@ impl SqliteTx {
             .map(|d| DocumentWrite::new(d).unique_display_name(unique));
         let (add, remove, replace) = match change {
             MembersGiven::Delta(add, remove) => (
-                resolve_members(&mut self.tx, &tenant, &add).await?,
-                remove,
+                resolve_members(&mut self.tx, &tenant, &schema, add).await?,
+                remove.into_iter().map(|m| m.id).collect(),
                 None,
             ),
             MembersGiven::InDocument if has_members(&schema) => {
-                let all = members_in_doc.unwrap_or_default();
+                let all = member_refs(&members_in_doc.unwrap_or_default())?;
                 (
                     Vec::new(),
                     Vec::new(),
-                    Some(resolve_members(&mut self.tx, &tenant, &all).await?),
+                    Some(resolve_members(&mut self.tx, &tenant, &schema, all).await?),
                 )
             }
             MembersGiven::InDocument => (Vec::new(), Vec::new(), None),
@@ -332,7 +286,7 @@ impl SqliteTx {
                 remove: &remove,
             },
         };
-        let row = write::update(
+        write::update(
             &mut self.tx,
             &target,
             expected.map(|v| v.0),
@@ -342,14 +296,14 @@ impl SqliteTx {
         )
         .await
         .map_err(|e| store_error(e, id))?;
-        stored(&mut self.tx, &tenant, &schema, row, true).await
+        reread(&mut self.tx, &target).await
     }
 }
 
 /// How a write names members.
 enum MembersGiven {
     /// `Change::add_members` / `remove_members`.
-    Delta(Vec<Value>, Vec<String>),
+    Delta(Vec<MemberRef>, Vec<MemberRef>),
     /// The document's `members` (PUT): the whole list, for a type with members.
     InDocument,
 }
@@ -363,15 +317,12 @@ impl StoreTx for SqliteTx {
         let shared = Arc::clone(&self.shared);
         let schema = shared.schema(resource_type)?;
         let tenant = self.tenant.as_str().to_owned();
-        let row = read::get(&mut self.tx, &Target::new(&tenant, schema, id))
+        let of = RelationOf::new(&schema);
+        let relation = of.relation(true);
+        let row = read::get_with(&mut self.tx, &Target::new(&tenant, schema, id), relation)
             .await
             .map_err(backend)?;
-        match row {
-            Some(row) => Ok(Some(
-                stored(&mut self.tx, &tenant, &schema, row, true).await?,
-            )),
-            None => Ok(None),
-        }
+        row.map(|row| render::stored(row, relation)).transpose()
     }
 
     async fn create(&mut self, resource_type: &str, resource: Value) -> Result<Stored, StoreError> {
@@ -380,7 +331,8 @@ impl StoreTx for SqliteTx {
         let tenant = self.tenant.as_str().to_owned();
         let (doc, members) = document(resource)?;
         let members = if has_members(&schema) {
-            resolve_members(&mut self.tx, &tenant, &members.unwrap_or_default()).await?
+            let refs = member_refs(&members.unwrap_or_default())?;
+            resolve_members(&mut self.tx, &tenant, &schema, refs).await?
         } else {
             Vec::new()
         };
@@ -388,16 +340,15 @@ impl StoreTx for SqliteTx {
         let doc = Value::Object(doc);
         let write_doc = DocumentWrite::new(&doc)
             .unique_display_name(has_members(&schema) && shared.unique_group_names);
-        let row = write::insert(
-            &mut self.tx,
-            &Target::new(&tenant, schema, &id),
-            &write_doc,
-            &members,
-            now(),
-        )
-        .await
-        .map_err(|e| store_error(e, &id))?;
-        stored(&mut self.tx, &tenant, &schema, row, true).await
+        let target = Target::new(&tenant, schema, &id);
+        let row = write::insert(&mut self.tx, &target, &write_doc, &members, now())
+            .await
+            .map_err(|e| store_error(e, &id))?;
+        if members.is_empty() {
+            // Nothing refers to a resource created a moment ago, and it has no members.
+            return render::stored(row, Relation::None);
+        }
+        reread(&mut self.tx, &target).await
     }
 
     async fn update(
@@ -471,16 +422,17 @@ impl Store for SqliteStore {
         id: &str,
     ) -> Result<Option<Stored>, StoreError> {
         let schema = self.shared.schema(resource_type)?;
-        let mut conn = self.db.pool().acquire().await.map_err(backend)?;
-        let row = read::get(&mut conn, &Target::new(tenant.as_str(), schema, id))
-            .await
-            .map_err(backend)?;
-        match row {
-            Some(row) => Ok(Some(
-                stored(&mut conn, tenant.as_str(), &schema, row, true).await?,
-            )),
-            None => Ok(None),
-        }
+        let of = RelationOf::new(&schema);
+        let relation = of.relation(true);
+        let mut conn = self.db.read().await;
+        let row = read::get_with(
+            &mut conn,
+            &Target::new(tenant.as_str(), schema, id),
+            relation,
+        )
+        .await
+        .map_err(backend)?;
+        row.map(|row| render::stored(row, relation)).transpose()
     }
 
     async fn query(&self, tenant: &TenantId, query: Query<'_>) -> Result<Page, StoreError> {
@@ -500,52 +452,60 @@ impl Store for SqliteStore {
             (condition, residual, order)
         };
         let sorted_in_sql = query.sort.is_none() || order.is_some();
-        let mut conn = self.db.pool().acquire().await.map_err(backend)?;
+        let of = RelationOf::new(&schema);
+        let mut conn = self.db.read().await;
         let t = tenant.as_str();
         if residual.is_none() && sorted_in_sql {
-            let q = SqlQuery {
-                condition: condition.as_ref(),
-                order: order.as_ref(),
-                page: query.limit.map(|limit| SqlPage {
+            let relation = of.relation(query.with_members);
+            let page = match query.limit {
+                Some(limit) => Some(SqlPage {
                     offset: query.offset as u64,
                     limit: limit as u64,
                 }),
-            };
-            let total = read::count(&mut conn, t, schema.name(), &q)
-                .await
-                .map_err(backend)?;
-            let q = SqlQuery {
-                page: q.page.or((query.offset > 0).then_some(SqlPage {
+                None => (query.offset > 0).then_some(SqlPage {
                     offset: query.offset as u64,
                     limit: u64::MAX >> 1,
-                })),
-                ..q
+                }),
             };
-            let rows = read::query(&mut conn, t, schema.name(), &q)
+            let q = SqlQuery {
+                condition: condition.as_ref(),
+                order: order.as_ref(),
+                page,
+            };
+            let rows = read::query_with(&mut conn, t, schema.name(), &q, relation)
                 .await
                 .map_err(backend)?;
-            let mut resources = Vec::with_capacity(rows.len());
-            for row in rows {
-                resources.push(stored(&mut conn, t, &schema, row, query.with_members).await?);
-            }
-            return Ok(Page {
-                total: usize::try_from(total).unwrap_or(usize::MAX),
-                resources,
-            });
+            // The total without a second query when the page tells it: a page that is not
+            // full and not past the end holds the last match (a lookup's usual answer).
+            let short = query.limit.is_none_or(|limit| rows.len() < limit);
+            let total = if short && (!rows.is_empty() || query.offset == 0) {
+                query.offset + rows.len()
+            } else {
+                let n = read::count(&mut conn, t, schema.name(), &q)
+                    .await
+                    .map_err(backend)?;
+                usize::try_from(n).unwrap_or(usize::MAX)
+            };
+            let resources = rows
+                .into_iter()
+                .map(|row| render::stored(row, relation))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Page { total, resources });
         }
         // What SQL cannot answer whole: its candidates, then the residual, sort and page here.
+        let relation = of.relation(true);
         let q = SqlQuery {
             condition: condition.as_ref(),
             order: None,
             page: None,
         };
-        let rows = read::query(&mut conn, t, schema.name(), &q)
+        let rows = read::query_with(&mut conn, t, schema.name(), &q, relation)
             .await
             .map_err(backend)?;
-        let mut resources = Vec::with_capacity(rows.len());
-        for row in rows {
-            resources.push(stored(&mut conn, t, &schema, row, true).await?);
-        }
+        let resources = rows
+            .into_iter()
+            .map(|row| render::stored(row, relation))
+            .collect::<Result<Vec<_>, _>>()?;
         finish_query(
             &schema,
             residual.as_ref(),

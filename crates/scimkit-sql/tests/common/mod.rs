@@ -133,7 +133,9 @@ pub async fn view(
         }
     }
     if schema.core_attribute("groups").is_some() {
-        let groups = sqlite::groups_of(conn, TENANT, &row.id).await.unwrap();
+        let groups = sqlite::groups_of(conn, TENANT, &row.id, &["Group"])
+            .await
+            .unwrap();
         if !groups.is_empty() {
             let list: Vec<Value> = groups
                 .iter()

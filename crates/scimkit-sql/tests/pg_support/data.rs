@@ -132,7 +132,9 @@ pub async fn view(conn: &mut PgConnection, schema: &ResourceSchema<'_>, row: &St
         }
     }
     if schema.core_attribute("groups").is_some() {
-        let groups = postgres::groups_of(conn, TENANT, &row.id).await.unwrap();
+        let groups = postgres::groups_of(conn, TENANT, &row.id, &["Group"])
+            .await
+            .unwrap();
         if !groups.is_empty() {
             let list: Vec<Value> = groups
                 .iter()
