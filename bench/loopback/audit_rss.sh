@@ -11,7 +11,7 @@ work=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-target/release/examples/server --listen 127.0.0.1:18380 --quiet --tenant "acme=env:TOKEN" \
+target/release/examples/server --listen 127.0.0.1:18380 --quiet --db memory --tenant "acme=env:TOKEN" \
     >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18380/ && break; sleep 0.1; done

@@ -3,8 +3,9 @@
 # policy (scimkit-server, seed product rules), the same dispatcher and policy served by bare
 # hyper (examples/hyper_server.rs --policy), and bare hyper without any policy. The second
 # against the third is the policy's own cost; the first against the third is what the attack
-# review measured. Bounded: every wrk run lasts DURATION; the servers are stopped by their pids
-# on exit.
+# review measured. Then the reference server on its default storage, a SQLite file, against
+# the same server in memory: what durability costs. Bounded: every wrk run lasts DURATION; the
+# servers are stopped by their pids on exit.
 #
 #   bench/loopback/run.sh                 # 1,000 users, 10 s per run, 16 connections
 #   DURATION=5s ROUNDS=2 bench/loopback/run.sh
@@ -40,7 +41,9 @@ start() { # name port command...
     exit 1
 }
 start policy 18180 target/release/examples/server --listen 127.0.0.1:18180 \
-    --tenant "default=env:TOKEN" --quiet
+    --tenant "default=env:TOKEN" --quiet --db memory
+start sqlite 18183 target/release/examples/server --listen 127.0.0.1:18183 \
+    --tenant "default=env:TOKEN" --quiet --db "sqlite:$work/bench.db"
 start plain 18181 target/release/examples/hyper_server 127.0.0.1:18181 "$TOKEN"
 start hyperpolicy 18182 target/release/examples/hyper_server 127.0.0.1:18182 "$TOKEN" --policy
 
@@ -63,6 +66,7 @@ PY
 seed 18180
 seed 18181
 seed 18182
+seed 18183
 
 measure() { # port scenario → "req/s p99"
     local port=$1 scenario=$2 url="http://127.0.0.1:$1/scim/v2"
@@ -95,5 +99,15 @@ for round in $(seq 1 "$ROUNDS"); do
         read -r h hp < <(measure 18182 "$scenario")
         read -r b bp < <(measure 18181 "$scenario")
         echo "| $scenario (round $round) | $a, $ap | $h, $hp | $b, $bp | $(share "$h" "$b") | $(share "$a" "$b") |"
+    done
+done
+echo
+echo "| request | server, memory (req/s, p99) | server, SQLite file | SQLite's share |"
+echo "|---|---|---|---|"
+for round in $(seq 1 "$ROUNDS"); do
+    for scenario in get filter patch post; do
+        read -r m mp < <(measure 18180 "$scenario")
+        read -r s sp < <(measure 18183 "$scenario")
+        echo "| $scenario (round $round) | $m, $mp | $s, $sp | $(share "$s" "$m") |"
     done
 done

@@ -14,7 +14,7 @@ work=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-target/release/examples/server --listen 127.0.0.1:18280 --quiet \
+target/release/examples/server --listen 127.0.0.1:18280 --quiet --db memory \
     --tenant "big=env:BIG" --tenant "small=env:SMALL" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18280/ && break; sleep 0.1; done
