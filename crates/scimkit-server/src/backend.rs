@@ -1,11 +1,12 @@
 //! [`StorageBackend`]: the server's one storage type over the backends it can run on (memory,
-//! SQLite, PostgreSQL), so that the dispatcher, the admin API and the console are built once, not once per
-//! backend. Every call is timed into [`StorageMetrics`].
+//! SQLite, PostgreSQL), so that the dispatcher, the admin API and the console are built once,
+//! not once per backend. Every call is timed into [`StorageMetrics`].
 
 use crate::metrics::StorageMetrics;
 use chrono::{DateTime, Utc};
-use scimkit_dispatch::Version;
-use scimkit_dispatch::{Change, Page, Plan, Query, Store, StoreError, StoreTx, Stored, TenantId};
+use scimkit_dispatch::{
+    Change, Page, Plan, Query, Store, StoreError, StoreTx, Stored, TenantId, Version,
+};
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_policy::{AuditPage, AuditRecord, TokenDigest};
 use scimkit_provisioning::{

@@ -91,7 +91,7 @@ mod server;
 mod state;
 
 pub use args::USAGE;
-pub use backend::StorageBackend;
+pub use backend::{StorageBackend, StorageTx};
 pub use config::{load, parse_args, Loaded, ADMIN_TOKEN_ENV, CONFIG_ENV};
 pub use connection::serve;
 pub use console::{Console, CONSOLE_PATH};
