@@ -65,6 +65,8 @@ pub mod fragment;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod projection;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod translate;

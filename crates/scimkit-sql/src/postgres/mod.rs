@@ -10,13 +10,12 @@ mod open;
 #[cfg(feature = "provisioning")]
 mod provisioning;
 mod read;
-mod rows;
 mod store;
 mod write;
 
+pub use crate::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 pub use failure::unavailable;
 pub use open::{newest_known_version, PostgresDatabase, PostgresOptions, MIGRATOR};
 pub use read::{count, explain, get, groups_of, kinds_of, members, query, sendable, Page, Query};
-pub use rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 pub use store::{PostgresStore, PostgresTx};
 pub use write::{delete, insert, update};

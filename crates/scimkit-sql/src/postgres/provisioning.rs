@@ -5,8 +5,8 @@
 //! shared tables, so a token revoked or a setting changed through one instance holds on every
 //! instance at its next request.
 
-use super::rows::micros;
 use super::store::{has_nul, now, PostgresStore, PostgresTx};
+use crate::rows::micros;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::StoreError;
 use scimkit_policy::{

@@ -1,9 +1,9 @@
 //! Reads: one resource, a group's members, a member's groups, and filtered, sorted, paged
 //! queries from a [`Plan`](crate::translate::Plan).
 
-use super::rows::{from_micros, version, Member, StoredRow, Target};
 use crate::error::SqlError;
 use crate::fragment::{Fragment, Param, Piece};
+use crate::rows::{from_micros, version, Member, StoredRow, Target};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ fn stored(row: &PgRow) -> Result<StoredRow, SqlError> {
         created: from_micros(row.try_get(2)?)?,
         last_modified: from_micros(row.try_get(3)?)?,
         document: row.try_get(4)?,
+        relation: None,
     })
 }
 

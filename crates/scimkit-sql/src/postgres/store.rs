@@ -5,11 +5,11 @@
 
 use super::failure::unavailable;
 use super::read::{self, kinds_locked, sendable, Page as SqlPage, Query as SqlQuery};
-use super::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 use super::write;
 use super::{PostgresDatabase, PostgresOptions};
 use crate::dialect::PostgresDialect;
 use crate::error::SqlError;
+use crate::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 use crate::translate::Translator;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::{

@@ -9,9 +9,9 @@
 //! transaction and fails when it commits).
 
 use super::read::{current_version, get_by_pk};
-use super::rows::{micros, version, DocumentWrite, Member, MemberChange, StoredRow, Target};
 use crate::error::SqlError;
 use crate::projection::Projection;
+use crate::rows::{micros, version, DocumentWrite, Member, MemberChange, StoredRow, Target};
 use chrono::{DateTime, Utc};
 use scimkit_filter::fold;
 use sqlx::PgConnection;
@@ -65,6 +65,7 @@ pub async fn insert(
         created: now,
         last_modified: now,
         document,
+        relation: None,
     })
 }
 

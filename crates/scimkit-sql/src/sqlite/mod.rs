@@ -6,11 +6,11 @@ mod open;
 mod provisioning;
 mod read;
 mod render;
-mod rows;
 mod store;
 mod write;
 mod writer;
 
+pub use crate::rows::{DocumentWrite, Member, MemberChange, Relation, StoredRow, Target};
 pub use open::{
     newest_known_version, Durability, ReadConnection, SqliteDatabase, SqliteOptions, MIGRATOR,
 };
@@ -18,7 +18,6 @@ pub use read::{
     count, explain, get, get_with, groups_of, kind_of, kinds_of, members, query, query_with, Page,
     Query,
 };
-pub use rows::{DocumentWrite, Member, MemberChange, Relation, StoredRow, Target};
 pub use store::{SqliteStore, SqliteTx};
 pub use write::{delete, insert, update};
 pub use writer::WriteTransaction;

@@ -3,8 +3,8 @@
 //! store's transaction so that a SCIM write's resource, account effects and audit record
 //! commit together.
 
-use super::rows::micros;
 use super::store::{now, SqliteStore, SqliteTx};
+use crate::rows::micros;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::StoreError;
 use scimkit_policy::{

@@ -1,9 +1,9 @@
 //! Reads: one resource, a group's members, a member's groups, and filtered, sorted, paged
 //! queries from a [`Plan`](crate::translate::Plan).
 
-use super::rows::{from_micros, version, Member, Relation, StoredRow, Target};
 use crate::error::SqlError;
 use crate::fragment::{Fragment, Param, Piece};
+use crate::rows::{from_micros, version, Member, Relation, StoredRow, Target};
 use crate::translate::Plan;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};

@@ -1,8 +1,8 @@
 //! A row read with its relation ([`Relation`]) as the dispatcher wants it: the document text
 //! with `members` or `groups` spliced in, never parsed on the way.
 
-use super::rows::{Relation, StoredRow};
 use crate::error::SqlError;
+use crate::rows::{Relation, StoredRow};
 use scimkit_dispatch::{group_kinds, member_kinds, Resource, StoreError, Stored, Version};
 use scimkit_schema::ResourceSchema;
 use serde_json::{Map, Value};

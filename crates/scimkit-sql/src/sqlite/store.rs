@@ -4,12 +4,12 @@
 
 use super::read::{self, kinds_of, Page as SqlPage, Query as SqlQuery};
 use super::render::{self, RelationOf};
-use super::rows::{DocumentWrite, Member, MemberChange, Relation, Target};
 use super::write;
 use super::writer::WriteTransaction;
 use super::{SqliteDatabase, SqliteOptions};
 use crate::dialect::SqliteDialect;
 use crate::error::SqlError;
+use crate::rows::{DocumentWrite, Member, MemberChange, Relation, Target};
 use crate::translate::Translator;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::{

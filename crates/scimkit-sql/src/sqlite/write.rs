@@ -4,11 +4,11 @@
 //! effects and the audit record together.
 
 use super::read::current_version;
-use super::rows::{
-    from_micros, micros, version, DocumentWrite, Member, MemberChange, StoredRow, Target,
-};
 use crate::error::SqlError;
 use crate::projection::{EmailRow, Projection};
+use crate::rows::{
+    from_micros, micros, version, DocumentWrite, Member, MemberChange, StoredRow, Target,
+};
 use chrono::{DateTime, Utc};
 use scimkit_filter::fold;
 use sqlx::query_builder::Separated;

@@ -1,4 +1,5 @@
-//! What the PostgreSQL functions take and return (the same shapes as the SQLite backend's).
+//! What the SQLite and PostgreSQL read and write functions take and return: one shape for
+//! both backends.
 
 use crate::error::SqlError;
 use chrono::{DateTime, Utc};
@@ -112,6 +113,24 @@ pub struct StoredRow {
     pub last_modified: DateTime<Utc>,
     /// The document (compact JSON text): no `id`, `meta` or `members`.
     pub document: String,
+    /// The resource's side of the membership relation, when it was read with one (SQLite's
+    /// `Relation`; PostgreSQL reads it separately, `None`): a JSON array with one array per element, `[member id, display, kind]`
+    /// for [`Relation::Members`], `[group id, displayName]` for [`Relation::Groups`].
+    pub relation: Option<String>,
+}
+
+/// Which side of the membership relation a read brings along with each resource, in the same
+/// query (one round trip).
+#[cfg(feature = "sqlite")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Relation<'a> {
+    /// None.
+    None,
+    /// The resource's members (a type whose schema gives it `members`), by member id.
+    Members,
+    /// The resources of these types the resource is a member of (its `groups`), by id.
+    Groups(&'a [&'a str]),
 }
 
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
