@@ -62,6 +62,8 @@
 pub mod dialect;
 mod error;
 pub mod fragment;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod incoming;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod projection;

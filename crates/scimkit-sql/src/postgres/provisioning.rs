@@ -5,7 +5,8 @@
 //! shared tables, so a token revoked or a setting changed through one instance holds on every
 //! instance at its next request.
 
-use super::store::{has_nul, now, PostgresStore, PostgresTx};
+use super::store::{has_nul, PostgresStore, PostgresTx};
+use crate::incoming::now;
 use crate::rows::micros;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::StoreError;

@@ -9,15 +9,15 @@ use super::write;
 use super::{PostgresDatabase, PostgresOptions};
 use crate::dialect::PostgresDialect;
 use crate::error::SqlError;
+use crate::incoming::{self, member_refs, new_id, now, Split};
 use crate::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 use crate::translate::Translator;
-use chrono::{DateTime, Utc};
 use scimkit_dispatch::{
     finish_query, group_kinds, member_kinds, Change, MemberRef, Page, Plan, Query, Store,
     StoreError, StoreTx, Stored, TenantId, Version,
 };
 use scimkit_filter::{AttrPath, Filter};
-use scimkit_schema::{remove_ci, Registry, ResourceSchema, SERVER_OWNED};
+use scimkit_schema::{Registry, ResourceSchema};
 use serde_json::{Map, Value};
 use sqlx::{PgConnection, Postgres, Transaction};
 use std::sync::Arc;
@@ -145,32 +145,6 @@ fn has_members(schema: &ResourceSchema<'_>) -> bool {
     member_kinds(schema).is_some()
 }
 
-/// Now, to the millisecond `meta` shows (so a filter on `meta.created` compares what is
-/// served).
-pub(crate) fn now() -> DateTime<Utc> {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
-/// A new id: a random (version 4) UUID, lower-case (its own fold key).
-fn new_id() -> Result<String, StoreError> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| StoreError::backend(e.to_string()))?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    ))
-}
-
 /// PostgreSQL's text (and `jsonb`) cannot hold the character U+0000: a value with it is
 /// never stored, so a lookup of it finds nothing and a write of it is refused.
 pub(crate) fn has_nul(s: &str) -> bool {
@@ -196,39 +170,11 @@ fn refuse_nul(v: &Value) -> Result<(), StoreError> {
     }
 }
 
-/// A resource split into the document as stored (without the server's attributes and the
-/// relation) and the `members` it named, if any.
-type Split = (Map<String, Value>, Option<Vec<Value>>);
-
-/// Splits a resource the dispatcher writes into document and members.
+/// Splits a resource the dispatcher writes into document and members, refusing U+0000
+/// (PostgreSQL cannot store it).
 fn document(resource: Value) -> Result<Split, StoreError> {
     refuse_nul(&resource)?;
-    let Value::Object(mut doc) = resource else {
-        return Err(StoreError::InvalidValue(
-            "a resource must be a JSON object".into(),
-        ));
-    };
-    for k in SERVER_OWNED {
-        remove_ci(&mut doc, k);
-    }
-    let members = match remove_ci(&mut doc, "members") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(a)) => Some(a),
-        Some(_) => return Err(StoreError::InvalidValue("members must be an array".into())),
-    };
-    Ok((doc, members))
-}
-
-/// Reads the elements of a document's `members`.
-fn member_refs(elements: &[Value]) -> Result<Vec<MemberRef>, StoreError> {
-    elements
-        .iter()
-        .map(|e| {
-            MemberRef::from_element(e).ok_or_else(|| {
-                StoreError::InvalidValue("each member must have a string \"value\"".into())
-            })
-        })
-        .collect()
+    incoming::document(resource)
 }
 
 /// The members `refs` names, each checked to be a resource of the tenant (its row

@@ -3,7 +3,8 @@
 //! store's transaction so that a SCIM write's resource, account effects and audit record
 //! commit together.
 
-use super::store::{now, SqliteStore, SqliteTx};
+use super::store::{SqliteStore, SqliteTx};
+use crate::incoming::now;
 use crate::rows::micros;
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::StoreError;
