@@ -95,7 +95,7 @@ impl StorageBackend {
     pub(crate) fn pool_use(&self) -> Option<(u32, u32)> {
         match &self.kind {
             Kind::Memory(_) => None,
-            Kind::Sqlite(store) => Some(in_use_and_idle(store.database().pool())),
+            Kind::Sqlite(store) => Some(store.database().connections_in_use_and_idle()),
             Kind::Postgres(store) => Some(in_use_and_idle(store.database().pool())),
         }
     }

@@ -50,29 +50,66 @@ pub enum SqlError {
     /// Any other database error.
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// Any other SQLite error (the SQLite backend calls SQLite in the caller's thread).
+    #[cfg(feature = "sqlite")]
+    #[error("database error")]
+    Sqlite(#[source] rusqlite::Error),
+    /// A checkpoint at close could not copy the whole write-ahead log into the database file
+    /// (a reader held an old snapshot): nothing is lost, SQLite replays the log at the next
+    /// open.
+    #[error("the write-ahead log could not be checkpointed completely (a reader was busy)")]
+    CheckpointBusy,
+    /// The database was closed ([`SqliteDatabase::close`](crate::sqlite::SqliteDatabase::close)).
+    #[error("the database is closed")]
+    Closed,
+}
+
+/// The attribute a unique index guards, from the database's message (SQLite names the
+/// columns) or the index's name (PostgreSQL).
+fn unique_attribute(message: &str, index: &str) -> &'static str {
+    if message.contains("user_name_norm") || index == "resources_by_user_name" {
+        "userName"
+    } else if message.contains("display_name_key") || index == "resources_by_unique_display_name" {
+        "displayName"
+    } else if message.contains("email_norm") || index == "accounts_pkey" {
+        "email"
+    } else if message.contains(".id") || index == "resources_by_id" {
+        "id"
+    } else {
+        "value"
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<rusqlite::Error> for SqlError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(failure, message) = &e {
+            let unique = failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY;
+            if unique {
+                let attribute = unique_attribute(message.as_deref().unwrap_or_default(), "");
+                return SqlError::Uniqueness { attribute };
+            }
+        }
+        SqlError::Sqlite(e)
+    }
+}
+
+impl SqlError {
+    /// Whether SQLite interrupted the statement (its time budget on the caller's thread ran
+    /// out, see `SqliteOptions::read_budget`).
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn is_interrupt(&self) -> bool {
+        matches!(self, SqlError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::OperationInterrupted)
+    }
 }
 
 impl From<sqlx::Error> for SqlError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
             if db.is_unique_violation() {
-                // SQLite names the columns in its message; PostgreSQL names the index.
-                let m = db.message();
-                let index = db.constraint().unwrap_or_default();
-                let attribute = if m.contains("user_name_norm") || index == "resources_by_user_name"
-                {
-                    "userName"
-                } else if m.contains("display_name_key")
-                    || index == "resources_by_unique_display_name"
-                {
-                    "displayName"
-                } else if m.contains("email_norm") || index == "accounts_pkey" {
-                    "email"
-                } else if m.contains(".id") || index == "resources_by_id" {
-                    "id"
-                } else {
-                    "value"
-                };
+                let attribute = unique_attribute(db.message(), db.constraint().unwrap_or_default());
                 return SqlError::Uniqueness { attribute };
             }
         }

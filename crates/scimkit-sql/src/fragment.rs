@@ -1,9 +1,8 @@
 //! A dialect-neutral piece of SQL: trusted SQL text and bound parameters, in order.
 //!
-//! The translator writes its conditions here; each backend replays them into its own
-//! `sqlx::QueryBuilder` (`push` for text, `push_bind` for parameters), which numbers the
-//! placeholders the way the database wants (`?` for SQLite, `$n` for PostgreSQL). Values never
-//! become SQL text.
+//! The translator writes its conditions here; each backend replays them into its own statement
+//! builder (SQLite's with `?` placeholders, PostgreSQL's `sqlx::QueryBuilder` with `$n`), text
+//! as text and parameters as bound parameters. Values never become SQL text.
 
 /// A value bound to a query parameter.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,8 +11,9 @@
 //!   attribute comparable in SQL.
 //! - [`sqlite`] (feature `sqlite`, bundled SQLite): opening (WAL, busy timeout, `synchronous`
 //!   chosen by [`Durability`](sqlite::Durability)), migrating (a newer database is refused),
-//!   `BEGIN IMMEDIATE` write transactions, and plain async functions for inserts, updates with
-//!   member deltas (one row per member), deletes (cascading to memberships), gets and queries;
+//!   `BEGIN IMMEDIATE` write transactions, and plain functions, run in the caller's thread
+//!   (rusqlite), for inserts, updates with member deltas (one row per member), deletes
+//!   (cascading to memberships), gets and queries;
 //!   and [`SqliteStore`](sqlite::SqliteStore), scimkit-dispatch's `Store` on top of them (and,
 //!   with the feature `provisioning`, scimkit-provisioning's `ProvisioningState`).
 //!
@@ -44,15 +45,15 @@
 //!                  "userName": "Jürgen", "emails": [{"value": "j@example.com", "type": "work"}]});
 //! let target = Target::new("tenant-1", users, "2819c223");
 //! let now = chrono::DateTime::from_timestamp(1_764_547_200, 0).unwrap();
-//! sqlite::insert(&mut tx, &target, &DocumentWrite::new(&doc), &[], now).await?;
+//! sqlite::insert(&tx, &target, &DocumentWrite::new(&doc), &[], now)?;
 //! tx.commit().await?;
 //!
 //! // A filter, translated; the database answers all of it (no residual).
 //! let filter = scimkit_filter::parse(r#"userName eq "JÜRGEN" and emails[type eq "work"]"#).unwrap();
 //! let plan = Translator::new(users, &SqliteDialect).plan(&filter).unwrap();
 //! assert!(plan.is_exact());
-//! let mut conn = db.pool().acquire().await?;
-//! let found = sqlite::query(&mut conn, "tenant-1", "User", &Query::from_plan(&plan)).await?;
+//! let conn = db.read().await;
+//! let found = sqlite::query(&conn, "tenant-1", "User", &Query::from_plan(&plan))?;
 //! assert_eq!(found[0].id, "2819c223");
 //! # Ok::<(), scimkit_sql::SqlError>(())
 //! # }).unwrap();

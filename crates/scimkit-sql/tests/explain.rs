@@ -16,8 +16,8 @@ async fn identity_provider_lookups_use_an_index() {
     let (_dir, db) = open_temp().await;
     let registry = Registry::standard();
     load(&db, &registry, 200, 10).await;
-    let mut conn = db.pool().acquire().await.unwrap();
-    sqlx::query("ANALYZE").execute(&mut *conn).await.unwrap();
+    let conn = db.read().await;
+    conn.execute_batch("ANALYZE").unwrap();
     let cases = [
         ("User", r#"userName eq "user0010@example.com""#),
         ("User", r#"externalId eq "ext-10""#),
@@ -41,9 +41,7 @@ async fn identity_provider_lookups_use_an_index() {
         let dialect = SqliteDialect;
         let plan = Translator::new(schema, &dialect).plan(&filter).unwrap();
         assert!(plan.is_exact(), "{f}");
-        let steps = sqlite::explain(&mut conn, TENANT, type_name, &Query::from_plan(&plan))
-            .await
-            .unwrap();
+        let steps = sqlite::explain(&conn, TENANT, type_name, &Query::from_plan(&plan)).unwrap();
         let scans: Vec<&String> = steps
             .iter()
             .filter(|s| s.starts_with("SCAN") && !s.contains("VIRTUAL TABLE"))
@@ -59,17 +57,13 @@ async fn identity_provider_lookups_use_an_index() {
     }
 
     // The check can fail: without its index, the externalId lookup scans.
-    sqlx::query("DROP INDEX resources_by_external_id")
-        .execute(&mut *conn)
-        .await
+    conn.execute_batch("DROP INDEX resources_by_external_id")
         .unwrap();
     let schema = registry.resource_type("User").unwrap();
     let filter = parse(r#"externalId eq "ext-10""#).unwrap();
     let dialect = SqliteDialect;
     let plan = Translator::new(schema, &dialect).plan(&filter).unwrap();
-    let steps = sqlite::explain(&mut conn, TENANT, "User", &Query::from_plan(&plan))
-        .await
-        .unwrap();
+    let steps = sqlite::explain(&conn, TENANT, "User", &Query::from_plan(&plan)).unwrap();
     assert!(
         !steps.iter().any(|s| s.contains("external_id=")),
         "{steps:#?}"

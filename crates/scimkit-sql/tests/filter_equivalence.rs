@@ -102,9 +102,9 @@ async fn every_filter_gives_the_evaluators_answer() {
     let users = registry.resource_type("User").unwrap();
     let groups = registry.resource_type("Group").unwrap();
     let population = load(&db, &registry, 1_000, 50).await;
-    let mut conn = db.pool().acquire().await.unwrap();
-    let user_views = all_views(&mut conn, &users).await;
-    let group_views = all_views(&mut conn, &groups).await;
+    let conn = db.read().await;
+    let user_views = all_views(&conn, &users).await;
+    let group_views = all_views(&conn, &groups).await;
     assert_eq!(user_views.len(), 1_000);
     assert_eq!(group_views.len(), 50);
 
@@ -126,7 +126,7 @@ async fn every_filter_gives_the_evaluators_answer() {
     for (schema, f, views) in cases {
         let filter = parse(&f).unwrap_or_else(|e| panic!("{f}: {e}"));
         let expected = reference(views, &schema, &f);
-        let (got, is_exact) = answer(&mut conn, &schema, &filter).await;
+        let (got, is_exact) = answer(&conn, &schema, &filter).await;
         assert_eq!(
             got, expected,
             "filter {f}: SQL answer vs scimkit_filter::matches"
@@ -170,8 +170,8 @@ async fn sorting_and_paging_pushed_down_give_the_evaluators_order() {
     let registry = Registry::standard();
     let users = registry.resource_type("User").unwrap();
     load(&db, &registry, 300, 5).await;
-    let mut conn = db.pool().acquire().await.unwrap();
-    let views = all_views(&mut conn, &users).await;
+    let conn = db.read().await;
+    let views = all_views(&conn, &users).await;
     let dialect = SqliteDialect;
     let translator = Translator::new(users, &dialect);
     let pushed = [
@@ -196,8 +196,7 @@ async fn sorting_and_paging_pushed_down_give_the_evaluators_order() {
                 order: Some(&order_by),
                 ..Query::default()
             };
-            let got: Vec<String> = sqlite::query(&mut conn, TENANT, "User", &q)
-                .await
+            let got: Vec<String> = sqlite::query(&conn, TENANT, "User", &q)
                 .unwrap()
                 .into_iter()
                 .map(|r| r.id)
@@ -228,15 +227,12 @@ async fn sorting_and_paging_pushed_down_give_the_evaluators_order() {
         order: Some(&order_by),
         page: None,
     };
-    let all: Vec<String> = sqlite::query(&mut conn, TENANT, "User", &whole)
-        .await
+    let all: Vec<String> = sqlite::query(&conn, TENANT, "User", &whole)
         .unwrap()
         .into_iter()
         .map(|r| r.id)
         .collect();
-    let total = sqlite::count(&mut conn, TENANT, "User", &whole)
-        .await
-        .unwrap();
+    let total = sqlite::count(&conn, TENANT, "User", &whole).unwrap();
     assert_eq!(total as usize, all.len());
     assert!(all.len() > 100);
     let mut paged = Vec::new();
@@ -246,8 +242,7 @@ async fn sorting_and_paging_pushed_down_give_the_evaluators_order() {
             ..whole
         };
         paged.extend(
-            sqlite::query(&mut conn, TENANT, "User", &q)
-                .await
+            sqlite::query(&conn, TENANT, "User", &q)
                 .unwrap()
                 .into_iter()
                 .map(|r| r.id),
@@ -264,8 +259,8 @@ async fn the_largest_and_strangest_filters_run() {
     let registry = Registry::standard();
     let users = registry.resource_type("User").unwrap();
     load(&db, &registry, 100, 3).await;
-    let mut conn = db.pool().acquire().await.unwrap();
-    let views = all_views(&mut conn, &users).await;
+    let conn = db.read().await;
+    let views = all_views(&conn, &users).await;
     let wide = (0..256)
         .map(|i| format!(r#"id eq "u-{i:05}""#))
         .collect::<Vec<_>>()
@@ -285,7 +280,7 @@ async fn the_largest_and_strangest_filters_run() {
     ];
     for f in [wide, deep].into_iter().chain(strange) {
         let filter = parse(&f).unwrap_or_else(|e| panic!("{f}: {e}"));
-        let (got, _) = answer(&mut conn, &users, &filter).await;
+        let (got, _) = answer(&conn, &users, &filter).await;
         assert_eq!(got, reference(&views, &users, &f), "{f}");
     }
 }
@@ -299,8 +294,8 @@ async fn a_chain_of_thousands_of_terms_stays_within_sqlites_depth() {
     let registry = Registry::standard();
     let users = registry.resource_type("User").unwrap();
     load(&db, &registry, 50, 1).await;
-    let mut conn = db.pool().acquire().await.unwrap();
-    let views = all_views(&mut conn, &users).await;
+    let conn = db.read().await;
+    let views = all_views(&conn, &users).await;
     let f = (0..3_000)
         .map(|i| format!(r#"id eq "u-{i:05}""#))
         .collect::<Vec<_>>()
@@ -311,7 +306,7 @@ async fn a_chain_of_thousands_of_terms_stays_within_sqlites_depth() {
         ..Limits::default()
     });
     let filter = options.parse(&f).unwrap();
-    let (got, exact) = answer(&mut conn, &users, &filter).await;
+    let (got, exact) = answer(&conn, &users, &filter).await;
     assert!(exact);
     assert_eq!(got.len(), 50);
     assert_eq!(got, reference(&views, &users, "id pr"));

@@ -12,27 +12,18 @@ async fn a_new_file_is_migrated_in_wal_mode_and_reopens() {
     let db = SqliteDatabase::open(&path, &SqliteOptions::new())
         .await
         .unwrap();
-    let mut conn = db.pool().acquire().await.unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut *conn)
-        .await
+    let conn = db.read().await;
+    let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    assert_eq!(sync, 1, "NORMAL");
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    assert_eq!(fk, 1);
-    let version: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    assert_eq!(version, newest_known_version());
+    assert_eq!(one("PRAGMA synchronous"), 1, "NORMAL");
+    assert_eq!(one("PRAGMA foreign_keys"), 1);
+    assert_eq!(
+        one("SELECT max(version) FROM _sqlx_migrations"),
+        newest_known_version()
+    );
     drop(conn);
     db.close().await.unwrap();
 
@@ -42,16 +33,10 @@ async fn a_new_file_is_migrated_in_wal_mode_and_reopens() {
     )
     .await
     .unwrap();
-    let mut conn = db.pool().acquire().await.unwrap();
-    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    assert_eq!(sync, 2, "FULL");
-    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+    let conn = db.read().await;
+    let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(one("PRAGMA synchronous"), 2, "FULL");
+    let applied = one("SELECT count(*) FROM _sqlx_migrations");
     assert_eq!(
         applied,
         newest_known_version(),
@@ -67,14 +52,14 @@ async fn a_database_from_a_newer_version_is_refused_unchanged() {
         .await
         .unwrap();
     let future = newest_known_version() + 1;
-    sqlx::query(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES (?, 'from the future', 1, x'00', 0)",
+    let tx = db.begin_write().await.unwrap();
+    tx.execute(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+         execution_time) VALUES (?, 'from the future', 1, x'00', 0)",
+        [future],
     )
-    .bind(future)
-    .execute(db.pool())
-    .await
     .unwrap();
+    tx.commit().await.unwrap();
     db.close().await.unwrap();
 
     let err = SqliteDatabase::open(&path, &SqliteOptions::new())
@@ -122,16 +107,10 @@ async fn an_older_database_is_migrated_and_keeps_its_data() {
     let db = SqliteDatabase::open(&path, &SqliteOptions::new())
         .await
         .unwrap();
-    let kept: i64 = sqlx::query_scalar("SELECT x FROM legacy")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-    assert_eq!(kept, 7);
-    let resources: i64 = sqlx::query_scalar("SELECT count(*) FROM resources")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-    assert_eq!(resources, 0);
+    let conn = db.read().await;
+    let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(one("SELECT x FROM legacy"), 7);
+    assert_eq!(one("SELECT count(*) FROM resources"), 0);
 }
 
 /// A version 1 database (positional trigram index) with users migrates to version 2: the
@@ -187,12 +166,16 @@ async fn a_version_1_database_gets_its_text_index_rebuilt() {
             "{filter} finds the user of version 1 ({indexed})"
         );
     }
-    let indexed: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM resource_text WHERE resource_text MATCH '\"bab\" AND \"ara\"'",
-    )
-    .fetch_one(store.database().pool())
-    .await
-    .unwrap();
+    let indexed: i64 = store
+        .database()
+        .read()
+        .await
+        .query_row(
+            "SELECT count(*) FROM resource_text WHERE resource_text MATCH '\"bab\" AND \"ara\"'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(indexed, 1, "the index was rebuilt from the rows");
     // A new user is indexed too.
     let mut tx = store.begin(&t).await.unwrap();
@@ -240,31 +223,28 @@ async fn resource_counts_start_from_the_rows_and_follow_writes() {
         .await
         .unwrap();
     let counts = |db: &SqliteDatabase| {
-        let pool = db.pool().clone();
+        let db = db.clone();
         async move {
-            sqlx::query_as::<_, (String, i64)>(
-                "SELECT type, n FROM resource_counts WHERE tenant = 't' ORDER BY type",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap()
+            let conn = db.read().await;
+            let mut stmt = conn
+                .prepare("SELECT type, n FROM resource_counts WHERE tenant = 't' ORDER BY type")
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap()
         }
     };
     assert_eq!(
         counts(&db).await,
         [("Group".to_owned(), 1), ("User".to_owned(), 2)]
     );
-    let mut tx = db.begin_write().await.unwrap();
-    sqlx::query("DELETE FROM resources WHERE id = 'r1'")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO resources (tenant, type, id, version, created, last_modified, document, \
+    let tx = db.begin_write().await.unwrap();
+    tx.execute_batch(
+        "DELETE FROM resources WHERE id = 'r1'; \
+         INSERT INTO resources (tenant, type, id, version, created, last_modified, document, \
          folded) VALUES ('t', 'Group', 'g9', 1, 0, 0, '{}', '{}')",
     )
-    .execute(&mut *tx)
-    .await
     .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(

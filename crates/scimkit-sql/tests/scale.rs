@@ -56,7 +56,7 @@ async fn build_and_measure(dir: &Path, n: usize) -> Figures {
     let mut json_bytes = 0u64;
     let mut served_bytes = 0u64;
     for start in (0..n).step_by(BATCH) {
-        let mut tx = db.begin_write().await.unwrap();
+        let tx = db.begin_write().await.unwrap();
         for i in start..(start + BATCH).min(n) {
             let mut doc = users
                 .validate_create(population::user(i), &Profile::default())
@@ -67,22 +67,25 @@ async fn build_and_measure(dir: &Path, n: usize) -> Figures {
             let served = Stored::new(id.as_str(), Version(1), now, now, doc.clone());
             served_bytes += served.view("User").to_string().len() as u64;
             sqlite::insert(
-                &mut tx,
+                &tx,
                 &Target::new(TENANT, users, &id),
                 &DocumentWrite::new(&doc),
                 &[],
                 now,
             )
-            .await
             .unwrap();
         }
         tx.commit().await.unwrap();
     }
     let load_secs = started.elapsed().as_secs_f64();
-    sqlx::query("ANALYZE").execute(db.pool()).await.unwrap();
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(db.pool())
+    {
+        let tx = db.begin_write().await.unwrap();
+        tx.execute_batch("ANALYZE").unwrap();
+        tx.commit().await.unwrap();
+    }
+    db.read()
         .await
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .unwrap();
     let file_bytes = file_size(&path);
 

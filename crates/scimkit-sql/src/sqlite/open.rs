@@ -1,17 +1,15 @@
 //! Opening a SQLite database: connection settings, the embedded migrations, and the refusal
 //! of a database written by a newer version.
 
+use super::connections::{connect, off_runtime, ReadConnection, Readers};
+use super::sql;
 use super::writer::{WriteTransaction, Writer};
 use crate::error::SqlError;
-use async_lock::{Mutex, MutexGuard};
+use rusqlite::Connection;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::SqliteConnection;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::ConnectOptions;
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{ConnectOptions, Connection as _};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,12 +40,13 @@ pub struct SqliteOptions {
     pub durability: Durability,
     /// How long a writer waits for another writer's lock before failing (`busy_timeout`).
     pub busy_timeout: Duration,
-    /// Connections in the pool (write transactions and provisioning state; writers take
-    /// turns).
-    pub max_connections: u32,
-    /// Connections reserved for the store's reads ([`SqliteDatabase::read`]), which run in
-    /// parallel under WAL. Not pooled: taking one is a lock, not a pool round trip.
+    /// Connections reserved for reads ([`SqliteDatabase::read`]), which run in parallel
+    /// under WAL. Writes take turns on one more connection.
     pub readers: u32,
+    /// How long a read may run in the caller's thread (an async runtime's worker) before it
+    /// is interrupted and run again where it may block (`tokio::task::block_in_place` on a
+    /// multi-threaded runtime). Lookups and short pages take far less.
+    pub read_budget: Duration,
 }
 
 impl Default for SqliteOptions {
@@ -55,14 +54,15 @@ impl Default for SqliteOptions {
         SqliteOptions {
             durability: Durability::default(),
             busy_timeout: Duration::from_secs(5),
-            max_connections: 4,
             readers: 4,
+            read_budget: Duration::from_millis(2),
         }
     }
 }
 
 impl SqliteOptions {
-    /// The defaults: [`Durability::ProcessCrash`], a 5 s busy timeout, 4 connections.
+    /// The defaults: [`Durability::ProcessCrash`], a 5 s busy timeout, 4 read connections, a
+    /// read budget of 2 ms.
     pub fn new() -> Self {
         SqliteOptions::default()
     }
@@ -81,10 +81,10 @@ impl SqliteOptions {
         self
     }
 
-    /// With this many pooled connections (at least 1).
+    /// With this read budget (see [`SqliteOptions::read_budget`]).
     #[must_use]
-    pub fn max_connections(mut self, n: u32) -> Self {
-        self.max_connections = n.max(1);
+    pub fn read_budget(mut self, budget: Duration) -> Self {
+        self.read_budget = budget;
         self
     }
 
@@ -96,26 +96,15 @@ impl SqliteOptions {
     }
 }
 
-/// An open SQLite database: a connection pool in WAL mode with foreign keys on, migrated to
-/// the newest schema this build knows, and a few connections reserved for reads.
+/// An open SQLite database in WAL mode with foreign keys on, migrated to the newest schema
+/// this build knows: a few connections reserved for reads and one for writes, each called in
+/// the caller's thread.
 #[derive(Debug, Clone)]
 pub struct SqliteDatabase {
-    pool: SqlitePool,
     readers: Arc<Readers>,
     writer: Arc<Writer>,
+    path: Arc<PathBuf>,
 }
-
-/// The reserved read connections. sqlx's pool answers every acquire with a round trip to the
-/// connection's worker thread when the previous user returns it (a `ping`, ~60 µs); these are
-/// taken with a lock.
-#[derive(Debug)]
-struct Readers {
-    connections: Vec<Mutex<SqliteConnection>>,
-    next: AtomicUsize,
-}
-
-/// A read connection taken by [`SqliteDatabase::read`]; given back when dropped.
-pub type ReadConnection<'a> = MutexGuard<'a, SqliteConnection>;
 
 impl SqliteDatabase {
     /// Opens (creating it if missing) the database file at `path` and migrates it.
@@ -123,65 +112,38 @@ impl SqliteDatabase {
     /// # Errors
     ///
     /// [`SqlError::NewerSchema`] when the file was written by a newer scimkit-sql (it is left
-    /// unchanged); [`SqlError::Migrate`] or [`SqlError::Database`] when it cannot be opened or
-    /// migrated.
+    /// unchanged); [`SqlError::Migrate`], [`SqlError::Database`] or [`SqlError::Sqlite`] when
+    /// it cannot be opened or migrated.
     pub async fn open(path: &Path, options: &SqliteOptions) -> Result<Self, SqlError> {
-        let connect = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match options.durability {
-                Durability::ProcessCrash => SqliteSynchronous::Normal,
-                Durability::PowerLoss => SqliteSynchronous::Full,
-            })
-            .busy_timeout(options.busy_timeout)
-            .foreign_keys(true)
-            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the indexes
-            // of a few hundred thousand resources stay in memory.
-            .pragma("cache_size", "-16384")
-            // Pages read through a memory map (up to 4 GiB of the file: address space, not
-            // memory): a page another connection has read costs no system call, and a
-            // connection whose cache a write invalidated re-reads from memory.
-            .pragma("mmap_size", "4294967296");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(options.max_connections)
-            // A local file: no connection to test before each use (a round trip saved).
-            .test_before_acquire(false)
-            .connect_with(connect.clone())
-            .await?;
-        refuse_newer(&pool).await?;
-        MIGRATOR.run(&pool).await?;
-        let mut connections = Vec::with_capacity(options.readers as usize);
-        for _ in 0..options.readers.max(1) {
-            connections.push(Mutex::new(connect.connect().await?));
-        }
-        let writer = Arc::new(Writer::new(connect.connect().await?));
+        migrate(path, options).await?;
+        let writer = Arc::new(Writer::new(connect(path, options)?));
         Ok(SqliteDatabase {
-            pool,
+            readers: Arc::new(Readers::open(path, options)?),
             writer,
-            readers: Arc::new(Readers {
-                connections,
-                next: AtomicUsize::new(0),
-            }),
+            path: Arc::new(path.to_owned()),
         })
     }
 
     /// A reserved read connection: a free one if there is one, else the next in turn when it
     /// is given back. Reads only: a write through it would not be in a write transaction.
+    /// A statement on it runs in the caller's thread, without a time budget; the store's
+    /// reads go through [`SqliteDatabase::read_with`].
     pub async fn read(&self) -> ReadConnection<'_> {
-        let all = &self.readers.connections;
-        let start = self.readers.next.fetch_add(1, Ordering::Relaxed) % all.len();
-        for i in 0..all.len() {
-            if let Some(conn) = all[(start + i) % all.len()].try_lock() {
-                return conn;
-            }
-        }
-        all[start].lock().await
+        self.readers.take().await
     }
 
-    /// The connection pool (reads take a connection from it).
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// Runs `read` on a reserved read connection in the caller's thread, within
+    /// [`SqliteOptions::read_budget`]; a read that runs over it is interrupted and run again,
+    /// whole, where it may block (so `read` may run twice: it must only read).
+    ///
+    /// # Errors
+    ///
+    /// What `read` returns.
+    pub async fn read_with<T>(
+        &self,
+        read: impl Fn(&Connection) -> Result<T, SqlError>,
+    ) -> Result<T, SqlError> {
+        self.readers.run(read).await
     }
 
     /// Begins a write transaction with `BEGIN IMMEDIATE` on the database's one write
@@ -192,7 +154,8 @@ impl SqliteDatabase {
     ///
     /// # Errors
     ///
-    /// [`SqlError::Database`] when the lock cannot be had.
+    /// [`SqlError::Sqlite`] when the lock cannot be had; [`SqlError::Closed`] after
+    /// [`SqliteDatabase::close`].
     pub async fn begin_write(&self) -> Result<WriteTransaction, SqlError> {
         WriteTransaction::begin(&self.writer).await
     }
@@ -202,49 +165,70 @@ impl SqliteDatabase {
     ///
     /// # Errors
     ///
-    /// [`SqlError::Database`], e.g. when `target` exists.
+    /// [`SqlError::Sqlite`], e.g. when `target` exists.
     pub async fn backup_to(&self, target: &Path) -> Result<(), SqlError> {
         let target = target
             .to_str()
             .ok_or(SqlError::Corrupt("backup path is not UTF-8"))?;
-        sqlx::query("VACUUM INTO ?")
-            .bind(target)
-            .execute(&self.pool)
-            .await?;
+        let conn = self.readers.take().await;
+        off_runtime(|| sql::execute(&conn, "VACUUM INTO ?", [target]))?;
         Ok(())
     }
 
-    /// Whether the database can serve now: a connection answers and the schema is at the
-    /// newest version this build knows (what a readiness probe asks).
+    /// Whether the database can serve now: a connection answers, the database was not closed
+    /// and the schema is at the newest version this build knows (what a readiness probe
+    /// asks).
     ///
     /// # Errors
     ///
-    /// [`SqlError::Database`] when no connection answers, [`SqlError::Corrupt`] when the schema
-    /// is not at [`newest_known_version`].
+    /// [`SqlError::Closed`] after [`SqliteDatabase::close`], [`SqlError::Sqlite`] when no
+    /// connection answers, [`SqlError::Corrupt`] when the schema is not at
+    /// [`newest_known_version`].
     pub async fn check_ready(&self) -> Result<(), SqlError> {
-        let applied: Option<i64> =
-            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&self.pool)
-                .await?;
+        if !self.writer.is_open() {
+            return Err(SqlError::Closed);
+        }
+        if !self.path.exists() {
+            return Err(SqlError::Corrupt("the database file is gone"));
+        }
+        let applied: Option<i64> = self
+            .read_with(|conn| {
+                Ok(sql::first(
+                    conn,
+                    "SELECT max(version) FROM _sqlx_migrations WHERE success",
+                    [],
+                    |r| Ok(r.get::<_, Option<i64>>(0)?),
+                )?
+                .flatten())
+            })
+            .await?;
         if applied != Some(newest_known_version()) {
             return Err(SqlError::Corrupt("the schema is not at the newest version"));
         }
         Ok(())
     }
 
+    /// Connections in use and idle (the reserved readers and the writer).
+    pub fn connections_in_use_and_idle(&self) -> (u32, u32) {
+        let (busy, idle) = self.readers.in_use_and_idle();
+        if self.writer.is_busy() {
+            (busy + 1, idle)
+        } else {
+            (busy, idle + 1)
+        }
+    }
+
     /// Closes the database for a clean stop: waits for the running write transaction, copies
-    /// the write-ahead log into the file and empties it (so the file alone holds everything),
-    /// and closes the pool (a readiness check fails from then on). The reserved connections
-    /// close when the last clone of the database is dropped.
+    /// the write-ahead log into the file and empties it (so the file alone holds everything);
+    /// no write begins and a readiness check fails from then on. The connections close when
+    /// the last clone of the database is dropped.
     ///
     /// # Errors
     ///
-    /// [`SqlError::Database`] when the checkpoint fails (the log then still holds the data:
-    /// SQLite replays it at the next open).
+    /// [`SqlError::CheckpointBusy`] or [`SqlError::Sqlite`] when the checkpoint could not
+    /// finish (the log then still holds the data: SQLite replays it at the next open).
     pub async fn close(&self) -> Result<(), SqlError> {
-        let checkpointed = self.writer.checkpoint().await;
-        self.pool.close().await;
-        checkpointed
+        self.writer.checkpoint_and_close().await
     }
 }
 
@@ -253,18 +237,35 @@ pub fn newest_known_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
+/// Refuses a database written by a newer build, then applies the embedded migrations it
+/// lacks, on a connection of their own (sqlx's migrator and its `_sqlx_migrations` table).
+async fn migrate(path: &Path, options: &SqliteOptions) -> Result<(), SqlError> {
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(options.busy_timeout)
+        .foreign_keys(true)
+        .connect()
+        .await?;
+    refuse_newer(&mut conn).await?;
+    MIGRATOR.run(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
+}
+
 /// Refuses a database whose applied migrations include a version this build does not know.
-async fn refuse_newer(pool: &SqlitePool) -> Result<(), SqlError> {
+async fn refuse_newer(conn: &mut sqlx::SqliteConnection) -> Result<(), SqlError> {
     let has_table: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     if has_table.is_none() {
         return Ok(());
     }
     let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
     let known = newest_known_version();
     match found {

@@ -3,10 +3,13 @@
 //! store's transaction so that a SCIM write's resource, account effects and audit record
 //! commit together.
 
+use super::sql;
 use super::store::{SqliteStore, SqliteTx};
+use crate::error::SqlError;
 use crate::incoming::now;
 use crate::rows::micros;
 use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Row};
 use scimkit_dispatch::StoreError;
 use scimkit_policy::{
     identifier_key, Account, AuditEntry, AuditPage, AuditRecord, Tenant, TokenDigest,
@@ -16,7 +19,6 @@ use scimkit_provisioning::{
     AccountPage, ProvisioningState, StoredAccount, TenantRecord, MAX_ACCOUNT_PAGE,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
 use std::sync::Arc;
 
 fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
@@ -56,27 +58,27 @@ fn to_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-async fn record_of(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-) -> Result<Option<Arc<TenantRecord>>, StoreError> {
-    let text: Option<String> = sqlx::query_scalar("SELECT record FROM tenants WHERE tenant = ?")
-        .bind(tenant)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
+fn record_of(conn: &Connection, tenant: &str) -> Result<Option<Arc<TenantRecord>>, StoreError> {
+    let text: Option<String> = sql::first(
+        conn,
+        "SELECT record FROM tenants WHERE tenant = ?",
+        [tenant],
+        |r| Ok(r.get(0)?),
+    )
+    .map_err(backend)?;
     text.as_deref().map(decode_record).transpose()
 }
 
-fn account_of_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredAccount, StoreError> {
-    let data: String = row.try_get("data").map_err(backend)?;
-    let account: Account = serde_json::from_str(&data).map_err(backend)?;
-    let user: Option<String> = row.try_get("scim_id").map_err(backend)?;
-    Ok(StoredAccount::new(account, user))
+/// The account of a row whose columns are `data, scim_id`.
+fn account_of_row(row: &Row<'_>) -> Result<StoredAccount, SqlError> {
+    let data: String = row.get(0)?;
+    let account: Account =
+        serde_json::from_str(&data).map_err(|_| SqlError::Corrupt("an account is not JSON"))?;
+    Ok(StoredAccount::new(account, row.get(1)?))
 }
 
-async fn account_by(
-    conn: &mut SqliteConnection,
+fn account_by(
+    conn: &Connection,
     tenant: &str,
     column: &'static str,
     value: &str,
@@ -86,67 +88,75 @@ async fn account_by(
     } else {
         "SELECT data, scim_id FROM accounts WHERE tenant = ? AND email_norm = ?"
     };
-    let row = sqlx::query(sql)
-        .bind(tenant)
-        .bind(value)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
-    row.as_ref().map(account_of_row).transpose()
+    sql::first(conn, sql, [tenant, value], account_of_row).map_err(backend)
 }
 
 /// Drops the tenant's oldest audit entries beyond its bounds (an entry larger than the whole
 /// byte budget is kept alone), keeping the counters.
-async fn trim_audit(conn: &mut SqliteConnection, tenant: &str) -> Result<(), StoreError> {
+fn trim_audit(conn: &Connection, tenant: &str) -> Result<(), StoreError> {
     loop {
-        let row = sqlx::query(
+        let bounds: Option<(i64, i64, i64, i64)> = sql::first(
+            conn,
             "SELECT audit_count, audit_bytes, audit_max_entries, audit_max_bytes \
              FROM tenants WHERE tenant = ?",
+            [tenant],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
-        .bind(tenant)
-        .fetch_optional(&mut *conn)
-        .await
         .map_err(backend)?;
-        let Some(row) = row else { return Ok(()) };
-        let get = |i: usize| row.try_get::<i64, _>(i).map_err(backend);
-        let (count, bytes, max_entries, max_bytes) = (get(0)?, get(1)?, get(2)?, get(3)?);
+        let Some((count, bytes, max_entries, max_bytes)) = bounds else {
+            return Ok(());
+        };
         if !(count > max_entries || (bytes > max_bytes && count > 1)) {
             return Ok(());
         }
-        let oldest = sqlx::query(
+        let freed: Option<i64> = sql::first(
+            conn,
             "DELETE FROM audit WHERE tenant = ? AND seq = \
              (SELECT min(seq) FROM audit WHERE tenant = ?) RETURNING bytes",
+            [tenant, tenant],
+            |r| Ok(r.get(0)?),
         )
-        .bind(tenant)
-        .bind(tenant)
-        .fetch_optional(&mut *conn)
-        .await
         .map_err(backend)?;
-        let Some(oldest) = oldest else { return Ok(()) };
-        let freed: i64 = oldest.try_get(0).map_err(backend)?;
-        sqlx::query(
+        let Some(freed) = freed else { return Ok(()) };
+        sql::execute(
+            conn,
             "UPDATE tenants SET audit_count = audit_count - 1, audit_bytes = audit_bytes - ? \
              WHERE tenant = ?",
+            params![freed, tenant],
         )
-        .bind(freed)
-        .bind(tenant)
-        .execute(&mut *conn)
-        .await
         .map_err(backend)?;
     }
 }
 
 impl ProvisioningState for SqliteStore {
     async fn tenant_ids(&self) -> Result<Vec<String>, StoreError> {
-        sqlx::query_scalar("SELECT tenant FROM tenants ORDER BY tenant")
-            .fetch_all(&mut *self.database().read().await)
+        self.database()
+            .read_with(|conn| {
+                sql::all(
+                    conn,
+                    "SELECT tenant FROM tenants ORDER BY tenant",
+                    [],
+                    |r| Ok(r.get(0)?),
+                )
+            })
             .await
             .map_err(backend)
     }
 
     async fn load_tenant(&self, tenant: &str) -> Result<Option<Arc<TenantRecord>>, StoreError> {
-        let mut conn = self.database().read().await;
-        record_of(&mut conn, tenant).await
+        let text: Option<String> = self
+            .database()
+            .read_with(|conn| {
+                sql::first(
+                    conn,
+                    "SELECT record FROM tenants WHERE tenant = ?",
+                    [tenant],
+                    |r| Ok(r.get(0)?),
+                )
+            })
+            .await
+            .map_err(backend)?;
+        text.as_deref().map(decode_record).transpose()
     }
 
     async fn tenant_by_token(
@@ -154,14 +164,19 @@ impl ProvisioningState for SqliteStore {
         digest: &TokenDigest,
     ) -> Result<Option<Arc<TenantRecord>>, StoreError> {
         let key = digest_key(digest)?;
-        let text: Option<String> = sqlx::query_scalar(
-            "SELECT t.record FROM token_digests AS d JOIN tenants AS t ON t.tenant = d.tenant \
-             WHERE d.digest = ?",
-        )
-        .bind(key)
-        .fetch_optional(&mut *self.database().read().await)
-        .await
-        .map_err(backend)?;
+        let text: Option<String> = self
+            .database()
+            .read_with(|conn| {
+                sql::first(
+                    conn,
+                    "SELECT t.record FROM token_digests AS d \
+                     JOIN tenants AS t ON t.tenant = d.tenant WHERE d.digest = ?",
+                    [&key],
+                    |r| Ok(r.get(0)?),
+                )
+            })
+            .await
+            .map_err(backend)?;
         text.as_deref().map(decode_record).transpose()
     }
 
@@ -169,8 +184,7 @@ impl ProvisioningState for SqliteStore {
         &self,
         tx: &mut SqliteTx,
     ) -> Result<Option<Arc<TenantRecord>>, StoreError> {
-        let tenant = tx.tenant().to_owned();
-        record_of(tx.connection(), &tenant).await
+        record_of(tx.connection(), tx.tenant())
     }
 
     async fn save_tenant(&self, tx: &mut SqliteTx, record: TenantRecord) -> Result<(), StoreError> {
@@ -187,38 +201,38 @@ impl ProvisioningState for SqliteStore {
             .map(|d| digest_key(&d))
             .collect::<Result<Vec<_>, _>>()?;
         let conn = tx.connection();
-        sqlx::query(
+        sql::execute(
+            conn,
             "INSERT INTO tenants (tenant, record, last_modified, audit_max_entries, audit_max_bytes) \
              VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant) DO UPDATE SET record = excluded.record, \
              last_modified = excluded.last_modified, audit_max_entries = excluded.audit_max_entries, \
              audit_max_bytes = excluded.audit_max_bytes",
+            params![
+                &tenant,
+                text,
+                micros(now()),
+                to_i64(limits.max_entries),
+                to_i64(limits.max_bytes)
+            ],
         )
-        .bind(&tenant)
-        .bind(text)
-        .bind(micros(now()))
-        .bind(to_i64(limits.max_entries))
-        .bind(to_i64(limits.max_bytes))
-        .execute(&mut *conn)
-        .await
         .map_err(backend)?;
-        sqlx::query("DELETE FROM token_digests WHERE tenant = ?")
-            .bind(&tenant)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
+        sql::execute(
+            conn,
+            "DELETE FROM token_digests WHERE tenant = ?",
+            [&tenant],
+        )
+        .map_err(backend)?;
         for d in digests {
             // A digest another tenant held moves here (as the in-memory index does).
-            sqlx::query(
+            sql::execute(
+                conn,
                 "INSERT INTO token_digests (digest, tenant) VALUES (?, ?) \
                  ON CONFLICT (digest) DO UPDATE SET tenant = excluded.tenant",
+                [&d, &tenant],
             )
-            .bind(d)
-            .bind(&tenant)
-            .execute(&mut *conn)
-            .await
             .map_err(backend)?;
         }
-        trim_audit(conn, &tenant).await
+        trim_audit(conn, &tenant)
     }
 
     async fn load_account(
@@ -226,8 +240,17 @@ impl ProvisioningState for SqliteStore {
         tenant: &str,
         key: &str,
     ) -> Result<Option<StoredAccount>, StoreError> {
-        let mut conn = self.database().read().await;
-        account_by(&mut conn, tenant, "email_norm", key).await
+        self.database()
+            .read_with(|conn| {
+                sql::first(
+                    conn,
+                    "SELECT data, scim_id FROM accounts WHERE tenant = ? AND email_norm = ?",
+                    [tenant, key],
+                    account_of_row,
+                )
+            })
+            .await
+            .map_err(backend)
     }
 
     async fn account_page(
@@ -239,29 +262,30 @@ impl ProvisioningState for SqliteStore {
     ) -> Result<AccountPage, StoreError> {
         let limit = limit.min(MAX_ACCOUNT_PAGE);
         let needle = q.map(str::to_lowercase).filter(|q| !q.is_empty());
-        let mut conn = self.database().read().await;
         let mut cursor = after.map(str::to_owned);
         let mut accounts = Vec::new();
         let mut next = None;
         // Key order, in batches, filtered by `q` as the in-memory index filters.
         'scan: loop {
-            let rows = sqlx::query(
-                "SELECT email_norm, data, scim_id FROM accounts WHERE tenant = ? \
-                 AND (? IS NULL OR email_norm > ?) ORDER BY email_norm LIMIT 500",
-            )
-            .bind(tenant)
-            .bind(cursor.as_deref())
-            .bind(cursor.as_deref())
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(backend)?;
+            let after = cursor.clone();
+            let rows: Vec<(String, StoredAccount)> = self
+                .database()
+                .read_with(|conn| {
+                    sql::all(
+                        conn,
+                        "SELECT data, scim_id, email_norm FROM accounts WHERE tenant = ? \
+                         AND (?2 IS NULL OR email_norm > ?2) ORDER BY email_norm LIMIT 500",
+                        params![tenant, after],
+                        |r| Ok((r.get(2)?, account_of_row(r)?)),
+                    )
+                })
+                .await
+                .map_err(backend)?;
             if rows.is_empty() {
                 break;
             }
-            for row in &rows {
-                let key: String = row.try_get("email_norm").map_err(backend)?;
-                let stored = account_of_row(row)?;
-                cursor = Some(key.clone());
+            for (key, stored) in rows {
+                cursor = Some(key);
                 let wanted = needle.as_ref().is_none_or(|q| {
                     identifier_key(&stored.account.email).contains(q.as_str())
                         || stored
@@ -290,8 +314,7 @@ impl ProvisioningState for SqliteStore {
         tx: &mut SqliteTx,
         key: &str,
     ) -> Result<Option<StoredAccount>, StoreError> {
-        let tenant = tx.tenant().to_owned();
-        account_by(tx.connection(), &tenant, "email_norm", key).await
+        account_by(tx.connection(), tx.tenant(), "email_norm", key)
     }
 
     async fn account_of_user(
@@ -299,8 +322,7 @@ impl ProvisioningState for SqliteStore {
         tx: &mut SqliteTx,
         user_id: &str,
     ) -> Result<Option<StoredAccount>, StoreError> {
-        let tenant = tx.tenant().to_owned();
-        account_by(tx.connection(), &tenant, "scim_id", user_id).await
+        account_by(tx.connection(), tx.tenant(), "scim_id", user_id)
     }
 
     async fn save_account(
@@ -314,37 +336,32 @@ impl ProvisioningState for SqliteStore {
         let conn = tx.connection();
         if let Some(user) = &account.user_id {
             // A User linked to another account before moves to this one.
-            sqlx::query("UPDATE accounts SET scim_id = NULL WHERE tenant = ? AND scim_id = ? AND email_norm <> ?")
-                .bind(&tenant)
-                .bind(user)
-                .bind(&key)
-                .execute(&mut *conn)
-                .await
-                .map_err(backend)?;
+            sql::execute(
+                conn,
+                "UPDATE accounts SET scim_id = NULL \
+                 WHERE tenant = ? AND scim_id = ? AND email_norm <> ?",
+                [&tenant, user, &key],
+            )
+            .map_err(backend)?;
         }
-        sqlx::query(
+        sql::execute(
+            conn,
             "INSERT INTO accounts (tenant, email_norm, scim_id, data) VALUES (?, ?, ?, ?) \
              ON CONFLICT (tenant, email_norm) DO UPDATE SET scim_id = excluded.scim_id, \
              data = excluded.data",
+            params![&tenant, &key, &account.user_id, data],
         )
-        .bind(&tenant)
-        .bind(&key)
-        .bind(&account.user_id)
-        .bind(data)
-        .execute(&mut *conn)
-        .await
         .map_err(backend)?;
         Ok(())
     }
 
     async fn remove_account(&self, tx: &mut SqliteTx, key: &str) -> Result<(), StoreError> {
-        let tenant = tx.tenant().to_owned();
-        sqlx::query("DELETE FROM accounts WHERE tenant = ? AND email_norm = ?")
-            .bind(&tenant)
-            .bind(key)
-            .execute(tx.connection())
-            .await
-            .map_err(backend)?;
+        sql::execute(
+            tx.connection(),
+            "DELETE FROM accounts WHERE tenant = ? AND email_norm = ?",
+            [tx.tenant(), key],
+        )
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -357,12 +374,13 @@ impl ProvisioningState for SqliteStore {
         let tenant = tx.tenant().to_owned();
         let conn = tx.connection();
         // The tenant's next sequence number; no record, no log (as the in-memory backend).
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE tenants SET audit_next = audit_next + 1 WHERE tenant = ? RETURNING audit_next - 1",
+        let seq: Option<i64> = sql::first(
+            conn,
+            "UPDATE tenants SET audit_next = audit_next + 1 WHERE tenant = ? \
+             RETURNING audit_next - 1",
+            [&tenant],
+            |r| Ok(r.get(0)?),
         )
-        .bind(&tenant)
-        .fetch_optional(&mut *conn)
-        .await
         .map_err(backend)?;
         let Some(seq) = seq else { return Ok(()) };
         let entry = AuditEntry {
@@ -372,25 +390,26 @@ impl ProvisioningState for SqliteStore {
         };
         let bytes = serde_json::to_vec(&entry).map_err(backend)?.len();
         let record_text = serde_json::to_string(&entry.record).map_err(backend)?;
-        sqlx::query("INSERT INTO audit (tenant, seq, at, bytes, record) VALUES (?, ?, ?, ?, ?)")
-            .bind(&tenant)
-            .bind(seq)
-            .bind(at.timestamp_nanos_opt().unwrap_or(i64::MAX))
-            .bind(to_i64(bytes))
-            .bind(record_text)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
-        sqlx::query(
+        sql::execute(
+            conn,
+            "INSERT INTO audit (tenant, seq, at, bytes, record) VALUES (?, ?, ?, ?, ?)",
+            params![
+                &tenant,
+                seq,
+                at.timestamp_nanos_opt().unwrap_or(i64::MAX),
+                to_i64(bytes),
+                record_text
+            ],
+        )
+        .map_err(backend)?;
+        sql::execute(
+            conn,
             "UPDATE tenants SET audit_count = audit_count + 1, audit_bytes = audit_bytes + ? \
              WHERE tenant = ?",
+            params![to_i64(bytes), &tenant],
         )
-        .bind(to_i64(bytes))
-        .bind(&tenant)
-        .execute(&mut *conn)
-        .await
         .map_err(backend)?;
-        trim_audit(conn, &tenant).await
+        trim_audit(conn, &tenant)
     }
 
     async fn audit_page(
@@ -400,21 +419,31 @@ impl ProvisioningState for SqliteStore {
         limit: usize,
     ) -> Result<AuditPage, StoreError> {
         let limit = limit.min(MAX_AUDIT_PAGE);
-        let rows = sqlx::query(
-            "SELECT seq, at, record FROM audit WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(tenant)
-        .bind(i64::try_from(since).unwrap_or(i64::MAX))
-        .bind(to_i64(limit) + 1)
-        .fetch_all(&mut *self.database().read().await)
-        .await
-        .map_err(backend)?;
+        let since = i64::try_from(since).unwrap_or(i64::MAX);
+        type Bounds = (Option<i64>, Option<i64>);
+        let (rows, bounds): (Vec<(i64, i64, String)>, Option<Bounds>) = self
+            .database()
+            .read_with(|conn| {
+                let rows = sql::all(
+                    conn,
+                    "SELECT seq, at, record FROM audit WHERE tenant = ? AND seq > ? \
+                     ORDER BY seq LIMIT ?",
+                    params![tenant, since, to_i64(limit) + 1],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?;
+                let bounds = sql::first(
+                    conn,
+                    "SELECT MIN(seq), MAX(seq) FROM audit WHERE tenant = ?",
+                    [tenant],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                Ok((rows, bounds))
+            })
+            .await
+            .map_err(backend)?;
         let more = rows.len() > limit;
         let mut entries = Vec::with_capacity(limit.min(rows.len()));
-        for row in rows.iter().take(limit) {
-            let seq: i64 = row.try_get(0).map_err(backend)?;
-            let at: i64 = row.try_get(1).map_err(backend)?;
-            let text: String = row.try_get(2).map_err(backend)?;
+        for (seq, at, text) in rows.into_iter().take(limit) {
             entries.push(AuditEntry {
                 seq: u64::try_from(seq).unwrap_or_default(),
                 at: DateTime::from_timestamp_nanos(at),
@@ -422,25 +451,24 @@ impl ProvisioningState for SqliteStore {
             });
         }
         let next = more.then(|| entries.last().map(|e| e.seq)).flatten();
-        let bounds = sqlx::query("SELECT MIN(seq), MAX(seq) FROM audit WHERE tenant = ?")
-            .bind(tenant)
-            .fetch_one(&mut *self.database().read().await)
-            .await
-            .map_err(backend)?;
-        let bound = |i: usize| -> Result<Option<u64>, StoreError> {
-            let v: Option<i64> = bounds.try_get(i).map_err(backend)?;
-            Ok(v.and_then(|v| u64::try_from(v).ok()))
-        };
-        Ok(AuditPage::new(entries, next, bound(0)?, bound(1)?))
+        let (low, high) = bounds.unwrap_or((None, None));
+        let bound = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok());
+        Ok(AuditPage::new(entries, next, bound(low), bound(high)))
     }
 
     async fn audit_bytes(&self, tenant: &str) -> Result<usize, StoreError> {
-        let bytes: Option<i64> =
-            sqlx::query_scalar("SELECT audit_bytes FROM tenants WHERE tenant = ?")
-                .bind(tenant)
-                .fetch_optional(&mut *self.database().read().await)
-                .await
-                .map_err(backend)?;
+        let bytes: Option<i64> = self
+            .database()
+            .read_with(|conn| {
+                sql::first(
+                    conn,
+                    "SELECT audit_bytes FROM tenants WHERE tenant = ?",
+                    [tenant],
+                    |r| Ok(r.get(0)?),
+                )
+            })
+            .await
+            .map_err(backend)?;
         Ok(bytes.map_or(0, |b| usize::try_from(b).unwrap_or(0)))
     }
 }

@@ -1,31 +1,31 @@
-//! Reads: one resource, a group's members, a member's groups, and filtered, sorted, paged
+//! Reads, in the caller's thread: one resource, a group's members, a member's groups, and filtered, sorted, paged
 //! queries from a [`Plan`](crate::translate::Plan).
 
+use super::sql::{self, Sql};
 use crate::error::SqlError;
-use crate::fragment::{Fragment, Param, Piece};
+use crate::fragment::Fragment;
 use crate::rows::{from_micros, version, Member, Relation, StoredRow, Target};
 use crate::translate::Plan;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use rusqlite::{Connection, Row};
 
 const COLUMNS: &str = "r.id, r.version, r.created, r.last_modified, r.document";
 
-fn stored(row: &SqliteRow) -> Result<StoredRow, SqlError> {
+fn stored(row: &Row<'_>) -> Result<StoredRow, SqlError> {
     Ok(StoredRow {
-        id: row.try_get(0)?,
-        version: version(row.try_get(1)?)?,
-        created: from_micros(row.try_get(2)?)?,
-        last_modified: from_micros(row.try_get(3)?)?,
-        document: row.try_get(4)?,
+        id: row.get(0)?,
+        version: version(row.get(1)?)?,
+        created: from_micros(row.get(2)?)?,
+        last_modified: from_micros(row.get(3)?)?,
+        document: row.get(4)?,
         relation: None,
     })
 }
 
 /// [`stored`] with the relation read in column 5.
-fn stored_with(row: &SqliteRow, relation: Relation<'_>) -> Result<StoredRow, SqlError> {
+fn stored_with(row: &Row<'_>, relation: Relation<'_>) -> Result<StoredRow, SqlError> {
     let mut out = stored(row)?;
     if relation != Relation::None {
-        out.relation = row.try_get(5)?;
+        out.relation = row.get(5)?;
     }
     Ok(out)
 }
@@ -34,7 +34,7 @@ fn stored_with(row: &SqliteRow, relation: Relation<'_>) -> Result<StoredRow, Sql
 /// select list (nothing for [`Relation::None`]). Unordered: an `ORDER BY` inside the aggregate
 /// opens a sorter for every row (a large allocation each: a page of 100 users took three
 /// times as long), so the caller orders the elements.
-fn push_relation(qb: &mut QueryBuilder<Sqlite>, relation: Relation<'_>) {
+fn push_relation(qb: &mut Sql, relation: Relation<'_>) {
     match relation {
         Relation::None => {}
         Relation::Members => {
@@ -51,10 +51,7 @@ fn push_relation(qb: &mut QueryBuilder<Sqlite>, relation: Relation<'_>) {
                  FROM memberships AS ms JOIN resources AS g \
                  ON g.tenant = ms.tenant AND g.type IN (",
             );
-            let mut list = qb.separated(", ");
-            for k in kinds {
-                list.push_bind((*k).to_owned());
-            }
+            qb.bind_list(kinds.iter().map(|k| (*k).to_owned()));
             qb.push(") AND g.id = ms.group_id WHERE ms.tenant = r.tenant AND ms.member_id = r.id)");
         }
     }
@@ -64,58 +61,47 @@ fn push_relation(qb: &mut QueryBuilder<Sqlite>, relation: Relation<'_>) {
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn get_with(
-    conn: &mut SqliteConnection,
+/// [`SqlError::Sqlite`].
+pub fn get_with(
+    conn: &Connection,
     target: &Target<'_>,
     relation: Relation<'_>,
 ) -> Result<Option<StoredRow>, SqlError> {
-    let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS}"));
+    let mut qb = Sql::new(&format!("SELECT {COLUMNS}"));
     push_relation(&mut qb, relation);
     qb.push(" FROM resources AS r WHERE r.tenant = ")
-        .push_bind(target.tenant.to_owned())
+        .bind(target.tenant.to_owned())
         .push(" AND r.type = ")
-        .push_bind(target.schema.name().to_owned())
+        .bind(target.schema.name().to_owned())
         .push(" AND r.id = ")
-        .push_bind(target.id.to_owned());
-    let row = qb.build().fetch_optional(&mut *conn).await?;
-    row.as_ref().map(|r| stored_with(r, relation)).transpose()
+        .bind(target.id.to_owned());
+    qb.first(conn, |r| stored_with(r, relation))
 }
 
 /// The resource, if it exists.
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn get(
-    conn: &mut SqliteConnection,
-    target: &Target<'_>,
-) -> Result<Option<StoredRow>, SqlError> {
-    let row = sqlx::query(
+/// [`SqlError::Sqlite`].
+pub fn get(conn: &Connection, target: &Target<'_>) -> Result<Option<StoredRow>, SqlError> {
+    sql::first(
+        conn,
         "SELECT r.id, r.version, r.created, r.last_modified, r.document FROM resources AS r \
          WHERE r.tenant = ? AND r.type = ? AND r.id = ?",
+        [target.tenant, target.schema.name(), target.id],
+        stored,
     )
-    .bind(target.tenant)
-    .bind(target.schema.name())
-    .bind(target.id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(stored).transpose()
 }
 
-pub(crate) async fn current_version(
-    conn: &mut SqliteConnection,
+pub(crate) fn current_version(
+    conn: &Connection,
     target: &Target<'_>,
 ) -> Result<Option<i64>, SqlError> {
-    Ok(
-        sqlx::query_scalar(
-            "SELECT version FROM resources WHERE tenant = ? AND type = ? AND id = ?",
-        )
-        .bind(target.tenant)
-        .bind(target.schema.name())
-        .bind(target.id)
-        .fetch_optional(&mut *conn)
-        .await?,
+    sql::first(
+        conn,
+        "SELECT version FROM resources WHERE tenant = ? AND type = ? AND id = ?",
+        [target.tenant, target.schema.name(), target.id],
+        |r| Ok(r.get(0)?),
     )
 }
 
@@ -123,29 +109,21 @@ pub(crate) async fn current_version(
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn members(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    group_id: &str,
-) -> Result<Vec<Member>, SqlError> {
-    let rows = sqlx::query(
+/// [`SqlError::Sqlite`].
+pub fn members(conn: &Connection, tenant: &str, group_id: &str) -> Result<Vec<Member>, SqlError> {
+    sql::all(
+        conn,
         "SELECT member_id, member_kind, display FROM memberships \
          WHERE tenant = ? AND group_id = ? ORDER BY member_id",
-    )
-    .bind(tenant)
-    .bind(group_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
+        [tenant, group_id],
+        |r| {
             Ok(Member {
-                id: r.try_get(0)?,
-                kind: r.try_get(1)?,
-                display: r.try_get(2)?,
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                display: r.get(2)?,
             })
-        })
-        .collect()
+        },
+    )
 }
 
 /// The ids of the resources of the types `kinds` (those a member's `groups` lists) that
@@ -153,49 +131,38 @@ pub async fn members(
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn groups_of(
-    conn: &mut SqliteConnection,
+/// [`SqlError::Sqlite`].
+pub fn groups_of(
+    conn: &Connection,
     tenant: &str,
     member_id: &str,
     kinds: &[&str],
 ) -> Result<Vec<(String, Option<String>)>, SqlError> {
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut qb = Sql::new(
         "SELECT ms.group_id, json_extract(g.document, '$.displayName') \
          FROM memberships AS ms JOIN resources AS g ON g.tenant = ms.tenant AND g.id = ms.group_id \
          WHERE ms.tenant = ",
     );
-    qb.push_bind(tenant.to_owned())
+    qb.bind(tenant.to_owned())
         .push(" AND ms.member_id = ")
-        .push_bind(member_id.to_owned())
+        .bind(member_id.to_owned())
         .push(" AND g.type IN (");
-    let mut list = qb.separated(", ");
-    for k in kinds {
-        list.push_bind((*k).to_owned());
-    }
+    qb.bind_list(kinds.iter().map(|k| (*k).to_owned()));
     qb.push(") ORDER BY ms.group_id");
-    let rows = qb.build().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+    qb.rows(conn, |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// The type of the resource with id `id` in the tenant (what a member reference names).
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn kind_of(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    id: &str,
-) -> Result<Option<String>, SqlError> {
-    Ok(
-        sqlx::query_scalar("SELECT type FROM resources WHERE tenant = ? AND id = ? LIMIT 1")
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?,
+/// [`SqlError::Sqlite`].
+pub fn kind_of(conn: &Connection, tenant: &str, id: &str) -> Result<Option<String>, SqlError> {
+    sql::first(
+        conn,
+        "SELECT type FROM resources WHERE tenant = ? AND id = ? LIMIT 1",
+        [tenant, id],
+        |r| Ok(r.get(0)?),
     )
 }
 
@@ -232,47 +199,18 @@ impl<'q> Query<'q> {
     }
 }
 
-fn push_fragment(qb: &mut QueryBuilder<Sqlite>, fragment: &Fragment, tenant: &str) {
-    for piece in fragment.pieces() {
-        match piece {
-            Piece::Sql(s) => {
-                qb.push(s);
-            }
-            Piece::Bind(Param::Text(t)) => {
-                qb.push_bind(t.clone());
-            }
-            Piece::Bind(Param::Int(i)) => {
-                qb.push_bind(*i);
-            }
-            Piece::Bind(Param::Real(r)) => {
-                qb.push_bind(*r);
-            }
-            Piece::Bind(Param::Tenant) => {
-                qb.push_bind(tenant.to_owned());
-            }
-        }
-    }
-}
-
-fn base(select: &str, tenant: &str, type_name: &str, q: &Query<'_>) -> QueryBuilder<Sqlite> {
-    base_after(QueryBuilder::new(select), tenant, type_name, q)
+fn base(select: &str, tenant: &str, type_name: &str, q: &Query<'_>) -> Sql {
+    base_after(Sql::new(select), tenant, type_name, q)
 }
 
 /// ` FROM resources AS r WHERE …` after a select list.
-fn base_after(
-    mut qb: QueryBuilder<Sqlite>,
-    tenant: &str,
-    type_name: &str,
-    q: &Query<'_>,
-) -> QueryBuilder<Sqlite> {
+fn base_after(mut qb: Sql, tenant: &str, type_name: &str, q: &Query<'_>) -> Sql {
     qb.push(" FROM resources AS r WHERE r.tenant = ")
-        .push_bind(tenant.to_owned())
+        .bind(tenant.to_owned())
         .push(" AND r.type = ")
-        .push_bind(type_name.to_owned());
+        .bind(type_name.to_owned());
     if let Some(c) = q.condition {
-        qb.push(" AND (");
-        push_fragment(&mut qb, c, tenant);
-        qb.push(")");
+        qb.push(" AND (").fragment(c, tenant).push(")");
     }
     qb
 }
@@ -281,46 +219,47 @@ fn base_after(
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn query(
-    conn: &mut SqliteConnection,
+/// [`SqlError::Sqlite`].
+pub fn query(
+    conn: &Connection,
     tenant: &str,
     type_name: &str,
     q: &Query<'_>,
 ) -> Result<Vec<StoredRow>, SqlError> {
-    query_with(conn, tenant, type_name, q, Relation::None).await
+    query_with(conn, tenant, type_name, q, Relation::None)
 }
 
 /// [`query`], each resource with its side of the relation, in one query.
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn query_with(
-    conn: &mut SqliteConnection,
+/// [`SqlError::Sqlite`].
+pub fn query_with(
+    conn: &Connection,
     tenant: &str,
     type_name: &str,
     q: &Query<'_>,
     relation: Relation<'_>,
 ) -> Result<Vec<StoredRow>, SqlError> {
-    let mut select = QueryBuilder::new(format!("SELECT {COLUMNS}"));
+    let mut select = Sql::new(&format!("SELECT {COLUMNS}"));
     push_relation(&mut select, relation);
     let mut qb = base_after(select, tenant, type_name, q);
     qb.push(" ORDER BY ");
     match q.order {
-        Some(order) => push_fragment(&mut qb, order, tenant),
+        Some(order) => {
+            qb.fragment(order, tenant);
+        }
         None => {
             qb.push("r.pk");
         }
     }
     if let Some(page) = q.page {
         qb.push(" LIMIT ")
-            .push_bind(i64::try_from(page.limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(page.limit).unwrap_or(i64::MAX))
             .push(" OFFSET ")
-            .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+            .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
     }
-    let rows = qb.build().fetch_all(&mut *conn).await?;
-    rows.iter().map(|r| stored_with(r, relation)).collect()
+    qb.rows(conn, |r| stored_with(r, relation))
 }
 
 /// How many resources `q`'s condition selects (its page ignored). Without a condition, the
@@ -328,26 +267,24 @@ pub async fn query_with(
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn count(
-    conn: &mut SqliteConnection,
+/// [`SqlError::Sqlite`].
+pub fn count(
+    conn: &Connection,
     tenant: &str,
     type_name: &str,
     q: &Query<'_>,
 ) -> Result<u64, SqlError> {
-    let n: i64 = if q.condition.is_none() {
-        sqlx::query_scalar(
+    let n: Option<i64> = if q.condition.is_none() {
+        sql::first(
+            conn,
             "SELECT coalesce((SELECT n FROM resource_counts WHERE tenant = ? AND type = ?), 0)",
-        )
-        .bind(tenant)
-        .bind(type_name)
-        .fetch_one(&mut *conn)
-        .await?
+            [tenant, type_name],
+            |r| Ok(r.get(0)?),
+        )?
     } else {
-        let mut qb = base("SELECT count(*)", tenant, type_name, q);
-        qb.build_query_scalar().fetch_one(&mut *conn).await?
+        base("SELECT count(*)", tenant, type_name, q).first(conn, |r| Ok(r.get(0)?))?
     };
-    u64::try_from(n).map_err(|_| SqlError::Corrupt("negative count"))
+    u64::try_from(n.unwrap_or(0)).map_err(|_| SqlError::Corrupt("negative count"))
 }
 
 /// SQLite's plan for `q` (`EXPLAIN QUERY PLAN`), one line per step, for tests and
@@ -355,47 +292,40 @@ pub async fn count(
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn explain(
-    conn: &mut SqliteConnection,
+/// [`SqlError::Sqlite`].
+pub fn explain(
+    conn: &Connection,
     tenant: &str,
     type_name: &str,
     q: &Query<'_>,
 ) -> Result<Vec<String>, SqlError> {
-    let mut qb = base(
+    base(
         &format!("EXPLAIN QUERY PLAN SELECT {COLUMNS}"),
         tenant,
         type_name,
         q,
-    );
-    let rows = qb.build().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| Ok(r.try_get::<String, _>(3)?))
-        .collect()
+    )
+    .rows(conn, |r| Ok(r.get::<_, String>(3)?))
 }
 
 /// The type of each of `ids` that is a resource of the tenant (what member references name).
 ///
 /// # Errors
 ///
-/// [`SqlError::Database`].
-pub async fn kinds_of(
-    conn: &mut SqliteConnection,
+/// [`SqlError::Sqlite`].
+pub fn kinds_of(
+    conn: &Connection,
     tenant: &str,
     ids: &[&str],
 ) -> Result<std::collections::HashMap<String, String>, SqlError> {
     let mut out = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT id, type FROM resources WHERE tenant = ");
-        qb.push_bind(tenant.to_owned()).push(" AND id IN (");
-        let mut list = qb.separated(", ");
-        for id in chunk {
-            list.push_bind((*id).to_owned());
-        }
+        let mut qb = Sql::new("SELECT id, type FROM resources WHERE tenant = ");
+        qb.bind(tenant.to_owned()).push(" AND id IN (");
+        qb.bind_list(chunk.iter().map(|id| (*id).to_owned()));
         qb.push(")");
-        for row in qb.build().fetch_all(&mut *conn).await? {
-            out.insert(row.try_get(0)?, row.try_get(1)?);
+        for (id, kind) in qb.rows(conn, |r| Ok((r.get(0)?, r.get(1)?)))? {
+            out.insert(id, kind);
         }
     }
     Ok(out)

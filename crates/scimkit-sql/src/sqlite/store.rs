@@ -12,6 +12,7 @@ use crate::error::SqlError;
 use crate::incoming::{document, member_refs, new_id, now};
 use crate::rows::{DocumentWrite, Member, MemberChange, Relation, Target};
 use crate::translate::Translator;
+use rusqlite::Connection;
 use scimkit_dispatch::{
     finish_query, member_kinds, Change, MemberRef, Page, Plan, Query, Store, StoreError, StoreTx,
     Stored, TenantId, Version,
@@ -19,7 +20,6 @@ use scimkit_dispatch::{
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{Registry, ResourceSchema};
 use serde_json::Value;
-use sqlx::SqliteConnection;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -48,8 +48,8 @@ pub struct SqliteTx {
 
 impl SqliteTx {
     /// The transaction's connection, for the hooks' own tables (accounts, audit, …).
-    pub fn connection(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
+    pub fn connection(&self) -> &Connection {
+        &self.tx
     }
 
     /// The tenant the transaction writes for.
@@ -136,15 +136,15 @@ fn has_members(schema: &ResourceSchema<'_>) -> bool {
 /// The members `refs` names, each checked to be a resource of the tenant of a type the
 /// owner's `members` may be (the one it names, when it names one), keeping a `display` the
 /// client gave.
-async fn resolve_members(
-    conn: &mut SqliteConnection,
+fn resolve_members(
+    conn: &Connection,
     tenant: &str,
     owner: &ResourceSchema<'_>,
     refs: Vec<MemberRef>,
 ) -> Result<Vec<Member>, StoreError> {
     let allowed = member_kinds(owner).unwrap_or_default();
     let ids: Vec<&str> = refs.iter().map(|m| m.id.as_str()).collect();
-    let kinds = kinds_of(conn, tenant, &ids).await.map_err(backend)?;
+    let kinds = kinds_of(conn, tenant, &ids).map_err(backend)?;
     refs.into_iter()
         .map(|m| {
             let kind = kinds
@@ -168,18 +168,17 @@ async fn resolve_members(
 
 /// The resource `target` as stored after a write in this transaction, with its relation
 /// (one query).
-async fn reread(conn: &mut SqliteConnection, target: &Target<'_>) -> Result<Stored, StoreError> {
+fn reread(conn: &Connection, target: &Target<'_>) -> Result<Stored, StoreError> {
     let of = RelationOf::new(&target.schema);
     let relation = of.relation(true);
     let row = read::get_with(conn, target, relation)
-        .await
         .map_err(backend)?
         .ok_or_else(|| StoreError::NotFound(target.id.to_owned()))?;
     render::stored(row, relation)
 }
 
 impl SqliteTx {
-    async fn write(
+    fn write(
         &mut self,
         resource_type: &str,
         id: &str,
@@ -204,7 +203,7 @@ impl SqliteTx {
             .map(|d| DocumentWrite::new(d).unique_display_name(unique));
         let (add, remove, replace) = match change {
             MembersGiven::Delta(add, remove) => (
-                resolve_members(&mut self.tx, &tenant, &schema, add).await?,
+                resolve_members(&self.tx, &tenant, &schema, add)?,
                 remove.into_iter().map(|m| m.id).collect(),
                 None,
             ),
@@ -213,7 +212,7 @@ impl SqliteTx {
                 (
                     Vec::new(),
                     Vec::new(),
-                    Some(resolve_members(&mut self.tx, &tenant, &schema, all).await?),
+                    Some(resolve_members(&self.tx, &tenant, &schema, all)?),
                 )
             }
             MembersGiven::InDocument => (Vec::new(), Vec::new(), None),
@@ -227,16 +226,15 @@ impl SqliteTx {
             },
         };
         write::update(
-            &mut self.tx,
+            &self.tx,
             &target,
             expected.map(|v| v.0),
             write_doc.as_ref(),
             members,
             now(),
         )
-        .await
         .map_err(|e| store_error(e, id))?;
-        reread(&mut self.tx, &target).await
+        reread(&self.tx, &target)
     }
 }
 
@@ -259,8 +257,7 @@ impl StoreTx for SqliteTx {
         let tenant = self.tenant.as_str().to_owned();
         let of = RelationOf::new(&schema);
         let relation = of.relation(true);
-        let row = read::get_with(&mut self.tx, &Target::new(&tenant, schema, id), relation)
-            .await
+        let row = read::get_with(&self.tx, &Target::new(&tenant, schema, id), relation)
             .map_err(backend)?;
         row.map(|row| render::stored(row, relation)).transpose()
     }
@@ -272,7 +269,7 @@ impl StoreTx for SqliteTx {
         let (doc, members) = document(resource)?;
         let members = if has_members(&schema) {
             let refs = member_refs(&members.unwrap_or_default())?;
-            resolve_members(&mut self.tx, &tenant, &schema, refs).await?
+            resolve_members(&self.tx, &tenant, &schema, refs)?
         } else {
             Vec::new()
         };
@@ -281,14 +278,13 @@ impl StoreTx for SqliteTx {
         let write_doc = DocumentWrite::new(&doc)
             .unique_display_name(has_members(&schema) && shared.unique_group_names);
         let target = Target::new(&tenant, schema, &id);
-        let row = write::insert(&mut self.tx, &target, &write_doc, &members, now())
-            .await
+        let row = write::insert(&self.tx, &target, &write_doc, &members, now())
             .map_err(|e| store_error(e, &id))?;
         if members.is_empty() {
             // Nothing refers to a resource created a moment ago, and it has no members.
             return render::stored(row, Relation::None);
         }
-        reread(&mut self.tx, &target).await
+        reread(&self.tx, &target)
     }
 
     async fn update(
@@ -300,7 +296,6 @@ impl StoreTx for SqliteTx {
     ) -> Result<Stored, StoreError> {
         let members = MembersGiven::Delta(change.add_members, change.remove_members);
         self.write(resource_type, id, change.attributes, members, expected)
-            .await
     }
 
     async fn replace(
@@ -317,7 +312,6 @@ impl StoreTx for SqliteTx {
             MembersGiven::InDocument,
             expected,
         )
-        .await
     }
 
     async fn delete(
@@ -330,12 +324,11 @@ impl StoreTx for SqliteTx {
         let schema = shared.schema(resource_type)?;
         let tenant = self.tenant.as_str().to_owned();
         write::delete(
-            &mut self.tx,
+            &self.tx,
             &Target::new(&tenant, schema, id),
             expected.map(|v| v.0),
             now(),
         )
-        .await
         .map_err(|e| store_error(e, id))
     }
 
@@ -364,14 +357,12 @@ impl Store for SqliteStore {
         let schema = self.shared.schema(resource_type)?;
         let of = RelationOf::new(&schema);
         let relation = of.relation(true);
-        let mut conn = self.db.read().await;
-        let row = read::get_with(
-            &mut conn,
-            &Target::new(tenant.as_str(), schema, id),
-            relation,
-        )
-        .await
-        .map_err(backend)?;
+        let target = Target::new(tenant.as_str(), schema, id);
+        let row = self
+            .db
+            .read_with(|conn| read::get_with(conn, &target, relation))
+            .await
+            .map_err(backend)?;
         row.map(|row| render::stored(row, relation)).transpose()
     }
 
@@ -393,7 +384,6 @@ impl Store for SqliteStore {
         };
         let sorted_in_sql = query.sort.is_none() || order.is_some();
         let of = RelationOf::new(&schema);
-        let mut conn = self.db.read().await;
         let t = tenant.as_str();
         if residual.is_none() && sorted_in_sql {
             let relation = of.relation(query.with_members);
@@ -412,20 +402,24 @@ impl Store for SqliteStore {
                 order: order.as_ref(),
                 page,
             };
-            let rows = read::query_with(&mut conn, t, schema.name(), &q, relation)
+            let (rows, total) = self
+                .db
+                .read_with(|conn| {
+                    let rows = read::query_with(conn, t, schema.name(), &q, relation)?;
+                    // The total without a second query when the page tells it: a page that
+                    // is not full and not past the end holds the last match (a lookup's
+                    // usual answer).
+                    let short = query.limit.is_none_or(|limit| rows.len() < limit);
+                    let total = if short && (!rows.is_empty() || query.offset == 0) {
+                        query.offset + rows.len()
+                    } else {
+                        let n = read::count(conn, t, schema.name(), &q)?;
+                        usize::try_from(n).unwrap_or(usize::MAX)
+                    };
+                    Ok((rows, total))
+                })
                 .await
                 .map_err(backend)?;
-            // The total without a second query when the page tells it: a page that is not
-            // full and not past the end holds the last match (a lookup's usual answer).
-            let short = query.limit.is_none_or(|limit| rows.len() < limit);
-            let total = if short && (!rows.is_empty() || query.offset == 0) {
-                query.offset + rows.len()
-            } else {
-                let n = read::count(&mut conn, t, schema.name(), &q)
-                    .await
-                    .map_err(backend)?;
-                usize::try_from(n).unwrap_or(usize::MAX)
-            };
             let resources = rows
                 .into_iter()
                 .map(|row| render::stored(row, relation))
@@ -439,7 +433,9 @@ impl Store for SqliteStore {
             order: None,
             page: None,
         };
-        let rows = read::query_with(&mut conn, t, schema.name(), &q, relation)
+        let rows = self
+            .db
+            .read_with(|conn| read::query_with(conn, t, schema.name(), &q, relation))
             .await
             .map_err(backend)?;
         let resources = rows

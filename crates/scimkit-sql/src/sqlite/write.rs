@@ -1,18 +1,19 @@
-//! The write layer beneath the Store: plain async functions on a connection that is inside a
-//! write transaction ([`SqliteDatabase::begin_write`](super::SqliteDatabase::begin_write)).
+//! The write layer beneath the Store: plain functions, run in the caller's thread, on a
+//! connection that is inside a write transaction ([`SqliteDatabase::begin_write`](super::SqliteDatabase::begin_write)).
 //! None of them commits; the caller commits the resource, its membership changes, the account
 //! effects and the audit record together.
 
+use super::connections::off_runtime;
 use super::read::current_version;
+use super::sql::{self, Sql};
 use crate::error::SqlError;
 use crate::projection::{EmailRow, Projection};
 use crate::rows::{
     from_micros, micros, version, DocumentWrite, Member, MemberChange, StoredRow, Target,
 };
 use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
 use scimkit_filter::fold;
-use sqlx::query_builder::Separated;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 /// Rows per multi-row `INSERT` (five parameters each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 500;
@@ -23,9 +24,9 @@ const ROWS_PER_INSERT: usize = 500;
 ///
 /// [`SqlError::Uniqueness`] when the id, the userName (folded) or a unique displayName is
 /// taken in the tenant; [`SqlError::InvalidId`] for an id that is not its own fold key;
-/// [`SqlError::Database`] otherwise.
-pub async fn insert(
-    conn: &mut SqliteConnection,
+/// [`SqlError::Sqlite`] otherwise.
+pub fn insert(
+    conn: &Connection,
     target: &Target<'_>,
     doc: &DocumentWrite<'_>,
     members: &[Member],
@@ -40,32 +41,28 @@ pub async fn insert(
         .display_name_norm
         .clone()
         .filter(|_| doc.unique_display_name);
-    // One round trip: the row, then its email rows and text index entry, keyed by the row's
-    // pk (`last_insert_rowid()`: inserts into the WITHOUT ROWID `emails` leave it alone).
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+    sql::execute(
+        conn,
         "INSERT INTO resources (tenant, type, id, version, created, last_modified, document, \
          folded, user_name_norm, external_id, display_name_norm, display_name_key, active) \
-         VALUES (",
-    );
-    let mut values = qb.separated(", ");
-    values
-        .push_bind(target.tenant.to_owned())
-        .push_bind(target.schema.name().to_owned())
-        .push_bind(target.id.to_owned())
-        .push("1")
-        .push_bind(micros(now))
-        .push_bind(micros(now))
-        .push_bind(document.clone())
-        .push_bind(projection.folded.clone())
-        .push_bind(projection.user_name_norm.clone())
-        .push_bind(projection.external_id.clone())
-        .push_bind(projection.display_name_norm.clone())
-        .push_bind(display_key)
-        .push_bind(projection.active);
-    qb.push(")");
-    push_emails_and_text(&mut qb, Pk::LastInserted, &projection, false);
-    qb.build().execute(&mut *conn).await?;
-    add_members(conn, target, members).await?;
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            target.tenant,
+            target.schema.name(),
+            target.id,
+            micros(now),
+            micros(now),
+            &document,
+            &projection.folded,
+            &projection.user_name_norm,
+            &projection.external_id,
+            &projection.display_name_norm,
+            display_key,
+            projection.active,
+        ],
+    )?;
+    write_emails_and_text(conn, conn.last_insert_rowid(), &projection, false)?;
+    add_members(conn, target, members)?;
     Ok(StoredRow {
         id: target.id.to_owned(),
         version: 1,
@@ -83,9 +80,9 @@ pub async fn insert(
 /// # Errors
 ///
 /// [`SqlError::NotFound`]; [`SqlError::VersionMismatch`] when `expected` is given and is not
-/// the stored version; [`SqlError::Uniqueness`]; [`SqlError::Database`].
-pub async fn update(
-    conn: &mut SqliteConnection,
+/// the stored version; [`SqlError::Uniqueness`]; [`SqlError::Sqlite`].
+pub fn update(
+    conn: &Connection,
     target: &Target<'_>,
     expected: Option<u64>,
     doc: Option<&DocumentWrite<'_>>,
@@ -93,22 +90,22 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<StoredRow, SqlError> {
     let row = match doc {
-        Some(doc) => rewrite(conn, target, expected, doc, now).await?,
-        None => bump(conn, target, expected, now).await?,
+        Some(doc) => rewrite(conn, target, expected, doc, now)?,
+        None => bump(conn, target, expected, now)?,
     };
     match members {
         MemberChange::Keep => {}
         MemberChange::Delta { add, remove } => {
-            remove_members(conn, target, remove).await?;
-            add_members(conn, target, add).await?;
+            remove_members(conn, target, remove)?;
+            add_members(conn, target, add)?;
         }
         MemberChange::Replace(all) => {
-            sqlx::query("DELETE FROM memberships WHERE tenant = ? AND group_id = ?")
-                .bind(target.tenant)
-                .bind(target.id)
-                .execute(&mut *conn)
-                .await?;
-            add_members(conn, target, all).await?;
+            sql::execute(
+                conn,
+                "DELETE FROM memberships WHERE tenant = ? AND group_id = ?",
+                [target.tenant, target.id],
+            )?;
+            add_members(conn, target, all)?;
         }
     }
     Ok(row)
@@ -120,81 +117,82 @@ type TextKeys = (Option<String>, Option<String>, Vec<EmailRow>);
 
 /// Replaces a resource's document and projection (checking `expected`), its email rows and
 /// text index entry when they change; the version moves on.
-async fn rewrite(
-    conn: &mut SqliteConnection,
+fn rewrite(
+    conn: &Connection,
     target: &Target<'_>,
     expected: Option<u64>,
     doc: &DocumentWrite<'_>,
     now: DateTime<Utc>,
 ) -> Result<StoredRow, SqlError> {
     let projection = Projection::of(&target.schema, doc.document);
-    let rows = sqlx::query(
+    // Per row: pk, version, the text keys, and one email row (or none).
+    type Current = (i64, i64, Option<String>, Option<String>, Option<EmailRow>);
+    let rows: Vec<Current> = sql::all(
+        conn,
         "SELECT r.pk, r.version, r.user_name_norm, r.display_name_norm, \
          e.position, e.value_norm, e.type_norm, e.is_primary \
          FROM resources AS r LEFT JOIN emails AS e ON e.resource_pk = r.pk \
          WHERE r.tenant = ? AND r.type = ? AND r.id = ? ORDER BY e.position",
-    )
-    .bind(target.tenant)
-    .bind(target.schema.name())
-    .bind(target.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let Some(first) = rows.first() else {
+        [target.tenant, target.schema.name(), target.id],
+        |r| {
+            let email = match r.get::<_, Option<i64>>(4)? {
+                Some(position) => Some(EmailRow {
+                    position,
+                    value_norm: r.get(5)?,
+                    type_norm: r.get(6)?,
+                    primary: r.get(7)?,
+                }),
+                None => None,
+            };
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, email))
+        },
+    )?;
+    let Some((pk, current, user_name, display_name, _)) = rows.first().cloned() else {
         return Err(SqlError::NotFound);
     };
-    let pk: i64 = first.try_get(0)?;
-    let current = version(first.try_get(1)?)?;
+    let current = version(current)?;
     if expected.is_some_and(|e| e != current) {
         return Err(SqlError::VersionMismatch { current });
     }
-    let mut before: TextKeys = (first.try_get(2)?, first.try_get(3)?, Vec::new());
-    for r in &rows {
-        if let Some(position) = r.try_get::<Option<i64>, _>(4)? {
-            before.2.push(EmailRow {
-                position,
-                value_norm: r.try_get(5)?,
-                type_norm: r.try_get(6)?,
-                primary: r.try_get(7)?,
-            });
-        }
-    }
+    let emails = rows.into_iter().filter_map(|r| r.4).collect();
+    let before: TextKeys = (user_name, display_name, emails);
     let display_key = projection
         .display_name_norm
         .clone()
         .filter(|_| doc.unique_display_name);
     let document = doc.document.to_string();
-    let row = sqlx::query(
+    let (id, new_version, created, last_modified): (String, i64, i64, i64) = sql::first(
+        conn,
         "UPDATE resources SET version = version + 1, last_modified = ?, document = ?, \
          folded = ?, user_name_norm = ?, external_id = ?, display_name_norm = ?, \
          display_name_key = ?, active = ? WHERE pk = ? \
          RETURNING id, version, created, last_modified",
-    )
-    .bind(micros(now))
-    .bind(&document)
-    .bind(&projection.folded)
-    .bind(&projection.user_name_norm)
-    .bind(&projection.external_id)
-    .bind(&projection.display_name_norm)
-    .bind(display_key)
-    .bind(projection.active)
-    .bind(pk)
-    .fetch_one(&mut *conn)
-    .await?;
+        params![
+            micros(now),
+            &document,
+            &projection.folded,
+            &projection.user_name_norm,
+            &projection.external_id,
+            &projection.display_name_norm,
+            display_key,
+            projection.active,
+            pk,
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?
+    .ok_or(SqlError::NotFound)?;
     let unchanged = before.0 == projection.user_name_norm
         && before.1 == projection.display_name_norm
         && before.2 == projection.emails;
     if !unchanged {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("DELETE FROM emails WHERE resource_pk = ");
-        qb.push_bind(pk);
-        push_emails_and_text(&mut qb, Pk::Bound(pk), &projection, true);
-        qb.build().execute(&mut *conn).await?;
+        sql::execute(conn, "DELETE FROM emails WHERE resource_pk = ?", [pk])?;
+        write_emails_and_text(conn, pk, &projection, true)?;
     }
     Ok(StoredRow {
-        id: row.try_get(0)?,
-        version: version(row.try_get(1)?)?,
-        created: from_micros(row.try_get(2)?)?,
-        last_modified: from_micros(row.try_get(3)?)?,
+        id,
+        version: version(new_version)?,
+        created: from_micros(created)?,
+        last_modified: from_micros(last_modified)?,
         document,
         relation: None,
     })
@@ -205,48 +203,43 @@ async fn rewrite(
 ///
 /// # Errors
 ///
-/// [`SqlError::NotFound`]; [`SqlError::VersionMismatch`]; [`SqlError::Database`].
-pub async fn delete(
-    conn: &mut SqliteConnection,
+/// [`SqlError::NotFound`]; [`SqlError::VersionMismatch`]; [`SqlError::Sqlite`].
+pub fn delete(
+    conn: &Connection,
     target: &Target<'_>,
     expected: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<(), SqlError> {
-    let pk: Option<i64> = sqlx::query_scalar(
+    let expected = expected_param(expected)?;
+    let pk: Option<i64> = sql::first(
+        conn,
         "DELETE FROM resources WHERE tenant = ? AND type = ? AND id = ? \
          AND (? IS NULL OR version = ?) RETURNING pk",
-    )
-    .bind(target.tenant)
-    .bind(target.schema.name())
-    .bind(target.id)
-    .bind(expected_param(expected)?)
-    .bind(expected_param(expected)?)
-    .fetch_optional(&mut *conn)
-    .await?;
+        params![
+            target.tenant,
+            target.schema.name(),
+            target.id,
+            expected,
+            expected
+        ],
+        |r| Ok(r.get(0)?),
+    )?;
     let Some(pk) = pk else {
-        return Err(missing_or_stale(conn, target).await);
+        return Err(missing_or_stale(conn, target));
     };
-    sqlx::query("DELETE FROM resource_text WHERE rowid = ?")
-        .bind(pk)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
+    sql::execute(conn, "DELETE FROM resource_text WHERE rowid = ?", [pk])?;
+    sql::execute(
+        conn,
         "UPDATE resources SET version = version + 1, last_modified = ? \
          WHERE tenant = ? AND id IN \
          (SELECT group_id FROM memberships WHERE tenant = ? AND member_id = ?)",
-    )
-    .bind(micros(now))
-    .bind(target.tenant)
-    .bind(target.tenant)
-    .bind(target.id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM memberships WHERE tenant = ? AND (member_id = ? OR group_id = ?)")
-        .bind(target.tenant)
-        .bind(target.id)
-        .bind(target.id)
-        .execute(&mut *conn)
-        .await?;
+        params![micros(now), target.tenant, target.tenant, target.id],
+    )?;
+    sql::execute(
+        conn,
+        "DELETE FROM memberships WHERE tenant = ? AND (member_id = ? OR group_id = ?)",
+        [target.tenant, target.id, target.id],
+    )?;
     Ok(())
 }
 
@@ -257,40 +250,42 @@ fn expected_param(expected: Option<u64>) -> Result<Option<i64>, SqlError> {
 }
 
 /// Increases the version (checking `expected`) and returns the row as it is then.
-async fn bump(
-    conn: &mut SqliteConnection,
+fn bump(
+    conn: &Connection,
     target: &Target<'_>,
     expected: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<StoredRow, SqlError> {
-    let row = sqlx::query(
+    let expected = expected_param(expected)?;
+    let row = sql::first(
+        conn,
         "UPDATE resources SET version = version + 1, last_modified = ? \
          WHERE tenant = ? AND type = ? AND id = ? AND (? IS NULL OR version = ?) \
          RETURNING id, version, created, last_modified, document",
-    )
-    .bind(micros(now))
-    .bind(target.tenant)
-    .bind(target.schema.name())
-    .bind(target.id)
-    .bind(expected_param(expected)?)
-    .bind(expected_param(expected)?)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match row {
-        Some(row) => Ok(StoredRow {
-            id: row.try_get(0)?,
-            version: version(row.try_get(1)?)?,
-            created: from_micros(row.try_get(2)?)?,
-            last_modified: from_micros(row.try_get(3)?)?,
-            document: row.try_get(4)?,
-            relation: None,
-        }),
-        None => Err(missing_or_stale(conn, target).await),
-    }
+        params![
+            micros(now),
+            target.tenant,
+            target.schema.name(),
+            target.id,
+            expected,
+            expected
+        ],
+        |row| {
+            Ok(StoredRow {
+                id: row.get(0)?,
+                version: version(row.get(1)?)?,
+                created: from_micros(row.get(2)?)?,
+                last_modified: from_micros(row.get(3)?)?,
+                document: row.get(4)?,
+                relation: None,
+            })
+        },
+    )?;
+    row.ok_or_else(|| missing_or_stale(conn, target))
 }
 
-async fn missing_or_stale(conn: &mut SqliteConnection, target: &Target<'_>) -> SqlError {
-    match current_version(conn, target).await {
+fn missing_or_stale(conn: &Connection, target: &Target<'_>) -> SqlError {
+    match current_version(conn, target) {
         Ok(Some(v)) => match version(v) {
             Ok(current) => SqlError::VersionMismatch { current },
             Err(e) => e,
@@ -300,99 +295,101 @@ async fn missing_or_stale(conn: &mut SqliteConnection, target: &Target<'_>) -> S
     }
 }
 
-/// How the statements of [`push_emails_and_text`] name the resource's primary key.
-#[derive(Debug, Clone, Copy)]
-enum Pk {
-    /// A known key, bound.
-    Bound(i64),
-    /// The row the statement before inserted into `resources`.
-    LastInserted,
-}
-
-impl Pk {
-    fn push(self, qb: &mut Separated<'_, Sqlite, &'static str>) {
-        match self {
-            Pk::Bound(pk) => qb.push_bind(pk),
-            Pk::LastInserted => qb.push("last_insert_rowid()"),
-        };
-    }
-}
-
-/// Appends (after a statement already in `qb`, `;`-separated, so that the whole runs in one
-/// round trip) the statements writing a resource's email rows and its text index entry
-/// (`replacing`: removing the previous entry first; the caller removed the email rows).
-fn push_emails_and_text(
-    qb: &mut QueryBuilder<Sqlite>,
-    pk: Pk,
+/// Writes a resource's email rows and its text index entry (`replacing`: removing the
+/// previous entry first; the caller removed the email rows).
+fn write_emails_and_text(
+    conn: &Connection,
+    pk: i64,
     projection: &Projection,
     replacing: bool,
-) {
+) -> Result<(), SqlError> {
     if replacing {
-        qb.push("; DELETE FROM resource_text WHERE rowid = ");
-        pk.push(&mut qb.separated(""));
+        sql::execute(conn, "DELETE FROM resource_text WHERE rowid = ?", [pk])?;
     }
     for chunk in projection.emails.chunks(ROWS_PER_INSERT) {
-        qb.push("; INSERT INTO emails (resource_pk, position, value_norm, type_norm, is_primary) ");
-        qb.push_values(chunk, |mut row, e| {
-            pk.push(&mut row);
-            row.push_bind(e.position)
-                .push_bind(e.value_norm.clone())
-                .push_bind(e.type_norm.clone())
-                .push_bind(e.primary);
-        });
-    }
-    qb.push("; INSERT INTO resource_text (rowid, user_name, display_name, emails) VALUES (");
-    let mut values = qb.separated(", ");
-    pk.push(&mut values);
-    values
-        .push_bind(projection.user_name_norm.clone())
-        .push_bind(projection.display_name_norm.clone())
-        .push_bind(projection.emails_text());
-    qb.push(")");
-}
-
-/// Adds members to the group `target` (one row each; a member already present is kept).
-async fn add_members(
-    conn: &mut SqliteConnection,
-    target: &Target<'_>,
-    members: &[Member],
-) -> Result<(), SqlError> {
-    for chunk in members.chunks(ROWS_PER_INSERT) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO memberships (tenant, group_id, member_id, member_kind, display) ",
+        let mut qb = Sql::new(
+            "INSERT INTO emails (resource_pk, position, value_norm, type_norm, is_primary) VALUES ",
         );
-        qb.push_values(chunk, |mut row, m| {
-            row.push_bind(target.tenant)
-                .push_bind(target.id)
-                .push_bind(m.id.clone())
-                .push_bind(m.kind.clone())
-                .push_bind(m.display.clone());
-        });
-        qb.push(" ON CONFLICT DO NOTHING");
-        qb.build().execute(&mut *conn).await?;
+        for (i, e) in chunk.iter().enumerate() {
+            qb.push(if i == 0 { "(" } else { ", (" });
+            qb.bind(pk)
+                .push(", ")
+                .bind(e.position)
+                .push(", ")
+                .bind(e.value_norm.clone())
+                .push(", ")
+                .bind(e.type_norm.clone())
+                .push(", ")
+                .bind(e.primary)
+                .push(")");
+        }
+        qb.execute(conn)?;
     }
+    sql::execute(
+        conn,
+        "INSERT INTO resource_text (rowid, user_name, display_name, emails) VALUES (?, ?, ?, ?)",
+        params![
+            pk,
+            &projection.user_name_norm,
+            &projection.display_name_norm,
+            projection.emails_text()
+        ],
+    )?;
     Ok(())
 }
 
-/// Removes members from the group `target` by id.
-async fn remove_members(
-    conn: &mut SqliteConnection,
-    target: &Target<'_>,
-    ids: &[String],
-) -> Result<(), SqlError> {
-    for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("DELETE FROM memberships WHERE tenant = ");
-        qb.push_bind(target.tenant)
-            .push(" AND group_id = ")
-            .push_bind(target.id)
-            .push(" AND member_id IN (");
-        let mut list = qb.separated(", ");
-        for id in chunk {
-            list.push_bind(id.clone());
+/// Adds members to the group `target` (one row each; a member already present is kept). A
+/// long list is written where blocking is allowed.
+fn add_members(conn: &Connection, target: &Target<'_>, members: &[Member]) -> Result<(), SqlError> {
+    let write = || {
+        for chunk in members.chunks(ROWS_PER_INSERT) {
+            let mut qb = Sql::new(
+                "INSERT INTO memberships (tenant, group_id, member_id, member_kind, display) VALUES ",
+            );
+            for (i, m) in chunk.iter().enumerate() {
+                qb.push(if i == 0 { "(" } else { ", (" });
+                qb.bind(target.tenant.to_owned())
+                    .push(", ")
+                    .bind(target.id.to_owned())
+                    .push(", ")
+                    .bind(m.id.clone())
+                    .push(", ")
+                    .bind(m.kind.clone())
+                    .push(", ")
+                    .bind(m.display.clone())
+                    .push(")");
+            }
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.execute(conn)?;
         }
-        qb.push(")");
-        qb.build().execute(&mut *conn).await?;
+        Ok(())
+    };
+    if members.len() > ROWS_PER_INSERT {
+        off_runtime(write)
+    } else {
+        write()
     }
-    Ok(())
+}
+
+/// Removes members from the group `target` by id. A long list is removed where blocking is
+/// allowed.
+fn remove_members(conn: &Connection, target: &Target<'_>, ids: &[String]) -> Result<(), SqlError> {
+    let write = || {
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            let mut qb = Sql::new("DELETE FROM memberships WHERE tenant = ");
+            qb.bind(target.tenant.to_owned())
+                .push(" AND group_id = ")
+                .bind(target.id.to_owned())
+                .push(" AND member_id IN (");
+            qb.bind_list(chunk.iter().cloned());
+            qb.push(")");
+            qb.execute(conn)?;
+        }
+        Ok(())
+    };
+    if ids.len() > ROWS_PER_INSERT {
+        off_runtime(write)
+    } else {
+        write()
+    }
 }

@@ -1,84 +1,94 @@
-//! The one write connection: write transactions take turns on it instead of on pooled
-//! connections (sqlx's pool answers every release with a round trip to the connection's
-//! worker thread, and SQLite lets one writer in at a time anyway).
+//! The one write connection: write transactions take turns on it (SQLite lets one writer in
+//! at a time anyway). Statements run in the caller's thread; the commit, which may write the
+//! log to disk (and checkpoint it), runs [`off_runtime`](super::connections::off_runtime).
 
+use super::connections::off_runtime;
 use crate::error::SqlError;
 use async_lock::{Mutex, MutexGuardArc};
-use sqlx::SqliteConnection;
-use std::ops::{Deref, DerefMut};
+use rusqlite::Connection;
+use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// The write connection and whether a transaction was left open on it.
+/// The write connection, and whether the database was closed.
 #[derive(Debug)]
 pub(crate) struct Writer {
-    connection: Arc<Mutex<SqliteConnection>>,
-    /// Set when a transaction was dropped without a commit: the next one rolls it back first.
-    abandoned: AtomicBool,
+    connection: Arc<Mutex<Connection>>,
+    closed: AtomicBool,
 }
 
 impl Writer {
-    pub(crate) fn new(connection: SqliteConnection) -> Self {
+    pub(crate) fn new(connection: Connection) -> Self {
         Writer {
             connection: Arc::new(Mutex::new(connection)),
-            abandoned: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
         }
     }
 
-    /// Copies every page of the write-ahead log into the database file and empties the log
-    /// (`wal_checkpoint(TRUNCATE)`), after the running write transaction, if any.
-    pub(crate) async fn checkpoint(&self) -> Result<(), SqlError> {
-        let mut connection = self.connection.lock().await;
-        if self.abandoned.swap(false, Ordering::AcqRel) {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+    /// After the running write transaction, if any: copies every page of the write-ahead log
+    /// into the database file and empties the log (`wal_checkpoint(TRUNCATE)`); no write
+    /// transaction begins after this.
+    ///
+    /// The checkpoint is complete only when no reader holds an old snapshot; one that could
+    /// not finish is [`SqlError::CheckpointBusy`] (the log then still holds the data, and
+    /// SQLite replays it at the next open).
+    pub(crate) async fn checkpoint_and_close(&self) -> Result<(), SqlError> {
+        let conn = self.connection.lock().await;
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
         }
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *connection)
-            .await?;
+        let busy: i64 =
+            off_runtime(|| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)))?;
+        if busy != 0 {
+            return Err(SqlError::CheckpointBusy);
+        }
         Ok(())
+    }
+
+    /// Whether a write transaction holds the connection.
+    pub(crate) fn is_busy(&self) -> bool {
+        self.connection.try_lock().is_none()
+    }
+
+    /// Whether [`Writer::checkpoint_and_close`] has not run.
+    pub(crate) fn is_open(&self) -> bool {
+        !self.closed.load(Ordering::Acquire)
     }
 }
 
 /// A write transaction (`BEGIN IMMEDIATE`) on the database's write connection
 /// ([`SqliteDatabase::begin_write`](super::SqliteDatabase::begin_write)). Dereferences to the
-/// connection. Committed by [`WriteTransaction::commit`]; dropped without a commit, its
-/// changes are never visible: the next write transaction rolls them back before it begins
-/// (meanwhile other processes cannot write the file).
+/// connection. Committed by [`WriteTransaction::commit`]; dropped without a commit, it is
+/// rolled back.
 #[derive(Debug)]
 pub struct WriteTransaction {
-    connection: MutexGuardArc<SqliteConnection>,
-    writer: Arc<Writer>,
+    connection: MutexGuardArc<Connection>,
     open: bool,
 }
 
 impl WriteTransaction {
-    /// Waits for the write connection, rolls back what an abandoned transaction left, and
-    /// begins.
-    pub(crate) async fn begin(writer: &Arc<Writer>) -> Result<Self, SqlError> {
-        let mut connection = writer.connection.lock_arc().await;
-        if writer.abandoned.swap(false, Ordering::AcqRel) {
-            // Nothing to roll back is not an error worth failing a new write for.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+    /// Waits for the write connection and begins.
+    pub(crate) async fn begin(writer: &Writer) -> Result<Self, SqlError> {
+        let connection = writer.connection.lock_arc().await;
+        if !writer.is_open() {
+            return Err(SqlError::Closed);
         }
-        let mut tx = WriteTransaction {
+        // Waits up to the busy timeout for another process's writer.
+        connection.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(WriteTransaction {
             connection,
-            writer: Arc::clone(writer),
-            open: false,
-        };
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *tx.connection)
-            .await?;
-        tx.open = true;
-        Ok(tx)
+            open: true,
+        })
     }
 
     /// Makes every write of the transaction visible, atomically.
     ///
     /// # Errors
     ///
-    /// [`SqlError::Database`] when SQLite cannot commit (nothing is then visible).
+    /// [`SqlError::Sqlite`] when SQLite cannot commit (nothing is then visible).
     pub async fn commit(mut self) -> Result<(), SqlError> {
-        sqlx::query("COMMIT").execute(&mut *self.connection).await?;
+        let conn = &*self.connection;
+        off_runtime(|| conn.execute_batch("COMMIT"))?;
         self.open = false;
         Ok(())
     }
@@ -87,12 +97,10 @@ impl WriteTransaction {
     ///
     /// # Errors
     ///
-    /// [`SqlError::Database`] when SQLite cannot roll back.
+    /// [`SqlError::Sqlite`] when SQLite cannot roll back.
     pub async fn rollback(mut self) -> Result<(), SqlError> {
-        sqlx::query("ROLLBACK")
-            .execute(&mut *self.connection)
-            .await?;
         self.open = false;
+        self.connection.execute_batch("ROLLBACK")?;
         Ok(())
     }
 }
@@ -100,21 +108,17 @@ impl WriteTransaction {
 impl Drop for WriteTransaction {
     fn drop(&mut self) {
         if self.open {
-            self.writer.abandoned.store(true, Ordering::Release);
+            // Undoing writes that were never committed: nothing was visible; a failure here
+            // leaves the transaction open, and the next `BEGIN` fails loudly.
+            let _ = self.connection.execute_batch("ROLLBACK");
         }
     }
 }
 
 impl Deref for WriteTransaction {
-    type Target = SqliteConnection;
+    type Target = Connection;
 
-    fn deref(&self) -> &SqliteConnection {
+    fn deref(&self) -> &Connection {
         &self.connection
-    }
-}
-
-impl DerefMut for WriteTransaction {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.connection
     }
 }

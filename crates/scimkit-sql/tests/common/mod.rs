@@ -6,13 +6,13 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use scimkit_filter::{parse, Filter, Matcher};
 use scimkit_schema::{Profile, Registry, ResourceSchema};
 use scimkit_sql::dialect::SqliteDialect;
+use scimkit_sql::sqlite::Connection;
 use scimkit_sql::sqlite::{
     self, DocumentWrite, Member, Query, SqliteDatabase, SqliteOptions, StoredRow, Target,
 };
 use scimkit_sql::translate::Translator;
 use scimkit_testkit::population;
 use serde_json::{json, Map, Value};
-use sqlx::SqliteConnection;
 use std::collections::BTreeSet;
 
 pub const TENANT: &str = "t1";
@@ -60,20 +60,19 @@ pub async fn load(
 ) -> Population {
     let user_schema = registry.resource_type("User").unwrap();
     let group_schema = registry.resource_type("Group").unwrap();
-    let mut tx = db.begin_write().await.unwrap();
+    let tx = db.begin_write().await.unwrap();
     let mut user_ids = Vec::new();
     for i in 0..users {
         let id = user_id(i);
         let doc = stored_document(&user_schema, population::user(i));
         let at = base_time() + Duration::seconds(i as i64) + Duration::nanoseconds(1000);
         sqlite::insert(
-            &mut tx,
+            &tx,
             &Target::new(TENANT, user_schema, &id),
             &DocumentWrite::new(&doc),
             &[],
             at,
         )
-        .await
         .unwrap();
         user_ids.push(id);
     }
@@ -87,13 +86,12 @@ pub async fn load(
         let ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
         let doc = stored_document(&group_schema, population::group(g, &ids));
         sqlite::insert(
-            &mut tx,
+            &tx,
             &Target::new(TENANT, group_schema, &id),
             &DocumentWrite::new(&doc).unique_display_name(true),
             &members,
             base_time(),
         )
-        .await
         .unwrap();
         group_ids.push(id);
     }
@@ -106,11 +104,7 @@ pub async fn load(
 
 /// The resource as the dispatcher renders it for filtering: the document with `id`, `meta`,
 /// and a group's `members` or a member's `groups` from the membership table.
-pub async fn view(
-    conn: &mut SqliteConnection,
-    schema: &ResourceSchema<'_>,
-    row: &StoredRow,
-) -> Value {
+pub async fn view(conn: &Connection, schema: &ResourceSchema<'_>, row: &StoredRow) -> Value {
     let mut doc: Map<String, Value> = serde_json::from_str(&row.document).unwrap();
     doc.insert("id".into(), json!(row.id));
     doc.insert(
@@ -123,7 +117,7 @@ pub async fn view(
         }),
     );
     if schema.core_attribute("members").is_some() {
-        let members = sqlite::members(conn, TENANT, &row.id).await.unwrap();
+        let members = sqlite::members(conn, TENANT, &row.id).unwrap();
         if !members.is_empty() {
             let list: Vec<Value> = members
                 .iter()
@@ -133,9 +127,7 @@ pub async fn view(
         }
     }
     if schema.core_attribute("groups").is_some() {
-        let groups = sqlite::groups_of(conn, TENANT, &row.id, &["Group"])
-            .await
-            .unwrap();
+        let groups = sqlite::groups_of(conn, TENANT, &row.id, &["Group"]).unwrap();
         if !groups.is_empty() {
             let list: Vec<Value> = groups
                 .iter()
@@ -148,10 +140,8 @@ pub async fn view(
 }
 
 /// Every resource of the type, rendered.
-pub async fn all_views(conn: &mut SqliteConnection, schema: &ResourceSchema<'_>) -> Vec<Value> {
-    let rows = sqlite::query(conn, TENANT, schema.name(), &Query::default())
-        .await
-        .unwrap();
+pub async fn all_views(conn: &Connection, schema: &ResourceSchema<'_>) -> Vec<Value> {
+    let rows = sqlite::query(conn, TENANT, schema.name(), &Query::default()).unwrap();
     let mut out = Vec::new();
     for row in &rows {
         out.push(view(conn, schema, row).await);
@@ -162,16 +152,14 @@ pub async fn all_views(conn: &mut SqliteConnection, schema: &ResourceSchema<'_>)
 /// The ids the store answers for `filter`: the plan's native condition in SQL, then its
 /// residual evaluated on each candidate's view. Also returns whether the plan was exact.
 pub async fn answer(
-    conn: &mut SqliteConnection,
+    conn: &Connection,
     schema: &ResourceSchema<'_>,
     filter: &Filter<'_>,
 ) -> (BTreeSet<String>, bool) {
     let dialect = SqliteDialect;
     let translator = Translator::new(*schema, &dialect);
     let plan = translator.plan(filter).unwrap();
-    let rows = sqlite::query(conn, TENANT, schema.name(), &Query::from_plan(&plan))
-        .await
-        .unwrap();
+    let rows = sqlite::query(conn, TENANT, schema.name(), &Query::from_plan(&plan)).unwrap();
     let mut ids = BTreeSet::new();
     for row in &rows {
         let keep = match &plan.residual {
