@@ -19,7 +19,13 @@ capitals with SCIMKIT_ in front (--body-timeout: SCIMKIT_BODY_TIMEOUT); see docs
   --base-url URL             public SCIM base URL; default http://LISTEN-ADDRESS/scim/v2
                              (the request's Host header is never used)
   --db STORAGE               sqlite:PATH (default sqlite:scimkit.db, in the working directory),
-                             or memory (nothing kept after the server stops)
+                             or memory (nothing kept after the server stops), or
+                             postgres://USER:PASSWORD@HOST:PORT/DATABASE (several instances)
+  --db-max-connections N     PostgreSQL connections per instance at most (default 10)
+  --db-acquire-timeout DURATION
+                             wait for a pooled PostgreSQL connection (default 5s; 503 after)
+  --db-statement-timeout DURATION
+                             PostgreSQL statement_timeout (default 10s; 503 after)
   --token TOKEN              token of tenant \"default\"
   --tenant ID=TOKEN          a tenant and its token (repeatable)
   --tenant-idp ID=PROFILE    the tenant's IdP profile: generic (default), entraId, okta, strict

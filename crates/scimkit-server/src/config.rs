@@ -5,7 +5,9 @@
 use crate::args::flags_layer;
 use crate::error::ConfigError;
 use crate::file::file_layer;
-use crate::options::{parse_idp, LogFormat, Options, RulePreset, Storage, TenantOptions};
+use crate::options::{
+    parse_idp, DatabasePool, LogFormat, Options, RulePreset, Storage, TenantOptions,
+};
 use crate::proxy::TrustedProxy;
 use crate::secret::Secret;
 use scimkit_policy::IdpDialect;
@@ -77,6 +79,9 @@ pub(crate) struct Layer {
     pub(crate) listen: Option<Vec<SocketAddr>>,
     pub(crate) base_url: Option<String>,
     pub(crate) storage: Option<Storage>,
+    pub(crate) db_max_connections: Option<u32>,
+    pub(crate) db_acquire_timeout: Option<Duration>,
+    pub(crate) db_statement_timeout: Option<Duration>,
     pub(crate) log_format: Option<LogFormat>,
     pub(crate) quiet: Option<bool>,
     pub(crate) admin_token: Option<Secret>,
@@ -113,6 +118,9 @@ pub(crate) enum Key {
     Listen,
     BaseUrl,
     Storage,
+    DbMaxConnections,
+    DbAcquireTimeout,
+    DbStatementTimeout,
     LogFormat,
     Quiet,
     MetricsListen,
@@ -127,10 +135,28 @@ pub(crate) enum Key {
 }
 
 /// Every plain (non-secret, non-tenant) setting: key, flag, environment variable, file key.
-pub(crate) const KEYS: [(Key, &str, &str, &str); 14] = [
+pub(crate) const KEYS: [(Key, &str, &str, &str); 17] = [
     (Key::Listen, "--listen", "SCIMKIT_LISTEN", "listen"),
     (Key::BaseUrl, "--base-url", "SCIMKIT_BASE_URL", "base_url"),
     (Key::Storage, "--db", "SCIMKIT_DB", "db"),
+    (
+        Key::DbMaxConnections,
+        "--db-max-connections",
+        "SCIMKIT_DB_MAX_CONNECTIONS",
+        "database.max_connections",
+    ),
+    (
+        Key::DbAcquireTimeout,
+        "--db-acquire-timeout",
+        "SCIMKIT_DB_ACQUIRE_TIMEOUT",
+        "database.acquire_timeout",
+    ),
+    (
+        Key::DbStatementTimeout,
+        "--db-statement-timeout",
+        "SCIMKIT_DB_STATEMENT_TIMEOUT",
+        "database.statement_timeout",
+    ),
     (
         Key::LogFormat,
         "--log-format",
@@ -196,6 +222,9 @@ pub(crate) const KEYS: [(Key, &str, &str, &str); 14] = [
 
 /// The largest `max_connections`.
 const MAX_CONNECTIONS: usize = 1 << 20;
+/// The largest PostgreSQL pool (per instance; PostgreSQL's own `max_connections` is 100 by
+/// default).
+const MAX_DB_CONNECTIONS: usize = 1_000;
 /// The largest `max_uri_bytes` and `max_header_bytes` (1 MiB).
 const MAX_LIMIT_BYTES: usize = 1 << 20;
 /// The longest timeout (a day).
@@ -220,6 +249,12 @@ impl Layer {
                     )
                 })?);
             }
+            Key::DbMaxConnections => {
+                let n = count(name, v, MAX_DB_CONNECTIONS)?;
+                self.db_max_connections = Some(u32::try_from(n).unwrap_or(u32::MAX));
+            }
+            Key::DbAcquireTimeout => self.db_acquire_timeout = Some(duration(name, v)?),
+            Key::DbStatementTimeout => self.db_statement_timeout = Some(duration(name, v)?),
             Key::LogFormat => {
                 self.log_format = Some(LogFormat::parse(v).ok_or_else(|| {
                     ConfigError::invalid(name, format!("{v:?}; valid: auto, human, json"))
@@ -315,6 +350,9 @@ impl Layer {
             listen: self.listen.or(lower.listen),
             base_url: self.base_url.or(lower.base_url),
             storage: self.storage.or(lower.storage),
+            db_max_connections: self.db_max_connections.or(lower.db_max_connections),
+            db_acquire_timeout: self.db_acquire_timeout.or(lower.db_acquire_timeout),
+            db_statement_timeout: self.db_statement_timeout.or(lower.db_statement_timeout),
             log_format: self.log_format.or(lower.log_format),
             quiet: self.quiet.or(lower.quiet),
             admin_token: self.admin_token.or(lower.admin_token),
@@ -344,6 +382,11 @@ impl Layer {
         }
         o.base_url = self.base_url;
         o.storage = self.storage.unwrap_or_default();
+        o.database_pool = DatabasePool {
+            max_connections: self.db_max_connections,
+            acquire_timeout: self.db_acquire_timeout,
+            statement_timeout: self.db_statement_timeout,
+        };
         o.log_format = self.log_format.unwrap_or_default();
         o.quiet = self.quiet.unwrap_or(false);
         o.admin_token = self.admin_token;

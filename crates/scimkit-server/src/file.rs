@@ -13,6 +13,11 @@
 //! body_timeout = "30s"                   # or 30 (seconds), "500ms"
 //! shutdown_grace = "10s"
 //!
+//! [database]                             # PostgreSQL storage only (db = "postgres://…")
+//! max_connections = 10                   # per instance
+//! acquire_timeout = "5s"
+//! statement_timeout = "10s"
+//!
 //! [metrics]
 //! listen = "127.0.0.1:9464"
 //!
@@ -37,6 +42,7 @@ struct File {
     listen: Option<OneOrMany>,
     base_url: Option<String>,
     db: Option<String>,
+    database: Option<Database>,
     log_format: Option<String>,
     quiet: Option<bool>,
     admin_token: Option<String>,
@@ -84,6 +90,15 @@ struct Limits {
     shutdown_grace: Option<Value>,
     max_uri_bytes: Option<Value>,
     max_header_bytes: Option<Value>,
+}
+
+/// `[database]`: the PostgreSQL pool.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Database {
+    max_connections: Option<Value>,
+    acquire_timeout: Option<Value>,
+    statement_timeout: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,11 +167,20 @@ pub(crate) fn file_layer(
         ]
         .map(|(k, v)| (k, v.map(|v| v.text())))
     });
+    let database = file.database.map(|d| {
+        [
+            (Key::DbMaxConnections, d.max_connections),
+            (Key::DbAcquireTimeout, d.acquire_timeout),
+            (Key::DbStatementTimeout, d.statement_timeout),
+        ]
+        .map(|(k, v)| (k, v.map(|v| v.text())))
+    });
     let (metrics_listen, metrics_token) =
         file.metrics.map_or((None, None), |m| (m.listen, m.token));
     for (key, v) in text_settings
         .into_iter()
         .chain(limits.into_iter().flatten())
+        .chain(database.into_iter().flatten())
         .chain([(Key::MetricsListen, metrics_listen)])
     {
         if let Some(v) = v {

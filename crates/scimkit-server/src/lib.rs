@@ -101,8 +101,9 @@ pub use heavy::{HEAVY_AT_ONCE, HEAVY_BODY_BYTES};
 pub use logging::init_logging;
 pub use metrics::{Metrics, METRICS_PATH};
 pub use options::{
-    idp_name, parse_idp, ConnectionLimits, LogFormat, MetricsOptions, Options, RequestLimits,
-    RulePreset, Storage, TenantOptions, DEFAULT_DATABASE, DEFAULT_TENANT, MIN_TOKEN_LEN,
+    idp_name, parse_idp, ConnectionLimits, DatabasePool, LogFormat, MetricsOptions, Options,
+    RequestLimits, RulePreset, Storage, TenantOptions, DEFAULT_DATABASE, DEFAULT_TENANT,
+    MIN_TOKEN_LEN,
 };
 pub use proxy::TrustedProxy;
 pub use request_log::{TenantRecorder, REQUEST_ID_HEADER};

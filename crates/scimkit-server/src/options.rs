@@ -3,6 +3,7 @@
 use crate::proxy::TrustedProxy;
 use crate::secret::{Secret, SecretOrigin};
 use scimkit_policy::{IdpDialect, RuleSet};
+use scimkit_sql::postgres::PostgresOptions;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -44,6 +45,9 @@ pub struct Options {
     /// Where resources and provisioning state live. Default: the SQLite file `scimkit.db` in
     /// the working directory ([`Storage::default`]).
     pub storage: Storage,
+    /// The PostgreSQL connection pool (size and timeouts); ignored, with a start-up warning
+    /// when set, for SQLite and memory storage.
+    pub database_pool: DatabasePool,
     /// Where and how `/metrics` is served; off by default.
     pub metrics: MetricsOptions,
     /// How log lines are written.
@@ -65,6 +69,7 @@ impl Default for Options {
             connections: ConnectionLimits::default(),
             request_limits: RequestLimits::default(),
             storage: Storage::default(),
+            database_pool: DatabasePool::default(),
             metrics: MetricsOptions::default(),
             log_format: LogFormat::Auto,
             trusted_proxies: Vec::new(),
@@ -128,6 +133,12 @@ impl Options {
         self
     }
 
+    /// Sets [`database_pool`](Options::database_pool).
+    pub fn with_database_pool(mut self, pool: DatabasePool) -> Self {
+        self.database_pool = pool;
+        self
+    }
+
     /// Every address served: [`listen`](Options::listen), then
     /// [`extra_listen`](Options::extra_listen).
     pub fn listen_addresses(&self) -> Vec<SocketAddr> {
@@ -179,6 +190,13 @@ impl Options {
         if self.admin_token.as_ref().is_some_and(short) {
             out.push(format!(
                 "the admin token is shorter than {MIN_TOKEN_LEN} characters; use a long random token"
+            ));
+        }
+        if self.database_pool.is_set() && !matches!(self.storage, Storage::Postgres(_)) {
+            out.push(format!(
+                "db_max_connections, db_acquire_timeout and db_statement_timeout apply to \
+                 PostgreSQL storage only; ignored for {} storage",
+                self.storage.backend()
             ));
         }
         if self.base_url.is_none() && self.listen.ip().is_unspecified() {
@@ -399,6 +417,76 @@ pub enum Storage {
     /// A PostgreSQL database, migrated as needed: `postgres://…` or `postgresql://…` (a secret:
     /// the URL may carry a password). Several server instances may share it.
     Postgres(Secret),
+}
+
+/// The PostgreSQL connection pool of one server instance (`--db-max-connections`,
+/// `--db-acquire-timeout`, `--db-statement-timeout`); `None` where not configured, which
+/// keeps scimkit-sql's default ([`PostgresOptions::default`]: 10 connections, 5 s to
+/// acquire one, 10 s per statement). N instances open up to N × `max_connections`
+/// connections: keep that under the server's `max_connections`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct DatabasePool {
+    /// Connections in the pool at most.
+    pub max_connections: Option<u32>,
+    /// How long a request waits for a connection before it gets a 503.
+    pub acquire_timeout: Option<Duration>,
+    /// PostgreSQL's `statement_timeout`: a statement running longer is cancelled and the
+    /// request gets a 503.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl DatabasePool {
+    /// With at most `n` connections.
+    pub fn with_max_connections(mut self, n: u32) -> Self {
+        self.max_connections = Some(n);
+        self
+    }
+
+    /// With this acquire timeout.
+    pub fn with_acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = Some(timeout);
+        self
+    }
+
+    /// With this statement timeout.
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// Whether any setting was given.
+    pub fn is_set(&self) -> bool {
+        *self != DatabasePool::default()
+    }
+
+    /// The pool as start-up shows it: `database pool: 10 connections, acquire timeout 5s,
+    /// statement timeout 10s`.
+    pub fn describe(&self) -> String {
+        let o = self.postgres_options();
+        let statement = o
+            .statement_timeout
+            .map_or_else(|| "none".into(), |t| format!("{t:?}"));
+        format!(
+            "database pool: {} connections, acquire timeout {:?}, statement timeout {statement}",
+            o.max_connections, o.acquire_timeout
+        )
+    }
+
+    /// scimkit-sql's options with these settings over its defaults.
+    pub fn postgres_options(&self) -> PostgresOptions {
+        let mut o = PostgresOptions::default();
+        if let Some(n) = self.max_connections {
+            o = o.max_connections(n);
+        }
+        if let Some(t) = self.acquire_timeout {
+            o = o.acquire_timeout(t);
+        }
+        if let Some(t) = self.statement_timeout {
+            o = o.statement_timeout(Some(t));
+        }
+        o
+    }
 }
 
 /// The SQLite file the server uses when no storage is configured, in the working directory.

@@ -180,11 +180,17 @@ async fn check(options: &Options) -> ExitCode {
         Ok(server) => {
             println!("configuration is valid");
             println!("  storage: {}", describe_storage(&options.storage));
+            if matches!(options.storage, Storage::Postgres(_)) {
+                println!("  {}", options.database_pool.describe());
+            }
             for line in server.startup_lines() {
                 // Generated tokens are not the ones a real start would generate: not shown.
                 if !line.contains("Authorization: Bearer") && !line.starts_with("storage:") {
                     println!("  {line}");
                 }
+            }
+            for warning in options.warnings() {
+                println!("  warning: {warning}");
             }
             ExitCode::SUCCESS
         }

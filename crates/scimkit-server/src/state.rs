@@ -13,7 +13,9 @@ use crate::backend::StorageBackend;
 use crate::error::ConfigError;
 use crate::health::Readiness;
 use crate::metrics::{PolicyOutcomes, StorageMetrics};
-use crate::options::{idp_name, Options, RulePreset, Storage, TenantOptions, DEFAULT_TENANT};
+use crate::options::{
+    idp_name, DatabasePool, Options, RulePreset, Storage, TenantOptions, DEFAULT_TENANT,
+};
 use crate::request_log::TenantRecorder;
 use crate::secret::{Secret, SecretOrigin};
 use crate::server::{Scim, ServerProvisioning, ADMIN_PATH, BASE_PATH};
@@ -21,7 +23,7 @@ use scimkit_dispatch::{Config, CursorKey, Dispatcher};
 use scimkit_policy::{IdpDialect, RuleSet, TokenDigest};
 use scimkit_provisioning::{AdminApi, MemoryBackend, Provisioning, ProvisioningError};
 use scimkit_provisioning::{ProvisioningState, TenantRecord};
-use scimkit_sql::postgres::{PostgresOptions, PostgresStore};
+use scimkit_sql::postgres::PostgresStore;
 use scimkit_sql::sqlite::{SqliteOptions, SqliteStore};
 use std::future::Future;
 use std::path::PathBuf;
@@ -59,7 +61,12 @@ pub(crate) async fn build(
     admin_token: &Secret,
 ) -> Result<State, ConfigError> {
     let storage_metrics = StorageMetrics::default();
-    let (backend, storage_line) = open(&options.storage, storage_metrics.clone()).await?;
+    let (backend, storage_line) = open(
+        &options.storage,
+        &options.database_pool,
+        storage_metrics.clone(),
+    )
+    .await?;
     let policy_outcomes = PolicyOutcomes::default();
     let counted = policy_outcomes.clone();
     let provisioning = Provisioning::with_backend(backend.clone())
@@ -159,6 +166,7 @@ fn cursor_keys(configured: &[Secret]) -> Result<(Vec<CursorKey>, String), Config
 /// how start-up names it.
 async fn open(
     storage: &Storage,
+    pool: &DatabasePool,
     metrics: StorageMetrics,
 ) -> Result<(StorageBackend, String), ConfigError> {
     match storage {
@@ -182,13 +190,14 @@ async fn open(
         }
         Storage::Postgres(url) => {
             let location = without_password(url.expose());
-            let store = PostgresStore::connect(url.expose(), &PostgresOptions::default())
+            let store = PostgresStore::connect(url.expose(), &pool.postgres_options())
                 .await
                 .map_err(|e| ConfigError::Storage {
                     location: location.clone(),
                     source: Box::new(e),
                 })?;
-            Ok((StorageBackend::postgres(store, metrics), location))
+            let shown = format!("{location} ({})", pool.describe());
+            Ok((StorageBackend::postgres(store, metrics), shown))
         }
     }
 }

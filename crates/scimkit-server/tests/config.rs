@@ -270,3 +270,118 @@ fn every_start_up_error_names_its_setting_and_exits_2() {
     );
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// The PostgreSQL pool settings: flag over `SCIMKIT_…` variable over `[database]` in the
+/// file; applied to scimkit-sql's options over its defaults; bad values refused at start-up
+/// (exit 2, naming the setting); given with SQLite or memory storage, a warning that they are
+/// ignored.
+#[test]
+fn database_pool_settings_from_every_source() {
+    let d = dir("database-pool");
+    let config = write(
+        &d,
+        "server.toml",
+        "db = \"postgres://scim@127.0.0.1:1/scim\"\n\n[database]\nmax_connections = 20\n\
+         acquire_timeout = \"3s\"\nstatement_timeout = 30\n",
+    );
+    let env = |k: &str| (k == "SCIMKIT_DB_ACQUIRE_TIMEOUT").then(|| "750ms".to_string());
+    let o = load(
+        args(&["--config", &config, "--db-statement-timeout", "2s"]),
+        &env,
+    )
+    .unwrap()
+    .options;
+    let pool = o.database_pool;
+    assert_eq!(pool.max_connections, Some(20), "file");
+    assert_eq!(
+        pool.acquire_timeout,
+        Some(Duration::from_millis(750)),
+        "env"
+    );
+    assert_eq!(pool.statement_timeout, Some(Duration::from_secs(2)), "flag");
+    let pg = pool.postgres_options();
+    assert_eq!(
+        (pg.max_connections, pg.acquire_timeout, pg.statement_timeout),
+        (20, Duration::from_millis(750), Some(Duration::from_secs(2)))
+    );
+    assert!(
+        o.warnings().iter().all(|w| !w.contains("db_")),
+        "{:?}",
+        o.warnings()
+    );
+    // Nothing said: scimkit-sql's defaults (docs/deploying.md states them).
+    let o = load(args(&[]), &|_| None).unwrap().options;
+    assert!(!o.database_pool.is_set());
+    let pg = o.database_pool.postgres_options();
+    assert_eq!(
+        (pg.max_connections, pg.acquire_timeout, pg.statement_timeout),
+        (10, Duration::from_secs(5), Some(Duration::from_secs(10)))
+    );
+    // Given for another storage: ignored, with a warning naming the storage.
+    for db in ["memory", "sqlite:x.db"] {
+        let o = load(args(&["--db", db, "--db-max-connections", "4"]), &|_| None)
+            .unwrap()
+            .options;
+        let warned = o.warnings().into_iter().any(|w| {
+            w.contains("db_max_connections")
+                && w.contains(o.storage.backend())
+                && w.contains("ignored")
+        });
+        assert!(warned, "{db}: {:?}", o.warnings());
+    }
+    // Bad values: start-up errors naming the setting, exit 2.
+    for (flag, bad) in [
+        ("--db-max-connections", "0"),
+        ("--db-max-connections", "1001"),
+        ("--db-max-connections", "ten"),
+        ("--db-acquire-timeout", "0"),
+        ("--db-acquire-timeout", "1h"),
+        ("--db-statement-timeout", "-1s"),
+    ] {
+        assert_refused(
+            &["--db", "memory", flag, bad],
+            &[],
+            &[flag],
+            "no secret here",
+        );
+    }
+    assert_refused(
+        &["--db", "memory"],
+        &[("SCIMKIT_DB_STATEMENT_TIMEOUT", "forever")],
+        &["SCIMKIT_DB_STATEMENT_TIMEOUT"],
+        "no secret here",
+    );
+    let bad = write(&d, "bad.toml", "[database]\nmax_connections = 0\n");
+    assert_refused(
+        &["--db", "memory", "--config", &bad],
+        &[],
+        &["database.max_connections"],
+        "no secret here",
+    );
+    let unknown = write(&d, "unknown.toml", "[database]\npool_size = 3\n");
+    assert_refused(
+        &["--db", "memory", "--config", &unknown],
+        &[],
+        &["pool_size"],
+        "no secret here",
+    );
+    // The warning reaches the operator at start-up.
+    let out = run(
+        &[
+            "--db",
+            "memory",
+            "--db-statement-timeout",
+            "5s",
+            "--check-config",
+        ],
+        &[],
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("ignored for memory storage"), "{all}");
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -65,6 +65,7 @@ mod error;
 pub mod fragment;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod incoming;
+pub mod keyset;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod projection;

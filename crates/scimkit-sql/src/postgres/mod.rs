@@ -6,6 +6,7 @@
 //! [`PostgresDialect`](crate::dialect::PostgresDialect).
 
 mod failure;
+mod keyset_page;
 mod open;
 #[cfg(feature = "provisioning")]
 mod provisioning;
@@ -16,6 +17,8 @@ mod write;
 pub use crate::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 pub use failure::unavailable;
 pub use open::{newest_known_version, PostgresDatabase, PostgresOptions, MIGRATOR};
-pub use read::{count, explain, get, groups_of, kinds_of, members, query, sendable, Page, Query};
+pub use read::{
+    count, explain, get, groups_of, keyset_query, kinds_of, members, query, sendable, Page, Query,
+};
 pub use store::{PostgresStore, PostgresTx};
 pub use write::{delete, insert, update};

@@ -3,6 +3,7 @@
 
 use crate::error::SqlError;
 use crate::fragment::{Fragment, Param, Piece};
+use crate::keyset::{and, Segment};
 use crate::rows::{from_micros, version, Member, StoredRow, Target};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
@@ -263,6 +264,52 @@ pub async fn count(
     let mut qb = base("SELECT count(*)", tenant, type_name, q);
     let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
     u64::try_from(n).map_err(|_| SqlError::Corrupt("negative count"))
+}
+
+/// The resources of `type_name` in `tenant` that `condition` selects, in keyset order: the
+/// `segments` ([`KeysetSql`](crate::keyset::KeysetSql)) read one after another, `offset` of
+/// them skipped and at most `limit` (`None`: all) returned. Each segment is one indexed range
+/// read in index order; skipping into a later segment counts the earlier ones (what an
+/// `OFFSET` would read anyway).
+///
+/// # Errors
+///
+/// [`SqlError::Database`].
+pub async fn keyset_query(
+    conn: &mut PgConnection,
+    tenant: &str,
+    type_name: &str,
+    condition: Option<&Fragment>,
+    segments: &[Segment],
+    offset: u64,
+    limit: Option<u64>,
+) -> Result<Vec<StoredRow>, SqlError> {
+    let mut out = Vec::new();
+    let (mut offset, mut left) = (offset, limit.unwrap_or(u64::MAX >> 1));
+    for segment in segments {
+        if left == 0 {
+            break;
+        }
+        let condition = and(condition, segment.condition.as_ref());
+        let q = Query {
+            condition: condition.as_ref(),
+            order: Some(&segment.order),
+            page: Some(Page {
+                offset,
+                limit: left,
+            }),
+        };
+        let rows = query(conn, tenant, type_name, &q).await?;
+        if rows.is_empty() && offset > 0 {
+            // The whole segment was skipped: the rest of the offset falls in the next one.
+            offset -= count(conn, tenant, type_name, &q).await?.min(offset);
+        } else {
+            offset = 0;
+        }
+        left -= (rows.len() as u64).min(left);
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// PostgreSQL's plan for `q` (`EXPLAIN`, text format), one line per row, for tests and

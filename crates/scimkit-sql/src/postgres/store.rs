@@ -4,6 +4,7 @@
 //! may retry (a lost connection, a restart, a timeout) is `StoreError::Unavailable`, a 503.
 
 use super::failure::unavailable;
+use super::keyset_page;
 use super::read::{self, kinds_locked, sendable, Page as SqlPage, Query as SqlQuery};
 use super::write;
 use super::{PostgresDatabase, PostgresOptions};
@@ -13,8 +14,8 @@ use crate::incoming::{self, member_refs, new_id, now, Split};
 use crate::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 use crate::translate::Translator;
 use scimkit_dispatch::{
-    finish_query, group_kinds, member_kinds, Change, MemberRef, Page, Plan, Query, Store,
-    StoreError, StoreTx, Stored, TenantId, Version,
+    finish_keyset_query, finish_query, group_kinds, member_kinds, Change, MemberRef, Page, Plan,
+    Query, Store, StoreError, StoreTx, Stored, TenantId, Version,
 };
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{Registry, ResourceSchema};
@@ -544,6 +545,22 @@ impl Store for PostgresStore {
         let sorted_in_sql = query.sort.is_none() || order.is_some();
         let mut conn = self.db.pool().acquire().await.map_err(backend)?;
         let t = tenant.as_str();
+        if let Some(keyset) = query.keyset {
+            let page = match residual {
+                None => keyset_page::read(&mut conn, t, condition.as_ref(), &query, keyset).await?,
+                Some(_) => None,
+            };
+            if let Some(page) = page {
+                let mut resources = Vec::with_capacity(page.rows.len());
+                for row in page.rows {
+                    resources.push(stored(&mut conn, t, &schema, row, query.with_members).await?);
+                }
+                return Ok(Page {
+                    total: usize::try_from(page.total).unwrap_or(usize::MAX),
+                    resources,
+                });
+            }
+        }
         if residual.is_none() && sorted_in_sql {
             let q = SqlQuery {
                 condition: condition.as_ref(),
@@ -588,15 +605,32 @@ impl Store for PostgresStore {
         for row in rows {
             resources.push(stored(&mut conn, t, &schema, row, true).await?);
         }
-        finish_query(
+        let view = |s: &Stored| s.view(schema.name());
+        let Some(keyset) = query.keyset else {
+            return finish_query(
+                &schema,
+                residual.as_ref(),
+                query.sort,
+                query.offset,
+                query.limit,
+                resources,
+                view,
+            );
+        };
+        // A keyset page SQL cannot order: the candidates in keyset order, then the offset.
+        let end = query.limit.map(|l| l.saturating_add(query.offset));
+        let mut page = finish_keyset_query(
             &schema,
             residual.as_ref(),
             query.sort,
-            query.offset,
-            query.limit,
+            keyset,
+            end,
             resources,
-            |s| s.view(schema.name()),
-        )
+            view,
+        )?;
+        page.resources
+            .drain(..query.offset.min(page.resources.len()));
+        Ok(page)
     }
 
     fn plan<'a>(
@@ -611,16 +645,22 @@ impl Store for PostgresStore {
                 .order_by(by, scimkit_filter::SortOrder::Ascending)
                 .is_some()
         });
+        // Keyset pages are answered in SQL when the whole query is and the sort key is a
+        // column with its keyset index (or there is no sortBy: `id` order).
+        let keyset = |plan: Plan<'a>| match keyset_page::key_of(resource_type, sort) {
+            Some(_) => plan.with_keyset(),
+            None => plan,
+        };
         let Some(filter) = filter else {
             return if sorts {
-                Plan::native(None)
+                keyset(Plan::native(None))
             } else {
                 Plan::split(None, None)
             };
         };
         match translator.plan(filter) {
             Ok(plan) if !plan.native.as_ref().is_none_or(sendable) => Plan::residual(Some(filter)),
-            Ok(plan) if plan.is_exact() && sorts => Plan::native(Some(filter)),
+            Ok(plan) if plan.is_exact() && sorts => keyset(Plan::native(Some(filter))),
             Ok(plan) => Plan::split(plan.native_filter, plan.residual),
             Err(_) => Plan::residual(Some(filter)),
         }
