@@ -153,7 +153,10 @@ impl KeysetSql {
         let present = |bound: Option<(&str, &str)>| {
             let condition = match bound {
                 Some((v, id)) => {
-                    let mut c = Fragment::sql(&format!("({col}, {ID_COLUMN}){cmp}("));
+                    // `IS NOT NULL`, implied by the comparison, said outright: SQLite uses a
+                    // partial index (`WHERE key IS NOT NULL`) only when the query says it.
+                    let mut c =
+                        Fragment::sql(&format!("{col} IS NOT NULL AND ({col}, {ID_COLUMN}){cmp}("));
                     c.bind_text(v).push(", ").bind_text(id).push(")");
                     c
                 }
@@ -209,6 +212,19 @@ fn any_of(segments: &[Segment]) -> Fragment {
         }
     }
     out
+}
+
+/// How a store orders a keyset page of a sort: `None` when it cannot (the sort key lives in
+/// the document only: the dispatcher's `finish_keyset_query` orders the candidates);
+/// `Some(None)` in `id` order (no `sortBy`); `Some(Some(column))` by a key column.
+pub fn key_of(
+    schema: &ResourceSchema<'_>,
+    sort: Option<&AttrPath<'_>>,
+) -> Option<Option<KeyColumn>> {
+    match sort {
+        None => Some(None),
+        Some(by) => KeyColumn::for_sort(schema, by).map(Some),
+    }
 }
 
 /// `a AND b`, either of which may be absent.
@@ -286,11 +302,11 @@ mod tests {
         let next = KeysetSql::new(key, SortOrder::Ascending, Some((&v, "i"))).unwrap();
         assert_eq!(
             texts(&next)[0].0.as_deref(),
-            Some("(r.user_name_norm, r.id) > (?, ?)")
+            Some("r.user_name_norm IS NOT NULL AND (r.user_name_norm, r.id) > (?, ?)")
         );
         assert_eq!(
             next.after.as_ref().map(Fragment::to_sql_text).as_deref(),
-            Some("((r.user_name_norm, r.id) > (?, ?)) OR (r.user_name_norm IS NULL)")
+            Some("(r.user_name_norm IS NOT NULL AND (r.user_name_norm, r.id) > (?, ?)) OR (r.user_name_norm IS NULL)")
         );
         // The folded value is bound, then the id.
         let binds: Vec<_> = next.segments[0]
@@ -340,7 +356,7 @@ mod tests {
         assert_eq!(
             texts(&in_present),
             [(
-                Some("(r.user_name_norm, r.id) < (?, ?)".into()),
+                Some("r.user_name_norm IS NOT NULL AND (r.user_name_norm, r.id) < (?, ?)".into()),
                 "r.user_name_norm DESC, r.id DESC".into()
             )]
         );

@@ -5,11 +5,14 @@
 mod common;
 
 use common::*;
-use scimkit_filter::parse;
+use scimkit_filter::{parse, parse_attr_path, SortOrder};
 use scimkit_schema::Registry;
 use scimkit_sql::dialect::SqliteDialect;
+use scimkit_sql::keyset::{KeyColumn, KeysetSql};
 use scimkit_sql::sqlite::{self, Query};
 use scimkit_sql::translate::Translator;
+use scimkit_testkit::population;
+use serde_json::Value;
 
 #[tokio::test(flavor = "current_thread")]
 async fn identity_provider_lookups_use_an_index() {
@@ -57,7 +60,7 @@ async fn identity_provider_lookups_use_an_index() {
     }
 
     // The check can fail: without its index, the externalId lookup scans.
-    conn.execute_batch("DROP INDEX resources_by_external_id")
+    conn.execute_batch("DROP INDEX resources_keyset_by_external_id")
         .unwrap();
     let schema = registry.resource_type("User").unwrap();
     let filter = parse(r#"externalId eq "ext-10""#).unwrap();
@@ -68,4 +71,78 @@ async fn identity_provider_lookups_use_an_index() {
         !steps.iter().any(|s| s.contains("external_id=")),
         "{steps:#?}"
     );
+}
+
+/// The plan of the first segment of a keyset page after `position`, as the store reads it
+/// (`sqlite::keyset_query`): the segment's condition and order, `LIMIT 200`.
+fn keyset_plan(
+    conn: &sqlite::Connection,
+    registry: &Registry,
+    sort: Option<(&str, SortOrder)>,
+    position: (&Value, &str),
+) -> String {
+    let users = registry.resource_type("User").unwrap();
+    let path = sort.map(|(by, o)| (parse_attr_path(by).unwrap(), o));
+    let key = path
+        .as_ref()
+        .map(|(by, _)| KeyColumn::for_sort(&users, by).unwrap());
+    let order = sort.map_or(SortOrder::Ascending, |(_, o)| o);
+    let sql = KeysetSql::new(key, order, Some(position)).unwrap();
+    let segment = &sql.segments[0];
+    let q = Query {
+        condition: segment.condition.as_ref(),
+        order: Some(&segment.order),
+        page: Some(sqlite::Page {
+            offset: 0,
+            limit: 200,
+        }),
+    };
+    sqlite::explain(conn, TENANT, "User", &q)
+        .unwrap()
+        .join("\n")
+}
+
+/// A keyset page after a deep position (90% of 5,000 users) is one index range read in index
+/// order: the plan searches the keyset index (or the id index) and has no temporary b-tree
+/// for the order (which would read and sort every user after the position).
+#[tokio::test(flavor = "current_thread")]
+async fn a_deep_keyset_page_reads_an_index_range_without_sorting() {
+    let (_dir, db) = open_temp().await;
+    let registry = Registry::standard();
+    let n = 5_000;
+    load(&db, &registry, n, 0).await;
+    let conn = db.read().await;
+    conn.execute_batch("ANALYZE").unwrap();
+    let deep = n * 9 / 10;
+    let id = user_id(deep);
+    let name = Value::String(population::user_name(deep));
+    let cases = [
+        (None, Value::Null, "resources_by_id"),
+        (
+            Some(("userName", SortOrder::Ascending)),
+            name.clone(),
+            "resources_keyset_by_user_name",
+        ),
+        (
+            Some(("userName", SortOrder::Descending)),
+            name,
+            "resources_keyset_by_user_name",
+        ),
+    ];
+    for (sort, value, index) in cases {
+        let plan = keyset_plan(&conn, &registry, sort, (&value, &id));
+        println!("{sort:?}:\n{plan}\n");
+        assert!(plan.contains(index), "{sort:?}: expected {index}:\n{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{sort:?}:\n{plan}");
+        assert!(!plan.contains("SCAN r"), "{sort:?}:\n{plan}");
+    }
+
+    // The check can fail: without the keyset index on userName, the page is read from
+    // another index and sorted.
+    conn.execute_batch("DROP INDEX resources_keyset_by_user_name")
+        .unwrap();
+    let value = Value::String(population::user_name(deep));
+    let sort = Some(("userName", SortOrder::Ascending));
+    let plan = keyset_plan(&conn, &registry, sort, (&value, &id));
+    assert!(plan.contains("TEMP B-TREE"), "{plan}");
 }

@@ -6,25 +6,11 @@
 use super::read::{self, sendable};
 use super::store::backend;
 use crate::fragment::Fragment;
-use crate::keyset::{and, KeyColumn, KeysetSql};
+use crate::keyset::{and, key_of, KeysetSql};
 use crate::rows::StoredRow;
 use scimkit_dispatch::{Keyset, Query, StoreError};
-use scimkit_filter::{AttrPath, SortOrder};
-use scimkit_schema::ResourceSchema;
+use scimkit_filter::SortOrder;
 use sqlx::PgConnection;
-
-/// How the store orders a keyset page of a sort: `None` when it cannot (the sort key lives
-/// in the document only: the dispatcher's `finish_keyset_query` orders the candidates);
-/// `Some(None)` in `id` order (no `sortBy`); `Some(Some(column))` by a key column.
-pub(super) fn key_of(
-    schema: &ResourceSchema<'_>,
-    sort: Option<&AttrPath<'_>>,
-) -> Option<Option<KeyColumn>> {
-    match sort {
-        None => Some(None),
-        Some(by) => KeyColumn::for_sort(schema, by).map(Some),
-    }
-}
 
 /// What a keyset page read: the total the query asked for, and the page's rows.
 pub(super) struct KeysetRows {

@@ -647,7 +647,7 @@ impl Store for PostgresStore {
         });
         // Keyset pages are answered in SQL when the whole query is and the sort key is a
         // column with its keyset index (or there is no sortBy: `id` order).
-        let keyset = |plan: Plan<'a>| match keyset_page::key_of(resource_type, sort) {
+        let keyset = |plan: Plan<'a>| match crate::keyset::key_of(resource_type, sort) {
             Some(_) => plan.with_keyset(),
             None => plan,
         };

@@ -3,6 +3,7 @@
 //! sqlx only applies the embedded migrations.
 
 mod connections;
+mod keyset_page;
 mod open;
 #[cfg(feature = "provisioning")]
 mod provisioning;
@@ -17,8 +18,8 @@ pub use crate::rows::{DocumentWrite, Member, MemberChange, Relation, StoredRow, 
 pub use connections::ReadConnection;
 pub use open::{newest_known_version, Durability, SqliteDatabase, SqliteOptions, MIGRATOR};
 pub use read::{
-    count, explain, get, get_with, groups_of, kind_of, kinds_of, members, query, query_with, Page,
-    Query,
+    count, explain, get, get_with, groups_of, keyset_query, kind_of, kinds_of, members, query,
+    query_with, Page, Query,
 };
 pub use rusqlite::Connection;
 pub use store::{SqliteStore, SqliteTx};

@@ -241,7 +241,12 @@ pub fn query_with(
     q: &Query<'_>,
     relation: Relation<'_>,
 ) -> Result<Vec<StoredRow>, SqlError> {
-    let mut select = Sql::new(&format!("SELECT {COLUMNS}"));
+    select("SELECT", tenant, type_name, q, relation).rows(conn, |r| stored_with(r, relation))
+}
+
+/// `{verb} {COLUMNS} … FROM … WHERE … ORDER BY … LIMIT … OFFSET …` for `q`.
+fn select(verb: &str, tenant: &str, type_name: &str, q: &Query<'_>, relation: Relation<'_>) -> Sql {
+    let mut select = Sql::new(&format!("{verb} {COLUMNS}"));
     push_relation(&mut select, relation);
     let mut qb = base_after(select, tenant, type_name, q);
     qb.push(" ORDER BY ");
@@ -259,7 +264,7 @@ pub fn query_with(
             .push(" OFFSET ")
             .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
     }
-    qb.rows(conn, |r| stored_with(r, relation))
+    qb
 }
 
 /// How many resources `q`'s condition selects (its page ignored). Without a condition, the
@@ -287,8 +292,8 @@ pub fn count(
     u64::try_from(n.unwrap_or(0)).map_err(|_| SqlError::Corrupt("negative count"))
 }
 
-/// SQLite's plan for `q` (`EXPLAIN QUERY PLAN`), one line per step, for tests and
-/// diagnostics.
+/// SQLite's plan for `q` (`EXPLAIN QUERY PLAN`, its order and page included), one line per
+/// step, for tests and diagnostics.
 ///
 /// # Errors
 ///
@@ -299,15 +304,15 @@ pub fn explain(
     type_name: &str,
     q: &Query<'_>,
 ) -> Result<Vec<String>, SqlError> {
-    base(
-        &format!("EXPLAIN QUERY PLAN SELECT {COLUMNS}"),
+    select(
+        "EXPLAIN QUERY PLAN SELECT",
         tenant,
         type_name,
         q,
+        Relation::None,
     )
     .rows(conn, |r| Ok(r.get::<_, String>(3)?))
 }
-
 /// The type of each of `ids` that is a resource of the tenant (what member references name).
 ///
 /// # Errors
@@ -327,6 +332,54 @@ pub fn kinds_of(
         for (id, kind) in qb.rows(conn, |r| Ok((r.get(0)?, r.get(1)?)))? {
             out.insert(id, kind);
         }
+    }
+    Ok(out)
+}
+
+/// The resources of `type_name` in `tenant` that `condition` selects, in keyset order, each
+/// with its side of `relation`: the `segments` ([`KeysetSql`](crate::keyset::KeysetSql)) read
+/// one after another, `offset` of them skipped and at most `limit` (`None`: all) returned.
+/// Each segment is one indexed range read in index order; skipping into a later segment counts
+/// the earlier ones (what an `OFFSET` would read anyway).
+///
+/// # Errors
+///
+/// [`SqlError::Sqlite`].
+#[allow(clippy::too_many_arguments)]
+pub fn keyset_query(
+    conn: &Connection,
+    tenant: &str,
+    type_name: &str,
+    condition: Option<&Fragment>,
+    segments: &[crate::keyset::Segment],
+    offset: u64,
+    limit: Option<u64>,
+    relation: Relation<'_>,
+) -> Result<Vec<StoredRow>, SqlError> {
+    let mut out = Vec::new();
+    let (mut offset, mut left) = (offset, limit.unwrap_or(u64::MAX >> 1));
+    for segment in segments {
+        if left == 0 {
+            break;
+        }
+        let condition = crate::keyset::and(condition, segment.condition.as_ref());
+        let q = Query {
+            condition: condition.as_ref(),
+            order: Some(&segment.order),
+            page: Some(Page {
+                offset,
+                limit: left,
+            }),
+        };
+        let rows = query_with(conn, tenant, type_name, &q, relation)?;
+        if rows.is_empty() && offset > 0 {
+            // The whole segment was skipped: the rest of the offset falls in the next one.
+            offset -= count(conn, tenant, type_name, &q)?.min(offset);
+        } else {
+            offset = 0;
+        }
+        left -= (rows.len() as u64).min(left);
+        out.extend(rows);
     }
     Ok(out)
 }

@@ -2,6 +2,7 @@
 //! module's siblings. Each write transaction is one SQLite transaction (`BEGIN IMMEDIATE`);
 //! the dispatcher's hooks write their own tables through the same connection.
 
+use super::keyset_page;
 use super::read::{self, kinds_of, Page as SqlPage, Query as SqlQuery};
 use super::render::{self, RelationOf};
 use super::write;
@@ -10,12 +11,13 @@ use super::{SqliteDatabase, SqliteOptions};
 use crate::dialect::SqliteDialect;
 use crate::error::SqlError;
 use crate::incoming::{document, member_refs, new_id, now};
+use crate::keyset::key_of;
 use crate::rows::{DocumentWrite, Member, MemberChange, Relation, Target};
 use crate::translate::Translator;
 use rusqlite::Connection;
 use scimkit_dispatch::{
-    finish_query, member_kinds, Change, MemberRef, Page, Plan, Query, Store, StoreError, StoreTx,
-    Stored, TenantId, Version,
+    finish_keyset_query, finish_query, member_kinds, Change, MemberRef, Page, Plan, Query, Store,
+    StoreError, StoreTx, Stored, TenantId, Version,
 };
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{Registry, ResourceSchema};
@@ -385,7 +387,30 @@ impl Store for SqliteStore {
         let sorted_in_sql = query.sort.is_none() || order.is_some();
         let of = RelationOf::new(&schema);
         let t = tenant.as_str();
-        if residual.is_none() && sorted_in_sql {
+        let keyset_sql = match query.keyset {
+            Some(keyset) if residual.is_none() => keyset_page::plan(&query, keyset)?,
+            _ => None,
+        };
+        if let (Some(keyset), Some(sql)) = (query.keyset, &keyset_sql) {
+            let relation = of.relation(query.with_members);
+            let page = self
+                .db
+                .read_with(|conn| {
+                    keyset_page::read(conn, t, condition.as_ref(), &query, keyset, sql, relation)
+                })
+                .await
+                .map_err(backend)?;
+            let resources = page
+                .rows
+                .into_iter()
+                .map(|row| render::stored(row, relation))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Page {
+                total: usize::try_from(page.total).unwrap_or(usize::MAX),
+                resources,
+            });
+        }
+        if residual.is_none() && sorted_in_sql && query.keyset.is_none() {
             let relation = of.relation(query.with_members);
             let page = match query.limit {
                 Some(limit) => Some(SqlPage {
@@ -442,15 +467,32 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|row| render::stored(row, relation))
             .collect::<Result<Vec<_>, _>>()?;
-        finish_query(
+        let view = |s: &Stored| s.view(schema.name());
+        let Some(keyset) = query.keyset else {
+            return finish_query(
+                &schema,
+                residual.as_ref(),
+                query.sort,
+                query.offset,
+                query.limit,
+                resources,
+                view,
+            );
+        };
+        // A keyset page SQL cannot order: the candidates in keyset order, then the offset.
+        let end = query.limit.map(|l| l.saturating_add(query.offset));
+        let mut page = finish_keyset_query(
             &schema,
             residual.as_ref(),
             query.sort,
-            query.offset,
-            query.limit,
+            keyset,
+            end,
             resources,
-            |s| s.view(schema.name()),
-        )
+            view,
+        )?;
+        page.resources
+            .drain(..query.offset.min(page.resources.len()));
+        Ok(page)
     }
 
     fn plan<'a>(
@@ -465,15 +507,21 @@ impl Store for SqliteStore {
                 .order_by(by, scimkit_filter::SortOrder::Ascending)
                 .is_some()
         });
+        // Keyset pages are answered in SQL when the whole query is and the sort key is a
+        // column with its keyset index (or there is no sortBy: `id` order).
+        let keyset = |plan: Plan<'a>| match key_of(resource_type, sort) {
+            Some(_) => plan.with_keyset(),
+            None => plan,
+        };
         let Some(filter) = filter else {
             return if sorts {
-                Plan::native(None)
+                keyset(Plan::native(None))
             } else {
                 Plan::split(None, None)
             };
         };
         match translator.plan(filter) {
-            Ok(plan) if plan.is_exact() && sorts => Plan::native(Some(filter)),
+            Ok(plan) if plan.is_exact() && sorts => keyset(Plan::native(Some(filter))),
             Ok(plan) => Plan::split(plan.native_filter, plan.residual),
             Err(_) => Plan::residual(Some(filter)),
         }
