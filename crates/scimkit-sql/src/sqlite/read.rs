@@ -33,7 +33,9 @@ fn stored_with(row: &Row<'_>, relation: Relation<'_>) -> Result<StoredRow, SqlEr
 /// `, (subquery) ` yielding the resource `r`'s side of the relation as a JSON array, in a
 /// select list (nothing for [`Relation::None`]). Unordered: an `ORDER BY` inside the aggregate
 /// opens a sorter for every row (a large allocation each: a page of 100 users took three
-/// times as long), so the caller orders the elements.
+/// times as long), so the caller orders the elements. `CROSS JOIN` keeps the memberships as
+/// the outer loop (SQLite's documented way to fix a join order): without statistics the
+/// planner may otherwise walk every resource of the tenant and probe the memberships for each.
 fn push_relation(qb: &mut Sql, relation: Relation<'_>) {
     match relation {
         Relation::None => {}
@@ -48,7 +50,7 @@ fn push_relation(qb: &mut Sql, relation: Relation<'_>) {
             qb.push(
                 ", (SELECT json_group_array(json_array(ms.group_id, \
                  json_extract(g.document, '$.displayName'))) \
-                 FROM memberships AS ms JOIN resources AS g \
+                 FROM memberships AS ms CROSS JOIN resources AS g \
                  ON g.tenant = ms.tenant AND g.type IN (",
             );
             qb.bind_list(kinds.iter().map(|k| (*k).to_owned()));
@@ -140,7 +142,8 @@ pub fn groups_of(
 ) -> Result<Vec<(String, Option<String>)>, SqlError> {
     let mut qb = Sql::new(
         "SELECT ms.group_id, json_extract(g.document, '$.displayName') \
-         FROM memberships AS ms JOIN resources AS g ON g.tenant = ms.tenant AND g.id = ms.group_id \
+         FROM memberships AS ms CROSS JOIN resources AS g \
+         ON g.tenant = ms.tenant AND g.id = ms.group_id \
          WHERE ms.tenant = ",
     );
     qb.bind(tenant.to_owned())
@@ -304,14 +307,24 @@ pub fn explain(
     type_name: &str,
     q: &Query<'_>,
 ) -> Result<Vec<String>, SqlError> {
-    select(
-        "EXPLAIN QUERY PLAN SELECT",
-        tenant,
-        type_name,
-        q,
-        Relation::None,
-    )
-    .rows(conn, |r| Ok(r.get::<_, String>(3)?))
+    explain_with(conn, tenant, type_name, q, Relation::None)
+}
+
+/// [`explain`] of the query that reads each resource with its side of `relation`
+/// ([`query_with`]).
+///
+/// # Errors
+///
+/// [`SqlError::Sqlite`].
+pub fn explain_with(
+    conn: &Connection,
+    tenant: &str,
+    type_name: &str,
+    q: &Query<'_>,
+    relation: Relation<'_>,
+) -> Result<Vec<String>, SqlError> {
+    select("EXPLAIN QUERY PLAN SELECT", tenant, type_name, q, relation)
+        .rows_uncached(conn, |r| Ok(r.get::<_, String>(3)?))
 }
 /// The type of each of `ids` that is a resource of the tenant (what member references name).
 ///

@@ -80,15 +80,21 @@ impl Sql {
     pub(crate) fn rows<T>(
         &self,
         conn: &Connection,
-        mut map: impl FnMut(&Row<'_>) -> Result<T, SqlError>,
+        map: impl FnMut(&Row<'_>) -> Result<T, SqlError>,
     ) -> Result<Vec<T>, SqlError> {
         let mut stmt = conn.prepare_cached(&self.text)?;
-        let mut rows = stmt.query(params_from_iter(self.params.iter()))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(map(row)?);
-        }
-        Ok(out)
+        collect(&mut stmt, params_from_iter(self.params.iter()), map)
+    }
+
+    /// [`Sql::rows`] on a statement prepared afresh, outside the cache (for `EXPLAIN`, whose
+    /// answer a cached statement keeps from before a schema change).
+    pub(crate) fn rows_uncached<T>(
+        &self,
+        conn: &Connection,
+        map: impl FnMut(&Row<'_>) -> Result<T, SqlError>,
+    ) -> Result<Vec<T>, SqlError> {
+        let mut stmt = conn.prepare(&self.text)?;
+        collect(&mut stmt, params_from_iter(self.params.iter()), map)
     }
 
     /// Runs the statement and maps its first row, if any.
@@ -120,9 +126,18 @@ pub(crate) fn all<T, P: rusqlite::Params>(
     conn: &Connection,
     sql: &str,
     params: P,
-    mut map: impl FnMut(&Row<'_>) -> Result<T, SqlError>,
+    map: impl FnMut(&Row<'_>) -> Result<T, SqlError>,
 ) -> Result<Vec<T>, SqlError> {
     let mut stmt = conn.prepare_cached(sql)?;
+    collect(&mut stmt, params, map)
+}
+
+/// Runs a prepared statement and maps every row.
+fn collect<T, P: rusqlite::Params>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: P,
+    mut map: impl FnMut(&Row<'_>) -> Result<T, SqlError>,
+) -> Result<Vec<T>, SqlError> {
     let mut rows = stmt.query(params)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
