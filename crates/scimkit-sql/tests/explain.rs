@@ -183,3 +183,20 @@ async fn a_users_groups_are_read_from_its_memberships() {
         "{steps:#?}"
     );
 }
+
+/// Member references name ids only: resolving them looks each id up in the tenant through
+/// `resources_by_tenant_and_id`, never reading the tenant's resources of every type (which a
+/// planner without statistics did with `resources_by_id`: 2.2 ms per member change at
+/// 100,000 users).
+#[tokio::test(flavor = "current_thread")]
+async fn member_references_are_resolved_through_an_index() {
+    let (_dir, db) = open_temp().await;
+    let registry = Registry::standard();
+    load(&db, &registry, 300, 3).await;
+    let conn = db.read().await;
+    let steps = sqlite::explain_kinds_of(&conn, TENANT, &["u-00001", "u-00002"]).unwrap();
+    assert_eq!(
+        steps,
+        ["SEARCH resources USING COVERING INDEX resources_by_tenant_and_id (tenant=? AND id=?)"]
+    );
+}

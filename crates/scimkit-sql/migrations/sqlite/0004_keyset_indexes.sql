@@ -15,3 +15,9 @@ CREATE INDEX resources_keyset_by_external_id
     ON resources (tenant, type, external_id, id) WHERE external_id IS NOT NULL;
 CREATE INDEX resources_keyset_by_user_name
     ON resources (tenant, type, user_name_norm, id) WHERE user_name_norm IS NOT NULL;
+-- A resource by id whatever its type (member references name ids only): resolving members,
+-- and bumping the version of every group a deleted resource was a member of. Without it
+-- those read every resource of the tenant (resources_by_id leads with the type). The type is
+-- included so that it covers the member lookup as resources_by_id does: without statistics
+-- SQLite prefers a covering index.
+CREATE INDEX resources_by_tenant_and_id ON resources (tenant, id, type);

@@ -18,8 +18,8 @@ pub use crate::rows::{DocumentWrite, Member, MemberChange, Relation, StoredRow, 
 pub use connections::ReadConnection;
 pub use open::{newest_known_version, Durability, SqliteDatabase, SqliteOptions, MIGRATOR};
 pub use read::{
-    count, explain, explain_with, get, get_with, groups_of, keyset_query, kind_of, kinds_of,
-    members, query, query_with, Page, Query,
+    count, explain, explain_kinds_of, explain_with, get, get_with, groups_of, keyset_query,
+    kind_of, kinds_of, members, query, query_with, Page, Query,
 };
 pub use rusqlite::Connection;
 pub use store::{SqliteStore, SqliteTx};

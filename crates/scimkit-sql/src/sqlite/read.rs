@@ -338,15 +338,35 @@ pub fn kinds_of(
 ) -> Result<std::collections::HashMap<String, String>, SqlError> {
     let mut out = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let mut qb = Sql::new("SELECT id, type FROM resources WHERE tenant = ");
-        qb.bind(tenant.to_owned()).push(" AND id IN (");
-        qb.bind_list(chunk.iter().map(|id| (*id).to_owned()));
-        qb.push(")");
-        for (id, kind) in qb.rows(conn, |r| Ok((r.get(0)?, r.get(1)?)))? {
+        for (id, kind) in kinds_sql(tenant, chunk).rows(conn, |r| Ok((r.get(0)?, r.get(1)?)))? {
             out.insert(id, kind);
         }
     }
     Ok(out)
+}
+
+/// SQLite's plan for [`kinds_of`] (`EXPLAIN QUERY PLAN`), one line per step, for tests and
+/// diagnostics.
+///
+/// # Errors
+///
+/// [`SqlError::Sqlite`].
+pub fn explain_kinds_of(
+    conn: &Connection,
+    tenant: &str,
+    ids: &[&str],
+) -> Result<Vec<String>, SqlError> {
+    let mut sql = Sql::new("EXPLAIN QUERY PLAN ");
+    sql.append(kinds_sql(tenant, ids));
+    sql.rows_uncached(conn, |r| Ok(r.get::<_, String>(3)?))
+}
+
+fn kinds_sql(tenant: &str, ids: &[&str]) -> Sql {
+    let mut qb = Sql::new("SELECT id, type FROM resources WHERE tenant = ");
+    qb.bind(tenant.to_owned()).push(" AND id IN (");
+    qb.bind_list(ids.iter().map(|id| (*id).to_owned()));
+    qb.push(")");
+    qb
 }
 
 /// The resources of `type_name` in `tenant` that `condition` selects, in keyset order, each

@@ -46,6 +46,13 @@ impl Sql {
         }
     }
 
+    /// Appends another statement's text and parameters.
+    pub(crate) fn append(&mut self, other: Sql) -> &mut Self {
+        self.text.push_str(&other.text);
+        self.params.extend(other.params);
+        self
+    }
+
     /// Appends a translated fragment, its tenant parameter bound to `tenant`.
     pub(crate) fn fragment(&mut self, fragment: &Fragment, tenant: &str) -> &mut Self {
         for piece in fragment.pieces() {
