@@ -30,10 +30,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use scimkit_dispatch::{
     BearerTokens, Config, Dispatcher, Keyset, KeysetPosition, Query, Store, TenantId,
 };
+use scimkit_filter::SortOrder;
 use scimkit_schema::{Profile, Registry, ResourceSchema};
+use scimkit_sql::dialect::PostgresDialect;
+use scimkit_sql::keyset::{self, KeysetSql};
 use scimkit_sql::postgres::{
     self, DocumentWrite, Member, MemberChange, PostgresOptions, PostgresStore, Target,
 };
+use scimkit_sql::translate::Translator;
 use scimkit_testkit::population;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -413,6 +417,48 @@ async fn a_million_users_on_postgres() {
         )
         .await,
     );
+
+    // Why the `meta.lastModified gt` pages cost what they cost: PostgreSQL's plans for them
+    // (the index page: default order, `LIMIT 100`; the cursor page: `id` order, `LIMIT 100`).
+    {
+        let plan = Translator::new(users, &PostgresDialect)
+            .plan(&since_filter)
+            .unwrap();
+        let first = KeysetSql::new(None, SortOrder::Ascending, None).unwrap();
+        let segment = &first.segments[0];
+        let condition = keyset::and(plan.native.as_ref(), segment.condition.as_ref());
+        let page = Some(postgres::Page {
+            offset: 0,
+            limit: 100,
+        });
+        let shapes = [
+            (
+                "index page",
+                postgres::Query {
+                    page,
+                    ..postgres::Query::from_plan(&plan)
+                },
+            ),
+            (
+                "cursor page",
+                postgres::Query {
+                    condition: condition.as_ref(),
+                    order: Some(&segment.order),
+                    page,
+                },
+            ),
+        ];
+        let mut conn = store.database().pool().acquire().await.unwrap();
+        for (shape, q) in shapes {
+            let lines = postgres::explain(&mut conn, TENANT, "User", &q)
+                .await
+                .unwrap();
+            eprintln!(
+                "  EXPLAIN, `{since}`, {shape}:\n    {}",
+                lines.join("\n    ")
+            );
+        }
+    }
 
     // Member changes through the write layer, committed (as benches/postgres.rs).
     let outsider = [Member::new(id(n - 1), "User")];
