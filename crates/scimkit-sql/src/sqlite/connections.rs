@@ -126,17 +126,18 @@ impl Readers {
         })
     }
 
-    /// A free connection if there is one, else the next in turn when it is given back.
+    /// The first free connection (so that a light load keeps to one, whose page cache stays
+    /// warm), else the next in turn when it is given back.
     pub(crate) async fn take(&self) -> ReadConnection<'_> {
         let all = &self.readers;
-        let start = self.next.fetch_add(1, Ordering::Relaxed) % all.len();
-        for i in 0..all.len() {
-            if let Some(reader) = all[(start + i) % all.len()].try_lock() {
+        for reader in all {
+            if let Some(reader) = reader.try_lock() {
                 return ReadConnection { reader };
             }
         }
+        let next = self.next.fetch_add(1, Ordering::Relaxed) % all.len();
         ReadConnection {
-            reader: all[start].lock().await,
+            reader: all[next].lock().await,
         }
     }
 
