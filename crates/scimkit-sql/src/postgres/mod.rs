@@ -11,6 +11,7 @@ mod open;
 #[cfg(feature = "provisioning")]
 mod provisioning;
 mod read;
+mod render;
 mod store;
 mod write;
 
@@ -18,7 +19,8 @@ pub use crate::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 pub use failure::unavailable;
 pub use open::{newest_known_version, PostgresDatabase, PostgresOptions, MIGRATOR};
 pub use read::{
-    count, explain, get, groups_of, keyset_query, kinds_of, members, query, sendable, Page, Query,
+    count, explain, get, groups_of, groups_of_members, keyset_query, kinds_of, members,
+    members_of_groups, query, sendable, Page, Query,
 };
 pub use store::{PostgresStore, PostgresTx};
 pub use write::{delete, insert, update};

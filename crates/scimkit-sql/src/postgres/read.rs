@@ -137,6 +137,65 @@ pub async fn groups_of(
         .collect()
 }
 
+/// The members of each of the groups `group_ids`, as `(group id, member)`, by group then
+/// member id: one query for a page of groups.
+///
+/// # Errors
+///
+/// [`SqlError::Database`].
+pub async fn members_of_groups(
+    conn: &mut PgConnection,
+    tenant: &str,
+    group_ids: &[&str],
+) -> Result<Vec<(String, Member)>, SqlError> {
+    let rows = sqlx::query(
+        "SELECT group_id, member_id, member_kind, display FROM memberships \
+         WHERE tenant = $1 AND group_id = ANY($2) ORDER BY group_id, member_id",
+    )
+    .bind(tenant)
+    .bind(group_ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let member = Member {
+                id: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                display: r.try_get(3)?,
+            };
+            Ok((r.try_get(0)?, member))
+        })
+        .collect()
+}
+
+/// The groups (of the types `group_kinds`) each of `member_ids` is a direct member of, as
+/// `(member id, group id, displayName)`, by member then group id: one query for a page.
+///
+/// # Errors
+///
+/// [`SqlError::Database`].
+pub async fn groups_of_members(
+    conn: &mut PgConnection,
+    tenant: &str,
+    member_ids: &[&str],
+    group_kinds: &[&str],
+) -> Result<Vec<(String, String, Option<String>)>, SqlError> {
+    let rows = sqlx::query(
+        "SELECT ms.member_id, ms.group_id, g.document ->> 'displayName' \
+         FROM memberships AS ms JOIN resources AS g ON g.tenant = ms.tenant AND g.id = ms.group_id \
+         WHERE ms.tenant = $1 AND ms.member_id = ANY($2) AND g.type = ANY($3) \
+         ORDER BY ms.member_id, ms.group_id",
+    )
+    .bind(tenant)
+    .bind(member_ids)
+    .bind(group_kinds)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
 /// A page: `offset` resources skipped, at most `limit` returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {

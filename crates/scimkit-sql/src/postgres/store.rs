@@ -6,20 +6,21 @@
 use super::failure::unavailable;
 use super::keyset_page;
 use super::read::{self, kinds_locked, sendable, Page as SqlPage, Query as SqlQuery};
+use super::render::{stored, stored_rows};
 use super::write;
 use super::{PostgresDatabase, PostgresOptions};
 use crate::dialect::PostgresDialect;
 use crate::error::SqlError;
 use crate::incoming::{self, member_refs, new_id, now, Split};
-use crate::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
+use crate::rows::{DocumentWrite, Member, MemberChange, Target};
 use crate::translate::Translator;
 use scimkit_dispatch::{
-    finish_keyset_query, finish_query, group_kinds, member_kinds, Change, MemberRef, Page, Plan,
-    Query, Store, StoreError, StoreTx, Stored, TenantId, Version,
+    finish_keyset_query, finish_query, member_kinds, Change, MemberRef, Page, Plan, Query, Store,
+    StoreError, StoreTx, Stored, TenantId, Version,
 };
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{Registry, ResourceSchema};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::{PgConnection, Postgres, Transaction};
 use std::sync::Arc;
 
@@ -218,74 +219,6 @@ async fn resolve_members(
             Ok(member)
         })
         .collect()
-}
-
-/// A stored row as the dispatcher wants it: the document with its relation.
-async fn stored(
-    conn: &mut PgConnection,
-    tenant: &str,
-    schema: &ResourceSchema<'_>,
-    row: StoredRow,
-    with_members: bool,
-) -> Result<Stored, StoreError> {
-    let mut doc: Map<String, Value> = match serde_json::from_str(&row.document) {
-        Ok(Value::Object(m)) => m,
-        _ => {
-            return Err(backend(SqlError::Corrupt(
-                "a stored document is not an object",
-            )))
-        }
-    };
-    if has_members(schema) {
-        let members = if with_members {
-            read::members(conn, tenant, &row.id)
-                .await
-                .map_err(backend)?
-        } else {
-            Vec::new()
-        };
-        if !members.is_empty() {
-            let items = members
-                .into_iter()
-                .map(|m| {
-                    let mut o = Map::new();
-                    o.insert("value".into(), Value::String(m.id));
-                    if let Some(d) = m.display {
-                        o.insert("display".into(), Value::String(d));
-                    }
-                    o.insert("type".into(), Value::String(m.kind));
-                    Value::Object(o)
-                })
-                .collect();
-            doc.insert("members".into(), Value::Array(items));
-        }
-    } else {
-        let groups = read::groups_of(conn, tenant, &row.id, &group_kinds(schema))
-            .await
-            .map_err(backend)?;
-        if !groups.is_empty() {
-            let items = groups
-                .into_iter()
-                .map(|(id, display)| {
-                    let mut o = Map::new();
-                    o.insert("value".into(), Value::String(id));
-                    if let Some(d) = display {
-                        o.insert("display".into(), Value::String(d));
-                    }
-                    o.insert("type".into(), Value::String("direct".into()));
-                    Value::Object(o)
-                })
-                .collect();
-            doc.insert("groups".into(), Value::Array(items));
-        }
-    }
-    Ok(Stored::new(
-        row.id,
-        Version(row.version),
-        row.created,
-        row.last_modified,
-        Value::Object(doc),
-    ))
 }
 
 impl PostgresTx {
@@ -551,10 +484,8 @@ impl Store for PostgresStore {
                 Some(_) => None,
             };
             if let Some(page) = page {
-                let mut resources = Vec::with_capacity(page.rows.len());
-                for row in page.rows {
-                    resources.push(stored(&mut conn, t, &schema, row, query.with_members).await?);
-                }
+                let resources =
+                    stored_rows(&mut conn, t, &schema, page.rows, query.with_members).await?;
                 return Ok(Page {
                     total: usize::try_from(page.total).unwrap_or(usize::MAX),
                     resources,
@@ -570,9 +501,6 @@ impl Store for PostgresStore {
                     limit: limit as u64,
                 }),
             };
-            let total = read::count(&mut conn, t, schema.name(), &q)
-                .await
-                .map_err(backend)?;
             let q = SqlQuery {
                 page: q.page.or((query.offset > 0).then_some(SqlPage {
                     offset: query.offset as u64,
@@ -583,10 +511,17 @@ impl Store for PostgresStore {
             let rows = read::query(&mut conn, t, schema.name(), &q)
                 .await
                 .map_err(backend)?;
-            let mut resources = Vec::with_capacity(rows.len());
-            for row in rows {
-                resources.push(stored(&mut conn, t, &schema, row, query.with_members).await?);
-            }
+            // The total without a second statement when the page tells it: a page that is
+            // not full and not past the end holds the last match (a lookup's usual answer).
+            let short = query.limit.is_none_or(|limit| rows.len() < limit);
+            let total = if short && (!rows.is_empty() || query.offset == 0) {
+                (query.offset + rows.len()) as u64
+            } else {
+                read::count(&mut conn, t, schema.name(), &q)
+                    .await
+                    .map_err(backend)?
+            };
+            let resources = stored_rows(&mut conn, t, &schema, rows, query.with_members).await?;
             return Ok(Page {
                 total: usize::try_from(total).unwrap_or(usize::MAX),
                 resources,
@@ -601,10 +536,7 @@ impl Store for PostgresStore {
         let rows = read::query(&mut conn, t, schema.name(), &q)
             .await
             .map_err(backend)?;
-        let mut resources = Vec::with_capacity(rows.len());
-        for row in rows {
-            resources.push(stored(&mut conn, t, &schema, row, true).await?);
-        }
+        let resources = stored_rows(&mut conn, t, &schema, rows, true).await?;
         let view = |s: &Stored| s.view(schema.name());
         let Some(keyset) = query.keyset else {
             return finish_query(
