@@ -66,6 +66,8 @@ pub mod fragment;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod incoming;
 pub mod keyset;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod paging;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod projection;

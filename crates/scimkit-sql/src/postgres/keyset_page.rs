@@ -6,10 +6,9 @@
 use super::read::{self, sendable};
 use super::store::backend;
 use crate::fragment::Fragment;
-use crate::keyset::{and, key_of, KeysetSql};
+use crate::paging::{counted, keyset_sql};
 use crate::rows::StoredRow;
 use scimkit_dispatch::{Keyset, Query, StoreError};
-use scimkit_filter::SortOrder;
 use sqlx::PgConnection;
 
 /// What a keyset page read: the total the query asked for, and the page's rows.
@@ -36,13 +35,9 @@ pub(super) async fn read(
     keyset: Keyset<'_>,
 ) -> Result<Option<KeysetRows>, StoreError> {
     let schema = query.resource_type;
-    let Some(key) = key_of(&schema, query.sort.map(|(by, _)| by)) else {
+    let Some(sql) = keyset_sql(query, keyset)? else {
         return Ok(None);
     };
-    let order = query.sort.map_or(SortOrder::Ascending, |(_, o)| o);
-    let after = keyset.after.map(|p| (&p.value, p.id.as_str()));
-    let sql =
-        KeysetSql::new(key, order, after).map_err(|e| StoreError::InvalidValue(e.to_string()))?;
     // A position holding U+0000 cannot be bound (and matches no stored string anyway).
     let bindable = sql
         .segments
@@ -54,10 +49,7 @@ pub(super) async fn read(
     }
     let type_name = schema.name();
     let total = if query.with_total {
-        let counted = match keyset.total_after {
-            true => and(condition, sql.after.as_ref()),
-            false => condition.cloned(),
-        };
+        let counted = counted(condition, keyset, &sql);
         let q = read::Query {
             condition: counted.as_ref(),
             ..read::Query::default()

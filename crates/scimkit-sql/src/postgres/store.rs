@@ -15,8 +15,8 @@ use crate::incoming::{self, member_refs, new_id, now, Split};
 use crate::rows::{DocumentWrite, Member, MemberChange, Target};
 use crate::translate::Translator;
 use scimkit_dispatch::{
-    finish_keyset_query, finish_query, member_kinds, Change, MemberRef, Page, Plan, Query, Store,
-    StoreError, StoreTx, Stored, TenantId, Version,
+    member_kinds, Change, MemberRef, Page, Plan, Query, Store, StoreError, StoreTx, Stored,
+    TenantId, Version,
 };
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{Registry, ResourceSchema};
@@ -537,32 +537,7 @@ impl Store for PostgresStore {
             .await
             .map_err(backend)?;
         let resources = stored_rows(&mut conn, t, &schema, rows, true).await?;
-        let view = |s: &Stored| s.view(schema.name());
-        let Some(keyset) = query.keyset else {
-            return finish_query(
-                &schema,
-                residual.as_ref(),
-                query.sort,
-                query.offset,
-                query.limit,
-                resources,
-                view,
-            );
-        };
-        // A keyset page SQL cannot order: the candidates in keyset order, then the offset.
-        let end = query.limit.map(|l| l.saturating_add(query.offset));
-        let mut page = finish_keyset_query(
-            &schema,
-            residual.as_ref(),
-            query.sort,
-            keyset,
-            end,
-            resources,
-            view,
-        )?;
-        page.resources
-            .drain(..query.offset.min(page.resources.len()));
-        Ok(page)
+        crate::paging::finish_candidates(&query, residual.as_ref(), resources)
     }
 
     fn plan<'a>(

@@ -6,11 +6,11 @@
 use super::read;
 use crate::error::SqlError;
 use crate::fragment::Fragment;
-use crate::keyset::{and, key_of, KeysetSql};
+use crate::keyset::KeysetSql;
+use crate::paging::counted;
 use crate::rows::{Relation, StoredRow};
 use rusqlite::Connection;
-use scimkit_dispatch::{Keyset, Query, StoreError};
-use scimkit_filter::SortOrder;
+use scimkit_dispatch::{Keyset, Query};
 
 /// What a keyset page read: the total the query asked for, and the page's rows.
 pub(super) struct KeysetRows {
@@ -21,25 +21,7 @@ pub(super) struct KeysetRows {
     pub rows: Vec<StoredRow>,
 }
 
-/// The SQL of the keyset page `query` asks for, or `None` when the store cannot order it in
-/// SQL (the caller then orders the candidates).
-///
-/// # Errors
-///
-/// `StoreError::InvalidValue` for a position whose value does not fit the sort column (a
-/// cursor issued for another sort).
-pub(super) fn plan(query: &Query<'_>, keyset: Keyset<'_>) -> Result<Option<KeysetSql>, StoreError> {
-    let Some(key) = key_of(&query.resource_type, query.sort.map(|(by, _)| by)) else {
-        return Ok(None);
-    };
-    let order = query.sort.map_or(SortOrder::Ascending, |(_, o)| o);
-    let after = keyset.after.map(|p| (&p.value, p.id.as_str()));
-    KeysetSql::new(key, order, after)
-        .map(Some)
-        .map_err(|e| StoreError::InvalidValue(e.to_string()))
-}
-
-/// Reads the keyset page `sql` ([`plan`]) of `query`, its filter translated to `condition`
+/// Reads the keyset page `sql` ([`keyset_sql`](crate::paging::keyset_sql)) of `query`, its filter translated to `condition`
 /// (exact), each resource with its side of `relation`.
 ///
 /// # Errors
@@ -56,10 +38,7 @@ pub(super) fn read(
 ) -> Result<KeysetRows, SqlError> {
     let type_name = query.resource_type.name();
     let total = if query.with_total {
-        let counted = match keyset.total_after {
-            true => and(condition, sql.after.as_ref()),
-            false => condition.cloned(),
-        };
+        let counted = counted(condition, keyset, sql);
         let q = read::Query {
             condition: counted.as_ref(),
             ..read::Query::default()

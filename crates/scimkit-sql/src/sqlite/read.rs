@@ -10,7 +10,8 @@ use rusqlite::{Connection, Row};
 
 const COLUMNS: &str = "r.id, r.version, r.created, r.last_modified, r.document";
 
-fn stored(row: &Row<'_>) -> Result<StoredRow, SqlError> {
+/// A row whose first five columns are `COLUMNS` (a select, or a `RETURNING` of the same).
+pub(super) fn stored(row: &Row<'_>) -> Result<StoredRow, SqlError> {
     Ok(StoredRow {
         id: row.get(0)?,
         version: version(row.get(1)?)?,

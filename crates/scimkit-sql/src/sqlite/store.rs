@@ -16,8 +16,8 @@ use crate::rows::{DocumentWrite, Member, MemberChange, Relation, Target};
 use crate::translate::Translator;
 use rusqlite::Connection;
 use scimkit_dispatch::{
-    finish_keyset_query, finish_query, member_kinds, Change, MemberRef, Page, Plan, Query, Store,
-    StoreError, StoreTx, Stored, TenantId, Version,
+    member_kinds, Change, MemberRef, Page, Plan, Query, Store, StoreError, StoreTx, Stored,
+    TenantId, Version,
 };
 use scimkit_filter::{AttrPath, Filter};
 use scimkit_schema::{Registry, ResourceSchema};
@@ -388,7 +388,7 @@ impl Store for SqliteStore {
         let of = RelationOf::new(&schema);
         let t = tenant.as_str();
         let keyset_sql = match query.keyset {
-            Some(keyset) if residual.is_none() => keyset_page::plan(&query, keyset)?,
+            Some(keyset) if residual.is_none() => crate::paging::keyset_sql(&query, keyset)?,
             _ => None,
         };
         if let (Some(keyset), Some(sql)) = (query.keyset, &keyset_sql) {
@@ -467,32 +467,7 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|row| render::stored(row, relation))
             .collect::<Result<Vec<_>, _>>()?;
-        let view = |s: &Stored| s.view(schema.name());
-        let Some(keyset) = query.keyset else {
-            return finish_query(
-                &schema,
-                residual.as_ref(),
-                query.sort,
-                query.offset,
-                query.limit,
-                resources,
-                view,
-            );
-        };
-        // A keyset page SQL cannot order: the candidates in keyset order, then the offset.
-        let end = query.limit.map(|l| l.saturating_add(query.offset));
-        let mut page = finish_keyset_query(
-            &schema,
-            residual.as_ref(),
-            query.sort,
-            keyset,
-            end,
-            resources,
-            view,
-        )?;
-        page.resources
-            .drain(..query.offset.min(page.resources.len()));
-        Ok(page)
+        crate::paging::finish_candidates(&query, residual.as_ref(), resources)
     }
 
     fn plan<'a>(

@@ -4,7 +4,7 @@
 //! effects and the audit record together.
 
 use super::connections::off_runtime;
-use super::read::current_version;
+use super::read::{self, current_version};
 use super::sql::{self, Sql};
 use crate::error::SqlError;
 use crate::projection::{EmailRow, Projection};
@@ -270,16 +270,7 @@ fn bump(
             expected,
             expected
         ],
-        |row| {
-            Ok(StoredRow {
-                id: row.get(0)?,
-                version: version(row.get(1)?)?,
-                created: from_micros(row.get(2)?)?,
-                last_modified: from_micros(row.get(3)?)?,
-                document: row.get(4)?,
-                relation: None,
-            })
-        },
+        read::stored,
     )?;
     row.ok_or_else(|| missing_or_stale(conn, target))
 }
@@ -364,11 +355,7 @@ fn add_members(conn: &Connection, target: &Target<'_>, members: &[Member]) -> Re
         }
         Ok(())
     };
-    if members.len() > ROWS_PER_INSERT {
-        off_runtime(write)
-    } else {
-        write()
-    }
+    blocking_if_long(members.len(), write)
 }
 
 /// Removes members from the group `target` by id. A long list is removed where blocking is
@@ -387,7 +374,13 @@ fn remove_members(conn: &Connection, target: &Target<'_>, ids: &[String]) -> Res
         }
         Ok(())
     };
-    if ids.len() > ROWS_PER_INSERT {
+    blocking_if_long(ids.len(), write)
+}
+
+/// Runs `write` of `rows` rows in place, or where it may block when it takes more than one
+/// statement.
+fn blocking_if_long<T>(rows: usize, write: impl FnOnce() -> T) -> T {
+    if rows > ROWS_PER_INSERT {
         off_runtime(write)
     } else {
         write()
