@@ -22,7 +22,8 @@
 //! `BINARY`), and a key column must hold what the evaluator compares: [`KeyColumn::value`]
 //! binds a position's value folded exactly as the column was written.
 
-use crate::fragment::Fragment;
+use crate::fragment::{Fragment, Param};
+use chrono::DateTime;
 use scimkit_filter::{fold, AttrPath, AttrRef, AttributeFacts, SortOrder};
 use scimkit_schema::ResourceSchema;
 use serde_json::Value;
@@ -30,26 +31,38 @@ use serde_json::Value;
 /// The id column of the resources table, as the stores alias it.
 pub const ID_COLUMN: &str = "r.id";
 
-/// A keyset position that cannot be bound to its column (a value of the wrong JSON type).
+/// A keyset position that cannot be bound to its column (a value of the wrong JSON type, or
+/// not an instant for a dateTime key).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a keyset position's sort value is not a string")]
+#[error("a keyset position's sort value does not fit its sort column")]
 pub struct KeysetError;
+
+/// What a key column holds for a sort value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// The string as it is (a case-exact attribute).
+    Text,
+    /// The string folded as the evaluator compares it (a `*_norm` column).
+    Folded,
+    /// The instant in microseconds since the epoch (`meta.created`, `meta.lastModified`: the
+    /// evaluator orders dateTime values by instant).
+    Instant,
+}
 
 /// A sort key held in a column of the resources table, with how a sort value maps onto it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyColumn {
     column: &'static str,
-    folded: bool,
+    held: Held,
+    /// Whether every resource has a value (a `NOT NULL` column): no segment of absent keys.
+    always_present: bool,
 }
 
 impl KeyColumn {
     /// The column that holds `by` for `schema`'s resources, when one does (`id`,
-    /// `externalId`, `userName`, `displayName`; other attributes live in the document only,
-    /// and have no keyset index).
+    /// `externalId`, `userName`, `displayName`, `meta.created`, `meta.lastModified`; other
+    /// attributes live in the document only, and have no keyset index).
     pub fn for_sort(schema: &ResourceSchema<'_>, by: &AttrPath<'_>) -> Option<KeyColumn> {
-        if by.sub_attr.is_some() {
-            return None;
-        }
         let resolved = schema.resolve(by.urn.as_deref(), &by.name)?;
         if resolved.extension.is_some() {
             return None;
@@ -59,14 +72,27 @@ impl KeyColumn {
             name: &by.name,
             sub_attr: None,
         });
-        let (column, folded) = match resolved.def.name.as_str() {
-            "id" if facts.case_exact => (ID_COLUMN, false),
-            "externalId" if facts.case_exact => ("r.external_id", false),
-            "userName" if !facts.case_exact => ("r.user_name_norm", true),
-            "displayName" if !facts.case_exact => ("r.display_name_norm", true),
-            _ => return None,
+        let key = |column, held, always_present| KeyColumn {
+            column,
+            held,
+            always_present,
         };
-        Some(KeyColumn { column, folded })
+        let sub = by.sub_attr.as_deref();
+        Some(match (resolved.def.name.as_str(), sub) {
+            ("id", None) if facts.case_exact => key(ID_COLUMN, Held::Text, true),
+            ("externalId", None) if facts.case_exact => key("r.external_id", Held::Text, false),
+            ("userName", None) if !facts.case_exact => key("r.user_name_norm", Held::Folded, false),
+            ("displayName", None) if !facts.case_exact => {
+                key("r.display_name_norm", Held::Folded, false)
+            }
+            ("meta", Some(s)) if s.eq_ignore_ascii_case("lastModified") => {
+                key("r.last_modified", Held::Instant, true)
+            }
+            ("meta", Some(s)) if s.eq_ignore_ascii_case("created") => {
+                key("r.created", Held::Instant, true)
+            }
+            _ => return None,
+        })
     }
 
     /// The column's SQL name (e.g. `r.user_name_norm`).
@@ -75,18 +101,30 @@ impl KeyColumn {
     }
 
     /// A position's sort value as the column holds it: `None` for an absent value (JSON
-    /// `null`), the string (folded for a `*_norm` column) otherwise.
+    /// `null`), the string (folded for a `*_norm` column) or the instant in microseconds
+    /// otherwise.
     ///
     /// # Errors
     ///
-    /// [`KeysetError`] for a value that is neither a string nor `null`.
-    pub fn value(&self, value: &Value) -> Result<Option<String>, KeysetError> {
-        match value {
-            Value::Null => Ok(None),
-            Value::String(s) if self.folded => Ok(Some(fold(s).into_owned())),
-            Value::String(s) => Ok(Some(s.clone())),
-            _ => Err(KeysetError),
-        }
+    /// [`KeysetError`] for a value that is neither a string nor `null`, or not an RFC 3339
+    /// instant to the microsecond for a dateTime column.
+    pub fn value(&self, value: &Value) -> Result<Option<Param>, KeysetError> {
+        let s = match value {
+            Value::Null => return Ok(None),
+            Value::String(s) => s,
+            _ => return Err(KeysetError),
+        };
+        Ok(Some(match self.held {
+            Held::Text => Param::Text(s.clone()),
+            Held::Folded => Param::Text(fold(s).into_owned()),
+            Held::Instant => {
+                let t = DateTime::parse_from_rfc3339(s).map_err(|_| KeysetError)?;
+                if t.timestamp_subsec_nanos() % 1_000 != 0 {
+                    return Err(KeysetError);
+                }
+                Param::Int(t.timestamp_micros())
+            }
+        }))
     }
 }
 
@@ -111,7 +149,7 @@ pub struct KeysetSql {
 }
 
 /// The position of a keyset query: the sort value as the column holds it, and the id.
-type Bound<'p> = (Option<String>, &'p str);
+type Bound<'p> = (Option<Param>, &'p str);
 
 impl KeysetSql {
     /// The segments of the keyset order on `key` (`None`: no `sortBy`, `id` order) in
@@ -150,14 +188,14 @@ impl KeysetSql {
         };
         let col = key.column();
         // The present keys' segment, bounded when the position is in it.
-        let present = |bound: Option<(&str, &str)>| {
+        let present = |bound: Option<(&Param, &str)>| {
             let condition = match bound {
                 Some((v, id)) => {
                     // `IS NOT NULL`, implied by the comparison, said outright: SQLite uses a
                     // partial index (`WHERE key IS NOT NULL`) only when the query says it.
                     let mut c =
                         Fragment::sql(&format!("{col} IS NOT NULL AND ({col}, {ID_COLUMN}){cmp}("));
-                    c.bind_text(v).push(", ").bind_text(id).push(")");
+                    c.bind(v.clone()).push(", ").bind_text(id).push(")");
                     c
                 }
                 None => Fragment::sql(&format!("{col} IS NOT NULL")),
@@ -168,28 +206,37 @@ impl KeysetSql {
             }
         };
         // The absent keys' segment, bounded when the position is in it.
+        // The absent keys' segment, bounded when the position is in it; none for a column
+        // every resource has a value in (its segment is empty: not a statement to run).
         let absent = |bound: Option<&str>| {
+            if key.always_present {
+                return None;
+            }
             let mut condition = Fragment::sql(&format!("{col} IS NULL"));
             if let Some(id) = bound {
                 condition
                     .push(&format!(" AND {ID_COLUMN}{cmp}"))
                     .bind_text(id);
             }
-            Segment {
+            Some(Segment {
                 condition: Some(condition),
                 order: id_order.clone(),
-            }
+            })
         };
         let segments = match (order, &bound) {
-            (SortOrder::Ascending, None) => vec![present(None), absent(None)],
+            (_, Some((None, _))) if key.always_present => return Err(KeysetError),
+            (SortOrder::Ascending, None) => vec![Some(present(None)), absent(None)],
             (SortOrder::Ascending, Some((Some(v), id))) => {
-                vec![present(Some((v, id))), absent(None)]
+                vec![Some(present(Some((v, id)))), absent(None)]
             }
             (SortOrder::Ascending, Some((None, id))) => vec![absent(Some(id))],
-            (SortOrder::Descending, None) => vec![absent(None), present(None)],
-            (SortOrder::Descending, Some((None, id))) => vec![absent(Some(id)), present(None)],
-            (SortOrder::Descending, Some((Some(v), id))) => vec![present(Some((v, id)))],
+            (SortOrder::Descending, None) => vec![absent(None), Some(present(None))],
+            (SortOrder::Descending, Some((None, id))) => {
+                vec![absent(Some(id)), Some(present(None))]
+            }
+            (SortOrder::Descending, Some((Some(v), id))) => vec![Some(present(Some((v, id))))],
         };
+        let segments: Vec<Segment> = segments.into_iter().flatten().collect();
         let after = bound.is_some().then(|| any_of(&segments));
         Ok(KeysetSql { segments, after })
     }
@@ -274,13 +321,69 @@ mod tests {
         let u = users();
         let key = KeyColumn::for_sort(&u, &path("userName")).unwrap();
         assert_eq!(key.column(), "r.user_name_norm");
-        assert_eq!(key.value(&json!("ÄB")), Ok(Some("äb".into())));
+        assert_eq!(key.value(&json!("ÄB")), Ok(Some(Param::Text("äb".into()))));
         assert_eq!(key.value(&Value::Null), Ok(None));
         assert_eq!(key.value(&json!(3)), Err(KeysetError));
         assert!(KeyColumn::for_sort(&u, &path("externalId")).is_some());
         assert!(KeyColumn::for_sort(&u, &path("name.familyName")).is_none());
-        assert!(KeyColumn::for_sort(&u, &path("meta.created")).is_none());
+        assert!(KeyColumn::for_sort(&u, &path("meta.version")).is_none());
         assert!(KeyColumn::for_sort(&u, &path("title")).is_none());
+    }
+
+    #[test]
+    fn a_date_time_key_holds_the_instant_in_microseconds() {
+        let u = users();
+        let key = KeyColumn::for_sort(&u, &path("meta.lastModified")).unwrap();
+        assert_eq!(key.column(), "r.last_modified");
+        assert_eq!(
+            key.value(&json!("1970-01-01T00:00:01.500Z")),
+            Ok(Some(Param::Int(1_500_000)))
+        );
+        // The same instant in another offset is the same position.
+        assert_eq!(
+            key.value(&json!("1970-01-01T01:00:01.500+01:00")),
+            Ok(Some(Param::Int(1_500_000)))
+        );
+        assert_eq!(key.value(&json!("yesterday")), Err(KeysetError));
+        // Finer than the column: no position of a stored resource.
+        assert_eq!(
+            key.value(&json!("1970-01-01T00:00:01.0000005Z")),
+            Err(KeysetError)
+        );
+        let created = KeyColumn::for_sort(&u, &path("meta.created")).unwrap();
+        assert_eq!(created.column(), "r.created");
+    }
+
+    #[test]
+    fn a_key_every_resource_has_reads_one_segment() {
+        let key = KeyColumn::for_sort(&users(), &path("meta.lastModified"));
+        for order in [SortOrder::Ascending, SortOrder::Descending] {
+            let first = KeysetSql::new(key, order, None).unwrap();
+            assert_eq!(first.segments.len(), 1, "{order:?}");
+            let v = json!("2026-12-01T08:00:00.000Z");
+            let next = KeysetSql::new(key, order, Some((&v, "i"))).unwrap();
+            let cmp = if order == SortOrder::Ascending {
+                '>'
+            } else {
+                '<'
+            };
+            assert_eq!(
+                texts(&next),
+                [(
+                    Some(format!(
+                        "r.last_modified IS NOT NULL AND (r.last_modified, r.id) {cmp} (?, ?)"
+                    )),
+                    match order {
+                        SortOrder::Ascending => "r.last_modified ASC, r.id ASC".to_string(),
+                        SortOrder::Descending => "r.last_modified DESC, r.id DESC".to_string(),
+                    }
+                )]
+            );
+            assert_eq!(
+                KeysetSql::new(key, order, Some((&Value::Null, "i"))),
+                Err(KeysetError)
+            );
+        }
     }
 
     #[test]

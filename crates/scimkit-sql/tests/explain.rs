@@ -127,6 +127,17 @@ async fn a_deep_keyset_page_reads_an_index_range_without_sorting() {
             name,
             "resources_keyset_by_user_name",
         ),
+        // An incremental sync's order ("what changed since", oldest first).
+        (
+            Some(("meta.lastModified", SortOrder::Ascending)),
+            Value::String("2026-12-01T08:00:00.000Z".into()),
+            "resources_keyset_by_last_modified",
+        ),
+        (
+            Some(("meta.lastModified", SortOrder::Descending)),
+            Value::String("2026-12-01T08:00:00.000Z".into()),
+            "resources_keyset_by_last_modified",
+        ),
     ];
     for (sort, value, index) in cases {
         let plan = keyset_plan(&conn, &registry, sort, (&value, &id));

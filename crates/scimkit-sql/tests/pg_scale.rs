@@ -67,8 +67,24 @@ fn modified(i: usize) -> DateTime<Utc> {
     base_time() + chrono::Duration::seconds(i64::try_from(i).unwrap())
 }
 
+/// User `i`'s id: spread over the id order as the stores' random UUIDs are (a bijective mix
+/// of `i`, so ids never collide), not in creation order.
 fn id(i: usize) -> String {
-    format!("u{i:07}")
+    let mut x = u64::try_from(i)
+        .unwrap()
+        .wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    format!("{x:016x}")
+}
+
+/// The ids of users `0..n` in id order (bytes): `ids_in_order(n)[d]` is the user at depth `d`
+/// of an `id`-ordered walk.
+fn ids_in_order(n: usize) -> Vec<String> {
+    let mut ids: Vec<String> = (0..n).map(id).collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// User `i` of the testkit population with two emails: its `work` email (its userName) and a
@@ -378,83 +394,123 @@ async fn a_million_users_on_postgres() {
         )
         .await,
     );
-    let half = modified(n / 2).to_rfc3339_opts(SecondsFormat::Secs, true);
-    let since = format!(r#"meta.lastModified gt "{half}""#);
-    let since_filter = scimkit_filter::parse(&since).unwrap();
-    let since_plan = store.plan(&users, Some(&since_filter), None);
-    assert!(since_plan.residual.is_none());
-    let since_native = since_plan.native.as_ref();
-    let matching = n - n / 2 - 1;
-    rows.push(
-        measure(
-            format!("`{since}` (~half), page of 100, cursor shape (keyset, no total)"),
-            "≤ 2 ms",
-            samples,
-            fast,
-            async |_| {
-                let mut q = Query::all(users)
-                    .filtered(since_native)
-                    .page(0, 100)
-                    .keyset(Keyset::first());
-                q.with_total = false;
-                let page = store.query(&tenant, q).await.unwrap();
-                assert_eq!(page.resources.len(), 100);
-            },
-        )
-        .await,
-    );
-    rows.push(
-        measure(
-            "the same, index page (`startIndex=1`: default order, with `totalResults`)",
-            "≤ 2 ms",
-            samples,
-            slow,
-            async |_| {
-                let q = Query::all(users).filtered(since_native).page(0, 100);
-                let page = store.query(&tenant, q).await.unwrap();
-                assert_eq!((page.resources.len(), page.total), (100, matching));
-            },
-        )
-        .await,
-    );
+    // `meta.lastModified gt` pages: an incremental sync's recent window (the 1,000 users
+    // changed last) and the newer half (499,999), in the shapes a server serves them.
+    let by_modified = scimkit_filter::parse_attr_path("meta.lastModified").unwrap();
+    for (window, matching, target) in [
+        ("the 1,000 changed last", 1_000, "≤ 2 ms"),
+        ("the newer half", n - n / 2 - 1, ""),
+    ] {
+        let since_text = modified(n - matching - 1).to_rfc3339_opts(SecondsFormat::Secs, true);
+        let since = format!(r#"meta.lastModified gt "{since_text}""#);
+        let since_filter = scimkit_filter::parse(&since).unwrap();
+        let since_plan = store.plan(&users, Some(&since_filter), Some(&by_modified));
+        assert!(since_plan.residual.is_none() && since_plan.keyset);
+        let native = since_plan.native.as_ref();
+        // A page of 100 in keyset order: `id` order, or `sortBy=meta.lastModified`.
+        let page = async |sorted: bool, with_total: bool| {
+            let mut q = Query::all(users)
+                .filtered(native)
+                .page(0, 100)
+                .keyset(Keyset::first());
+            if sorted {
+                q = q.sorted(&by_modified, SortOrder::Ascending);
+            }
+            q.with_total = with_total;
+            let got = store.query(&tenant, q).await.unwrap();
+            assert_eq!(got.resources.len(), 100);
+            if with_total {
+                assert_eq!(got.total, matching);
+            }
+        };
+        rows.push(
+            measure(
+                format!(
+                    "`{since}` ({window}: {matching}), index page of 100 as the server serves \
+                     it (keyset `id` order, with `totalResults`)"
+                ),
+                target,
+                samples,
+                slow,
+                async |_| page(false, true).await,
+            )
+            .await,
+        );
+        rows.push(
+            measure(
+                "the same, index page `sortBy=meta.lastModified` (with `totalResults`: an \
+                 incremental sync by index pages)",
+                target,
+                samples,
+                fast,
+                async |_| page(true, true).await,
+            )
+            .await,
+        );
+        rows.push(
+            measure(
+                "the same, cursor page `sortBy=meta.lastModified` (no total)",
+                target,
+                samples,
+                fast,
+                async |_| page(true, false).await,
+            )
+            .await,
+        );
+        rows.push(
+            measure(
+                "the same, cursor page in `id` order (no total)",
+                target,
+                samples,
+                fast,
+                async |_| page(false, false).await,
+            )
+            .await,
+        );
+        rows.push(
+            measure(
+                "the same, `startIndex=1` without index walks (default order, with \
+                 `totalResults`)",
+                "",
+                samples,
+                slow,
+                async |_| {
+                    let q = Query::all(users).filtered(native).page(0, 100);
+                    let got = store.query(&tenant, q).await.unwrap();
+                    assert_eq!((got.resources.len(), got.total), (100, matching));
+                },
+            )
+            .await,
+        );
 
-    // Why the `meta.lastModified gt` pages cost what they cost: PostgreSQL's plans for them
-    // (the index page: default order, `LIMIT 100`; the cursor page: `id` order, `LIMIT 100`).
-    {
+        // What PostgreSQL reads for them: the plans of the first three shapes' pages.
         let plan = Translator::new(users, &PostgresDialect)
             .plan(&since_filter)
             .unwrap();
-        let first = KeysetSql::new(None, SortOrder::Ascending, None).unwrap();
-        let segment = &first.segments[0];
-        let condition = keyset::and(plan.native.as_ref(), segment.condition.as_ref());
-        let page = Some(postgres::Page {
-            offset: 0,
-            limit: 100,
-        });
-        let shapes = [
-            (
-                "index page",
-                postgres::Query {
-                    page,
-                    ..postgres::Query::from_plan(&plan)
-                },
-            ),
-            (
-                "cursor page",
-                postgres::Query {
-                    condition: condition.as_ref(),
-                    order: Some(&segment.order),
-                    page,
-                },
-            ),
-        ];
         let mut conn = store.database().pool().acquire().await.unwrap();
-        for (shape, q) in shapes {
+        for (shape, key) in [
+            ("keyset `id` order", None),
+            (
+                "`sortBy=meta.lastModified`",
+                keyset::KeyColumn::for_sort(&users, &by_modified),
+            ),
+        ] {
+            let sql = KeysetSql::new(key, SortOrder::Ascending, None).unwrap();
+            let segment = &sql.segments[0];
+            let condition = keyset::and(plan.native.as_ref(), segment.condition.as_ref());
+            let q = postgres::Query {
+                condition: condition.as_ref(),
+                order: Some(&segment.order),
+                page: Some(postgres::Page {
+                    offset: 0,
+                    limit: 100,
+                }),
+            };
             let lines = postgres::explain(&mut conn, TENANT, "User", &q)
                 .await
                 .unwrap();
             eprintln!(
-                "  EXPLAIN, `{since}`, {shape}:\n    {}",
+                "  EXPLAIN, {window}, {shape}:\n    {}",
                 lines.join("\n    ")
             );
         }
@@ -560,8 +616,9 @@ async fn a_million_users_on_postgres() {
     rows.extend(member_rows);
 
     // Keyset pages through the Store (as benches/postgres_keyset.rs), id order, pages of 200.
+    let in_id_order = ids_in_order(n);
     let deep = n * 9 / 10;
-    let deep_position = KeysetPosition::new(Value::Null, id(deep - 1));
+    let deep_position = KeysetPosition::new(Value::Null, &in_id_order[deep - 1]);
     let cursor_page = async |keyset: Keyset<'_>| {
         let mut q = Query::all(users).page(0, PAGE).keyset(keyset);
         q.with_total = false;
@@ -595,7 +652,7 @@ async fn a_million_users_on_postgres() {
     // position counting what follows it, and a count of every match; against the first index
     // page in keyset order (with its total).
     let walk_offset = n - PAGE;
-    let walk_position = KeysetPosition::new(Value::Null, id(walk_offset - 1));
+    let walk_position = KeysetPosition::new(Value::Null, &in_id_order[walk_offset - 1]);
     let first_index = measure(
         "index page `startIndex=1` as the walk reads it (keyset order, with total)",
         "",

@@ -104,12 +104,18 @@ fn ids(body: &Value) -> Vec<String> {
         .collect()
 }
 
-const SORTS: [(&str, &str); 5] = [
+/// The walks' orders: none, a unique key, a key with ties and absent values, a key with ties
+/// that SQL stores hold in a column, and an instant (users created in the same millisecond
+/// tie).
+const SORTS: [(&str, &str); 8] = [
     ("", ""),
     ("userName", "ascending"),
     ("userName", "descending"),
     ("title", "ascending"),
     ("title", "descending"),
+    ("displayName", "descending"),
+    ("meta.lastModified", "ascending"),
+    ("meta.lastModified", "descending"),
 ];
 
 fn sort_query(by: &str, order: &str) -> String {
