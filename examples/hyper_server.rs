@@ -28,6 +28,11 @@ type Handler = Arc<
         + Sync,
 >;
 
+/// The allocator the reference server uses (docs/decisions.md), so that both sides of the
+/// loopback comparison run on it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn config() -> Config {
     Config::default().with_base_path("/scim/v2")
 }

@@ -8,6 +8,10 @@
 //! cargo run --release --example server -- --help             # every flag
 //! ```
 
+/// The allocator the `scimkit-server` binary uses (docs/decisions.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     scimkit_server::main_with_args(std::env::args().skip(1))
 }

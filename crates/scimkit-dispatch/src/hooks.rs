@@ -44,7 +44,8 @@ pub struct Write<'a> {
 /// Hooks around every write and read. Every method has a do-nothing default, so an
 /// implementation overrides only what it needs; [`NoHooks`] is the default.
 ///
-/// Per write, the dispatcher begins a transaction ([`Store::begin`]), reads the resource
+/// Per write, the dispatcher calls [`Hooks::prepare`] with what needs no stored state, then
+/// begins a transaction ([`Store::begin`]), reads the resource
 /// through it, validates or PATCHes it (schema crate), then calls [`Hooks::before_write`] (or
 /// [`Hooks::before_delete`]) → the store write → [`Hooks::after_write`] → commit. The hooks get
 /// the transaction, so what they write in it (an account, an audit record) commits with the
@@ -60,27 +61,47 @@ pub trait Hooks<S: Store>: Send + Sync + 'static {
     /// (`()` when nothing).
     type Decision: Default + Send;
 
+    /// What [`Hooks::prepare`] computes for a write before its transaction (`()` when
+    /// nothing).
+    type Prepared: Default + Send;
+
+    /// Work on a write that needs no stored state, done before the write's transaction
+    /// begins. A store serialises each tenant's writes (`MemoryStore` and SQLite hold a lock
+    /// for the transaction, PostgreSQL a tenant lock), so what a hook does here — e.g.
+    /// redacting the request body for an audit record — does not make the tenant's other
+    /// writes wait. `write.before` is `None` (nothing is read yet); `proposed` is the
+    /// validated resource of a POST, `None` for other writes (a PUT or PATCH is validated
+    /// against the stored resource, in the transaction). The result reaches
+    /// [`Hooks::before_write`] or [`Hooks::before_delete`]; a write retried after a version
+    /// conflict is prepared again.
+    fn prepare(&self, write: &Write<'_>, proposed: Option<&Value>) -> Self::Prepared {
+        let _ = (write, proposed);
+        Self::Prepared::default()
+    }
+
     /// Decides on a proposed resource (after validation or PATCH, before the store): return it,
     /// or a rewritten resource, with the decision for [`Hooks::after_write`]; or an error to
     /// reject the request. The proposed resource of a PUT or PATCH carries the stored `id`
-    /// and `meta`.
+    /// and `meta`. `prepared` is what [`Hooks::prepare`] returned for this write.
     fn before_write(
         &self,
         tx: &mut S::Tx,
         write: &Write<'_>,
         proposed: Value,
+        prepared: Self::Prepared,
     ) -> impl Future<Output = Result<(Value, Self::Decision), ScimError>> + Send {
-        let _ = (tx, write);
+        let _ = (tx, write, prepared);
         ready(Ok((proposed, Self::Decision::default())))
     }
 
-    /// Decides on a delete before it happens.
+    /// Decides on a delete before it happens (`prepared`: what [`Hooks::prepare`] returned).
     fn before_delete(
         &self,
         tx: &mut S::Tx,
         write: &Write<'_>,
+        prepared: Self::Prepared,
     ) -> impl Future<Output = Result<Self::Decision, ScimError>> + Send {
-        let _ = (tx, write);
+        let _ = (tx, write, prepared);
         ready(Ok(Self::Decision::default()))
     }
 
@@ -125,6 +146,7 @@ pub struct NoHooks;
 
 impl<S: Store> Hooks<S> for NoHooks {
     type Decision = ();
+    type Prepared = ();
 
     fn rewrites_reads(&self) -> bool {
         false

@@ -744,12 +744,14 @@ struct Policy {
 
 impl<S: Store> Hooks<S> for Policy {
     type Decision = ();
+    type Prepared = ();
 
     fn before_write(
         &self,
         _: &mut S::Tx,
         w: &Write<'_>,
         mut proposed: Value,
+        _: (),
     ) -> impl Future<Output = Result<(Value, ()), ScimError>> + Send {
         self.seen.lock().unwrap().push((w.kind, w.before.is_some()));
         let name = proposed["userName"].as_str().unwrap_or("").to_string();
@@ -791,6 +793,86 @@ fn hooks_decide_between_compute_and_store() {
             (WriteKind::Patch, true)
         ]
     );
+}
+
+/// Records, for each write it prepares, whether the tenant's writes were free to begin at that
+/// moment (no transaction held) and whether it got the POST's validated resource; hands a
+/// number through to `before_write` / `before_delete`.
+#[derive(Default)]
+struct Prepares {
+    store: MemoryStore,
+    prepared: std::sync::Mutex<Vec<(WriteKind, bool, bool)>>,
+    handed: std::sync::Mutex<Vec<usize>>,
+}
+
+impl Hooks<MemoryStore> for Prepares {
+    type Decision = ();
+    type Prepared = usize;
+
+    fn prepare(&self, w: &Write<'_>, proposed: Option<&Value>) -> usize {
+        let tenant = TenantId::new("a");
+        let begin = std::pin::pin!(self.store.begin(&tenant));
+        struct NoWake;
+        impl std::task::Wake for NoWake {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+        let waker = std::task::Waker::from(std::sync::Arc::new(NoWake));
+        let mut cx = std::task::Context::from_waker(&waker);
+        let free = begin.poll(&mut cx).is_ready();
+        let mut prepared = self.prepared.lock().unwrap();
+        prepared.push((w.kind, free, proposed.is_some()));
+        prepared.len()
+    }
+
+    fn before_write(
+        &self,
+        _: &mut MemoryTx,
+        _: &Write<'_>,
+        proposed: Value,
+        prepared: usize,
+    ) -> impl Future<Output = Result<(Value, ()), ScimError>> + Send {
+        self.handed.lock().unwrap().push(prepared);
+        std::future::ready(Ok((proposed, ())))
+    }
+
+    fn before_delete(
+        &self,
+        _: &mut MemoryTx,
+        _: &Write<'_>,
+        prepared: usize,
+    ) -> impl Future<Output = Result<(), ScimError>> + Send {
+        self.handed.lock().unwrap().push(prepared);
+        std::future::ready(Ok(()))
+    }
+}
+
+#[test]
+fn hooks_prepare_each_write_before_its_transaction() {
+    let store = MemoryStore::new();
+    let hooks = Prepares {
+        store: store.clone(),
+        ..Prepares::default()
+    };
+    let d = Dispatcher::builder(store, tokens()).hooks(hooks).build();
+    let r = call(&d, "POST", "/Users", Some(user("ada")), &[]);
+    assert_eq!(r.status, 201);
+    let path = format!("/Users/{}", r.body["id"].as_str().unwrap());
+    let p = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Ada"}]});
+    assert_eq!(call(&d, "PATCH", &path, Some(p), &[]).status, 200);
+    assert_eq!(call(&d, "PUT", &path, Some(user("ada")), &[]).status, 200);
+    assert_eq!(call(&d, "DELETE", &path, None, &[]).status, 204);
+    assert_eq!(
+        *d.hooks().prepared.lock().unwrap(),
+        [
+            (WriteKind::Create, true, true),
+            (WriteKind::Patch, true, false),
+            (WriteKind::Replace, true, false),
+            (WriteKind::Delete, true, false),
+        ]
+    );
+    // Each write's before_write / before_delete got what its own prepare returned.
+    assert_eq!(*d.hooks().handed.lock().unwrap(), [1, 2, 3, 4]);
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub(crate) struct Change<'v> {
     /// The path for people: `userName`, `name.givenName`, `urn:…:User:department`.
     pub path: String,
     /// The path's components as spelled in the resources (matched case-insensitively).
-    pub keys: Vec<String>,
+    pub keys: Vec<&'v str>,
     /// The value before (`None`: unassigned).
     pub before: Option<&'v Value>,
     /// The value after (`None`: unassigned).
@@ -56,7 +56,7 @@ pub(crate) fn diff<'v>(before: Option<&'v Value>, after: Option<&'v Value>) -> V
 fn diff_objects<'v>(
     before: &'v Map<String, Value>,
     after: &'v Map<String, Value>,
-    prefix: &mut Vec<String>,
+    prefix: &mut Vec<&'v str>,
     out: &mut Vec<Change<'v>>,
     top: bool,
 ) {
@@ -73,7 +73,7 @@ fn diff_objects<'v>(
     for key in keys {
         let b = assigned(scimkit_filter::get_ci(before, key));
         let a = assigned(scimkit_filter::get_ci(after, key));
-        prefix.push(key.to_owned());
+        prefix.push(key);
         let descend = matches!(
             (b, a),
             (Some(Value::Object(_)), Some(Value::Object(_)) | None)
@@ -102,16 +102,14 @@ fn empty_map() -> &'static Map<String, Value> {
 }
 
 /// `a.b`, except that an extension schema URN is followed by `:` (RFC 7644 §3.10).
-pub(crate) fn join_path(keys: &[String]) -> String {
-    let mut s = String::new();
+pub(crate) fn join_path(keys: &[&str]) -> String {
+    let mut s = String::with_capacity(keys.iter().map(|k| k.len() + 1).sum());
     for (i, k) in keys.iter().enumerate() {
         if i > 0 {
-            let prev = &keys[i - 1];
-            s.push(if prev.to_ascii_lowercase().starts_with("urn:") {
-                ':'
-            } else {
-                '.'
-            });
+            let urn = keys[i - 1]
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+            s.push(if urn { ':' } else { '.' });
         }
         s.push_str(k);
     }
@@ -121,7 +119,7 @@ pub(crate) fn join_path(keys: &[String]) -> String {
 /// Sets (or, with `None`, removes) the attribute at `keys` in `resource`, matching names
 /// case-insensitively and creating intermediate objects as needed. A non-object in the way is
 /// replaced by an object.
-pub(crate) fn set_path(resource: &mut Value, keys: &[String], value: Option<Value>) {
+pub(crate) fn set_path(resource: &mut Value, keys: &[&str], value: Option<Value>) {
     let Some((first, rest)) = keys.split_first() else {
         return;
     };
@@ -140,11 +138,11 @@ pub(crate) fn set_path(resource: &mut Value, keys: &[String], value: Option<Valu
             map.remove(k);
         }
         if let Some(v) = value {
-            map.insert(existing.unwrap_or_else(|| first.clone()), v);
+            map.insert(existing.unwrap_or_else(|| (*first).to_owned()), v);
         }
         return;
     }
-    let key = existing.unwrap_or_else(|| first.clone());
+    let key = existing.unwrap_or_else(|| (*first).to_owned());
     if value.is_none() && !map.contains_key(&key) {
         return;
     }
@@ -204,21 +202,13 @@ mod tests {
     #[test]
     fn set_path_restores_and_removes_with_case_insensitive_names() {
         let mut r = json!({"Name": {"GivenName": "Bob", "familyName": "L"}, "password": "x"});
-        set_path(
-            &mut r,
-            &["name".into(), "givenName".into()],
-            Some(json!("Ada")),
-        );
-        set_path(&mut r, &["PASSWORD".into()], None);
+        set_path(&mut r, &["name", "givenName"], Some(json!("Ada")));
+        set_path(&mut r, &["PASSWORD"], None);
         assert_eq!(r, json!({"Name": {"GivenName": "Ada", "familyName": "L"}}));
-        set_path(&mut r, &["name".into(), "givenName".into()], None);
-        set_path(&mut r, &["name".into(), "familyName".into()], None);
+        set_path(&mut r, &["name", "givenName"], None);
+        set_path(&mut r, &["name", "familyName"], None);
         assert_eq!(r, json!({}));
-        set_path(
-            &mut r,
-            &["urn:x:User".into(), "department".into()],
-            Some(json!("Ops")),
-        );
+        set_path(&mut r, &["urn:x:User", "department"], Some(json!("Ops")));
         assert_eq!(r, json!({"urn:x:User": {"department": "Ops"}}));
     }
 }

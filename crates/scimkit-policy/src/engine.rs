@@ -9,6 +9,7 @@ use crate::rules::{parse_bool, registered_name_of, DisabledStatus, Outcome, Rule
 use crate::settings::{IdpDialect, TenantSettings, Warning, WarningCode};
 use scimkit_schema::ScimError;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The detail of the error for a change of the identifier email.
 pub const IDENTIFIER_IMMUTABLE: &str = "the email address is the user's identifier and cannot be \
@@ -55,12 +56,62 @@ pub fn decide(
     account_before: Option<&Account>,
     op: &Operation<'_>,
 ) -> Decision {
+    let (mut decision, resource) = decide_lazily(rules, settings, account_before, op);
+    if let Verdict::Apply(applied) = &mut decision.verdict {
+        applied.resource = resource.map(Cow::into_owned);
+    }
+    decision
+}
+
+/// [`decide`] for a caller that owns the operation's proposed resource (`op.after`) and stores
+/// it: when the policy keeps it as it is ([`Applied::rewritten`] is `false`),
+/// [`Applied::resource`] is `None` — store the proposed resource itself, not a copy of it. A
+/// rewritten resource is returned as [`decide`] returns it. Saves copying every write's
+/// resource.
+///
+/// ```
+/// use scimkit_policy::{decide_without_copy, Operation, RuleSet, TemplateId, TenantSettings, Verdict};
+/// use serde_json::json;
+///
+/// let mut settings = TenantSettings::new(TemplateId(1));
+/// settings.provisioning_enabled = true;
+/// let proposed = json!({"userName": "ada@example.com", "active": true});
+/// let d = decide_without_copy(&RuleSet::tresorit(), &settings, None, &Operation::create(&proposed));
+/// let Verdict::Apply(applied) = d.verdict else { panic!() };
+/// assert!(!applied.rewritten);
+/// let stored = applied.resource.unwrap_or(proposed);
+/// assert_eq!(stored["userName"], "ada@example.com");
+/// ```
+pub fn decide_without_copy(
+    rules: &RuleSet,
+    settings: &TenantSettings,
+    account_before: Option<&Account>,
+    op: &Operation<'_>,
+) -> Decision {
+    let (mut decision, resource) = decide_lazily(rules, settings, account_before, op);
+    if let Verdict::Apply(applied) = &mut decision.verdict {
+        applied.resource = match resource {
+            Some(Cow::Owned(rewritten)) => Some(rewritten),
+            Some(Cow::Borrowed(_)) | None => None,
+        };
+    }
+    decision
+}
+
+/// The decision, and the resource to store: the operation's `after` until the policy changes
+/// it (then a copy, changed). [`Applied::resource`] is left `None` for the caller to fill.
+fn decide_lazily<'a>(
+    rules: &RuleSet,
+    settings: &TenantSettings,
+    account_before: Option<&Account>,
+    op: &Operation<'a>,
+) -> (Decision, Option<Cow<'a, Value>>) {
     let mut cx = Cx {
         rules,
         settings,
         attributes: Vec::new(),
         warnings: Vec::new(),
-        resource: op.after.cloned(),
+        resource: op.after.map(Cow::Borrowed),
         rewritten: false,
         effects: Vec::new(),
     };
@@ -73,6 +124,7 @@ pub fn decide(
     } else {
         Err(disabled_error(rules.when_disabled))
     };
+    let mut resource = None;
     let verdict = match result {
         Ok(base) => {
             let mut account = base;
@@ -81,15 +133,17 @@ pub fn decide(
             }
             // The stored resource carries the account's `active`, so that what a client reads,
             // filters and sorts on is one value, and reads need no rewrite.
-            if let Some(resource) = cx.resource.as_mut() {
-                cx.rewritten |= set_active(resource, account.scim_active);
+            if let Some(r) = cx.resource.as_mut() {
+                if !has_active(r, account.scim_active) {
+                    set_active(r.to_mut(), account.scim_active);
+                    cx.rewritten = true;
+                }
+            }
+            if op.kind != OperationKind::Delete {
+                resource = cx.resource;
             }
             Verdict::Apply(Applied {
-                resource: if op.kind == OperationKind::Delete {
-                    None
-                } else {
-                    cx.resource
-                },
+                resource: None,
                 rewritten: cx.rewritten,
                 account,
                 effects: cx.effects,
@@ -97,12 +151,13 @@ pub fn decide(
         }
         Err(e) => Verdict::Reject(e),
     };
-    Decision {
+    let decision = Decision {
         kind: op.kind,
         verdict,
         attributes: cx.attributes,
         warnings: cx.warnings,
-    }
+    };
+    (decision, resource)
 }
 
 /// The error every SCIM operation gets while provisioning is disabled.
@@ -134,21 +189,23 @@ pub fn scim_view(resource: &Value, account: &Account) -> Value {
     out
 }
 
-/// Makes `resource`'s `active` exactly `"active": active` (one key, that spelling); returns
-/// whether anything changed.
-fn set_active(resource: &mut Value, active: bool) -> bool {
+/// Whether `resource`'s `active` is exactly `"active": active` (one key, that spelling), or
+/// `resource` is no object (nothing to set).
+fn has_active(resource: &Value, active: bool) -> bool {
     let Value::Object(map) = resource else {
-        return false;
+        return true;
     };
     let mut spellings = map.keys().filter(|k| k.eq_ignore_ascii_case("active"));
-    let already = matches!((spellings.next(), spellings.next()), (Some(k), None) if k == "active")
-        && map.get("active") == Some(&Value::Bool(active));
-    if already {
-        return false;
+    matches!((spellings.next(), spellings.next()), (Some(k), None) if k == "active")
+        && map.get("active") == Some(&Value::Bool(active))
+}
+
+/// Makes `resource`'s `active` exactly `"active": active` (one key, that spelling).
+fn set_active(resource: &mut Value, active: bool) {
+    if let Value::Object(map) = resource {
+        map.retain(|k, _| !k.eq_ignore_ascii_case("active"));
+        map.insert("active".to_owned(), Value::Bool(active));
     }
-    map.retain(|k, _| !k.eq_ignore_ascii_case("active"));
-    map.insert("active".to_owned(), Value::Bool(active));
-    true
 }
 
 /// A minimal shape check: one `@` with text on both sides and no whitespace.
@@ -165,12 +222,13 @@ fn looks_like_email(s: &str) -> bool {
     }
 }
 
-struct Cx<'r> {
+struct Cx<'r, 'a> {
     rules: &'r RuleSet,
     settings: &'r TenantSettings,
     attributes: Vec<AttributeOutcome>,
     warnings: Vec<Warning>,
-    resource: Option<Value>,
+    /// The resource to store: the operation's `after` until the policy changes it.
+    resource: Option<Cow<'a, Value>>,
     rewritten: bool,
     effects: Vec<Effect>,
 }
@@ -182,19 +240,19 @@ enum IdChange {
     Different(String),
 }
 
-impl Cx<'_> {
-    fn record(&mut self, path: &str, outcome: Outcome, reason: Reason) {
+impl Cx<'_, '_> {
+    fn record(&mut self, path: impl Into<String>, outcome: Outcome, reason: Reason) {
         self.attributes.push(AttributeOutcome {
-            path: path.to_owned(),
+            path: path.into(),
             outcome,
             reason,
         });
     }
 
     /// Puts `value` back at `keys` in the resource to store.
-    fn restore(&mut self, keys: &[String], value: Option<Value>) {
+    fn restore(&mut self, keys: &[&str], value: Option<Value>) {
         if let Some(r) = &mut self.resource {
-            set_path(r, keys, value);
+            set_path(r.to_mut(), keys, value);
             self.rewritten = true;
         }
     }
@@ -266,7 +324,8 @@ impl Cx<'_> {
         };
 
         let mut scim_active = true;
-        for change in diff(None, Some(after)) {
+        // Each change ends in its record: its path moves there.
+        for mut change in diff(None, Some(after)) {
             let new = matches!(mode, Mode::New);
             if Self::is_top(&change, id_attr) {
                 let outcome = if new { Outcome::Apply } else { Outcome::Shadow };
@@ -275,10 +334,14 @@ impl Cx<'_> {
                 } else {
                     Reason::ExistingAccount
                 };
-                self.record(&change.path, outcome, reason);
+                self.record(std::mem::take(&mut change.path), outcome, reason);
             } else if Self::is_top(&change, "active") {
                 scim_active = self.active_value(&change)?;
-                self.record(&change.path, Outcome::Apply, Reason::Active);
+                self.record(
+                    std::mem::take(&mut change.path),
+                    Outcome::Apply,
+                    Reason::Active,
+                );
             } else {
                 let (rule, reason) = if let Some(o) = self.rules.outcome_for_path(&change.path) {
                     (o, Reason::AttributeRule)
@@ -300,7 +363,7 @@ impl Cx<'_> {
                     }
                     o => o,
                 };
-                self.record(&change.path, outcome, reason);
+                self.record(std::mem::take(&mut change.path), outcome, reason);
             }
         }
 
@@ -462,10 +525,22 @@ impl Cx<'_> {
                     return Ok(true);
                 }
                 // Identifier inside `emails`: keep the stored spelling of that one value.
+                let hit = |e: &Value| {
+                    get_ci(e, "value")
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| v == new)
+                };
+                let spelled_anew = self
+                    .resource
+                    .as_deref()
+                    .and_then(|r| get_ci(r, "emails"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|emails| emails.iter().any(hit));
                 if let Some(Value::Array(emails)) = self
                     .resource
                     .as_mut()
-                    .and_then(|r| r.as_object_mut())
+                    .filter(|_| spelled_anew)
+                    .and_then(|r| r.to_mut().as_object_mut())
                     .and_then(|m| {
                         m.iter_mut()
                             .find(|(k, _)| k.eq_ignore_ascii_case("emails"))
@@ -473,16 +548,13 @@ impl Cx<'_> {
                     })
                 {
                     for e in emails.iter_mut() {
-                        let hit = get_ci(e, "value")
-                            .and_then(Value::as_str)
-                            .is_some_and(|v| v == new);
-                        if hit {
-                            set_path(e, &["value".to_owned()], Some(Value::String(old.clone())));
+                        if hit(e) {
+                            set_path(e, &["value"], Some(Value::String(old.clone())));
                             self.rewritten = true;
                         }
                     }
                 }
-                let now = self.resource.as_ref().and_then(|r| get_ci(r, "emails"));
+                let now = self.resource.as_deref().and_then(|r| get_ci(r, "emails"));
                 if now == change.before {
                     self.record(&change.path, Outcome::Ignore, Reason::IdentifierCase);
                     return Ok(true);

@@ -47,7 +47,7 @@ pub use decision::{
     Applied, AttributeOutcome, AuditResult, Decision, Effect, Operation, OperationKind, Reason,
     Verdict,
 };
-pub use engine::{decide, disabled_error, scim_view, IDENTIFIER_IMMUTABLE};
+pub use engine::{decide, decide_without_copy, disabled_error, scim_view, IDENTIFIER_IMMUTABLE};
 pub use rules::{
     registered_name_of, AttributeRule, DisabledStatus, IdentifierSource, OnExistingAccount,
     Outcome, RuleSet,

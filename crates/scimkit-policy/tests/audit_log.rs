@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use scimkit_policy::{
-    decide, AuditBodies, AuditBody, AuditLimits, AuditRecord, JoinedVia, Operation, Redactor,
-    RuleSet, Tenant, DEFAULT_AUDIT_BYTES, MAX_AUDIT_PAGE,
+    decide, AdminEvent, AuditBodies, AuditBody, AuditLimits, AuditLog, AuditRecord, JoinedVia,
+    Operation, Redactor, RuleSet, TemplateId, Tenant, DEFAULT_AUDIT_BYTES, MAX_AUDIT_PAGE,
 };
 use serde_json::{json, Value};
 
@@ -76,6 +76,32 @@ fn the_byte_budget_evicts_the_oldest_first() {
     assert_eq!(log.iter().last().unwrap().seq, 101);
     let seqs: Vec<u64> = log.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (102 - seqs.len() as u64..102).collect::<Vec<_>>());
+}
+
+/// A full log hands back the entries it drops, oldest first, and keeps its bounds and
+/// accounting exactly as `push` does.
+#[test]
+fn a_full_log_hands_back_what_it_drops() {
+    let limits = AuditLimits::default().with_max_entries(3);
+    let mut handing = AuditLog::new(limits);
+    let mut pushing = AuditLog::new(limits);
+    let record = |i: usize| AuditRecord::Admin {
+        event: AdminEvent::TemplateCreated {
+            template: TemplateId(u64::try_from(i).unwrap()),
+            name: format!("t{i}"),
+        },
+    };
+    let mut evicted = Vec::new();
+    for i in 0..5 {
+        handing.push_handing_back(record(i), now(), &mut evicted);
+        pushing.push(record(i), now());
+    }
+    let seqs = |log: &AuditLog| log.iter().map(|e| e.seq).collect::<Vec<_>>();
+    assert_eq!(seqs(&handing), [3, 4, 5]);
+    assert_eq!(seqs(&handing), seqs(&pushing));
+    assert_eq!(handing.accounted_bytes(), pushing.accounted_bytes());
+    assert_eq!(evicted.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(evicted[0].record, record(0));
 }
 
 #[test]

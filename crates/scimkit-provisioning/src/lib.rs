@@ -70,10 +70,10 @@
 
 use chrono::{DateTime, Utc};
 use scimkit_dispatch::{Dispatcher, DispatcherBuilder, StoreError, StoreTx, TenantId};
-use scimkit_dispatch::{Hooks, Stored, Write};
+use scimkit_dispatch::{Hooks, Stored, Write, WriteKind};
 use scimkit_policy::{
-    identifier_key, Account, AdminError, AuditLimits, AuditPage, Decision, IdpDialect, JoinedVia,
-    PolicyTemplate, Redactor, RegistrationMode, RuleSet, TemplateId, Tenant, Warning,
+    identifier_key, Account, AdminError, AuditBodies, AuditLimits, AuditPage, Decision, IdpDialect,
+    JoinedVia, PolicyTemplate, Redactor, RegistrationMode, RuleSet, TemplateId, Tenant, Warning,
 };
 use scimkit_schema::ScimError;
 use serde_json::Value;
@@ -825,17 +825,27 @@ impl<B: ProvisioningState> Provisioning<B> {
 impl<B: ProvisioningState> Hooks<B> for Provisioning<B> {
     /// What the policy accepted for a User write (nothing for other types).
     type Decision = Option<Accepted>;
+    /// The audit record's bodies of a User POST or PATCH, redacted before the transaction.
+    type Prepared = Option<AuditBodies>;
+
+    fn prepare(&self, write: &Write<'_>, proposed: Option<&Value>) -> Option<AuditBodies> {
+        let known = matches!(write.kind, WriteKind::Create | WriteKind::Patch);
+        (known && is_user(write.resource_type)).then(|| self.audit_bodies(write, proposed))
+    }
 
     async fn before_write(
         &self,
         tx: &mut B::Tx,
         write: &Write<'_>,
         proposed: Value,
+        prepared: Option<AuditBodies>,
     ) -> Result<(Value, Option<Accepted>), ScimError> {
         if !is_user(write.resource_type) {
             return Ok((proposed, None));
         }
-        let (resource, accepted) = self.decide_write(tx, write, Some(proposed)).await?;
+        let (resource, accepted) = self
+            .decide_write(tx, write, Some(proposed), prepared)
+            .await?;
         let resource =
             resource.ok_or_else(|| ScimError::internal("the policy kept no resource"))?;
         Ok((resource, Some(accepted)))
@@ -845,11 +855,12 @@ impl<B: ProvisioningState> Hooks<B> for Provisioning<B> {
         &self,
         tx: &mut B::Tx,
         write: &Write<'_>,
+        prepared: Option<AuditBodies>,
     ) -> Result<Option<Accepted>, ScimError> {
         if !is_user(write.resource_type) {
             return Ok(None);
         }
-        let (_, accepted) = self.decide_write(tx, write, None).await?;
+        let (_, accepted) = self.decide_write(tx, write, None, prepared).await?;
         Ok(Some(accepted))
     }
 

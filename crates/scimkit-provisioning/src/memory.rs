@@ -8,7 +8,7 @@ use scimkit_dispatch::{
     Version,
 };
 use scimkit_filter::{AttrPath, Filter};
-use scimkit_policy::{AuditLog, AuditPage, AuditRecord, TokenDigest};
+use scimkit_policy::{AuditEntry, AuditLog, AuditPage, AuditRecord, TokenDigest};
 use scimkit_schema::ResourceSchema;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -127,7 +127,10 @@ impl MemoryBackendTx {
         self.account(&key).filter(linked)
     }
 
-    fn apply(state: &State, tenant: &str, staged: Vec<Staged>) {
+    /// Applies staged changes; returns the audit entries the log dropped, for the caller to
+    /// free once it no longer holds the tenant.
+    fn apply(state: &State, tenant: &str, staged: Vec<Staged>) -> Vec<AuditEntry> {
+        let mut evicted = Vec::new();
         let mut slot = state.slot(tenant);
         for change in staged {
             match change {
@@ -168,11 +171,12 @@ impl MemoryBackendTx {
                 }
                 Staged::Audit(record, at) => {
                     if let Some(cell) = &slot {
-                        lock(cell).audit.push(record, at);
+                        lock(cell).audit.push_handing_back(record, at, &mut evicted);
                     }
                 }
             }
         }
+        evicted
     }
 }
 
@@ -231,8 +235,14 @@ impl StoreTx for MemoryBackendTx {
             state,
             staged,
         } = self;
-        Self::apply(&state, &tenant, staged);
-        store.commit()
+        let evicted = Self::apply(&state, &tenant, staged);
+        let committed = store.commit();
+        async move {
+            let done = committed.await;
+            // Freed after the tenant's writes are free to go on.
+            drop(evicted);
+            done
+        }
     }
 }
 

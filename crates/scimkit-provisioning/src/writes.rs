@@ -4,7 +4,8 @@
 use super::{Provisioning, ProvisioningState, StoredAccount};
 use scimkit_dispatch::{Stored, Write, WriteKind};
 use scimkit_policy::{
-    decide, identifier_key, Account, AuditBodies, AuditRecord, Decision, Effect, Operation, Verdict,
+    decide_without_copy, identifier_key, Account, AuditBodies, AuditRecord, Decision, Effect,
+    Operation, Verdict,
 };
 use scimkit_schema::{PatchOp, ScimError};
 use serde::Deserialize;
@@ -24,21 +25,12 @@ pub struct Accepted {
 }
 
 impl<B: ProvisioningState> Provisioning<B> {
-    /// Decides a User write in its transaction. A refusal is audited in the transaction (the
-    /// dispatcher commits it); an acceptance is handed to [`Provisioning::complete_write`].
-    /// The costly part — redacting and excerpting the bodies for the audit record — runs
-    /// before anything is read.
-    pub(super) async fn decide_write(
-        &self,
-        tx: &mut B::Tx,
-        write: &Write<'_>,
-        proposed: Option<Value>,
-    ) -> Result<(Option<Value>, Accepted), ScimError> {
-        let now = self.now();
-        let empty = Value::Null;
-        let before = write.before.unwrap_or(&empty);
-        // For the audit log: a POST or PUT body as validated and normalised under the
-        // tenant's profile; a PATCH's operations with canonical op names.
+    /// The audit record's bodies of a User write, redacted and excerpted: the request body as
+    /// received and, normalised, a POST or PUT body as validated under the tenant's profile
+    /// (`proposed`) or a PATCH's operations with canonical op names. The costly part of
+    /// auditing a write, so [`Hooks::prepare`](scimkit_dispatch::Hooks::prepare) does it for
+    /// POST and PATCH before the write's transaction begins.
+    pub(super) fn audit_bodies(&self, write: &Write<'_>, proposed: Option<&Value>) -> AuditBodies {
         let patch_normalized: Option<Value> = match write.kind {
             WriteKind::Patch => write
                 .raw
@@ -47,23 +39,33 @@ impl<B: ProvisioningState> Provisioning<B> {
             _ => None,
         };
         let normalized = match write.kind {
-            WriteKind::Create | WriteKind::Replace => proposed.as_ref(),
+            WriteKind::Create | WriteKind::Replace => proposed,
             WriteKind::Patch => patch_normalized.as_ref(),
             _ => None,
         };
-        let mut op = match (write.kind, proposed.as_ref()) {
+        AuditBodies::from_bodies(write.raw, normalized, &self.redactor)
+    }
+
+    /// Decides a User write in its transaction, its audit bodies `prepared` before it (or
+    /// made here: a PUT's are known only now). A refusal is audited in the transaction (the
+    /// dispatcher commits it); an acceptance is handed to [`Provisioning::complete_write`].
+    pub(super) async fn decide_write(
+        &self,
+        tx: &mut B::Tx,
+        write: &Write<'_>,
+        proposed: Option<Value>,
+        prepared: Option<AuditBodies>,
+    ) -> Result<(Option<Value>, Accepted), ScimError> {
+        let now = self.now();
+        let empty = Value::Null;
+        let before = write.before.unwrap_or(&empty);
+        let bodies = prepared.unwrap_or_else(|| self.audit_bodies(write, proposed.as_ref()));
+        let op = match (write.kind, proposed.as_ref()) {
             (WriteKind::Create, Some(p)) => Operation::create(p),
             (WriteKind::Replace, Some(p)) => Operation::replace(before, p),
             (WriteKind::Patch, Some(p)) => Operation::patch(before, p),
             _ => Operation::delete(before),
         };
-        if let Some(raw) = write.raw {
-            op = op.with_raw(raw);
-        }
-        if let Some(n) = normalized {
-            op = op.with_normalized(n);
-        }
-        let bodies = AuditBodies::of(&op, &self.redactor);
 
         let record = self.backend.tenant_for_update(tx).await?.ok_or_else(|| {
             ScimError::forbidden("this tenant is not set up for SCIM provisioning")
@@ -84,7 +86,8 @@ impl<B: ProvisioningState> Provisioning<B> {
             }
         };
         let account = account_before.as_ref().map(|s| &s.account);
-        let decision: Decision = decide(rules, record.tenant.settings(), account, &op);
+        let mut decision: Decision =
+            decide_without_copy(rules, record.tenant.settings(), account, &op);
         if let Some(observe) = &self.observer {
             observe(write.principal.tenant.as_str(), &decision);
         }
@@ -94,14 +97,15 @@ impl<B: ProvisioningState> Provisioning<B> {
                 .and_then(|r| rules.identifier_of(r))
                 .map(str::to_owned)
         });
-        let audit = AuditRecord::scim(op.kind, subject.as_deref(), bodies, &decision);
+        let audit = AuditRecord::scim_taking(op.kind, subject.as_deref(), bodies, &mut decision);
         match decision.verdict {
             Verdict::Reject(e) => {
                 self.backend.append_audit(tx, audit, now).await?;
                 Err(e)
             }
             Verdict::Apply(applied) => Ok((
-                applied.resource,
+                // The proposed resource itself unless the policy rewrote it.
+                applied.resource.or(proposed),
                 Accepted {
                     existing: account_before,
                     account: applied.account,

@@ -33,6 +33,7 @@ fn side_effect(n: usize) -> String {
 
 impl<S: Store> Hooks<S> for SideEffect {
     type Decision = ();
+    type Prepared = ();
 
     fn after_write(
         &self,

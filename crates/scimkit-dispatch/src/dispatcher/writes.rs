@@ -33,11 +33,12 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         mut tx: S::Tx,
         write: &Write<'_>,
         proposed: Value,
+        prepared: H::Prepared,
     ) -> Result<(S::Tx, Value, H::Decision), ScimError> {
         match self
             .inner
             .hooks
-            .before_write(&mut tx, write, proposed)
+            .before_write(&mut tx, write, proposed, prepared)
             .await
         {
             Ok((resource, decision)) => Ok((tx, resource, decision)),
@@ -80,8 +81,9 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
             raw: Some(&raw),
             bulk,
         };
+        let prepared = self.inner.hooks.prepare(&write, Some(&proposed));
         let tx = self.begin(ctx).await?;
-        let (mut tx, proposed, decision) = self.decide(tx, &write, proposed).await?;
+        let (mut tx, proposed, decision) = self.decide(tx, &write, proposed, prepared).await?;
         let stored = served(rs, tx.create(rs.name(), proposed).await?);
         self.finish(tx, &write, Some(&stored), decision).await?;
         Ok(stored)
@@ -132,23 +134,31 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         if_match: &Precondition,
         bulk: bool,
     ) -> Result<Stored, ScimError> {
+        let request = Write {
+            principal: &ctx.principal,
+            resource_type: rs.name(),
+            kind: WriteKind::Replace,
+            id: Some(id),
+            before: None,
+            raw: Some(&raw),
+            bulk,
+        };
+        let mut prepared = Some(self.inner.hooks.prepare(&request, None));
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let prepared = prepared
+                .take()
+                .unwrap_or_else(|| self.inner.hooks.prepare(&request, None));
             let mut tx = self.begin(ctx).await?;
             let existing = Self::existing(&mut tx, rs, id, if_match).await?;
             let proposed = rs.validate_replace(&existing.resource, raw.clone(), &ctx.profile)?;
             identifiers::check(rs, Some(&existing.resource), &proposed)?;
             let write = Write {
-                principal: &ctx.principal,
-                resource_type: rs.name(),
-                kind: WriteKind::Replace,
-                id: Some(id),
                 before: Some(&existing.resource),
-                raw: Some(&raw),
-                bulk,
+                ..request
             };
-            let (mut tx, proposed, decision) = self.decide(tx, &write, proposed).await?;
+            let (mut tx, proposed, decision) = self.decide(tx, &write, proposed, prepared).await?;
             match tx
                 .replace(rs.name(), id, proposed, Some(existing.version))
                 .await
@@ -185,23 +195,32 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
                 "A PATCH request needs at least one operation",
             ));
         }
+        let request = Write {
+            principal: &ctx.principal,
+            resource_type: rs.name(),
+            kind: WriteKind::Patch,
+            id: Some(id),
+            before: None,
+            raw: Some(&raw),
+            bulk,
+        };
+        let mut prepared = Some(self.inner.hooks.prepare(&request, None));
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let prepared = prepared
+                .take()
+                .unwrap_or_else(|| self.inner.hooks.prepare(&request, None));
             let mut tx = self.begin(ctx).await?;
             let existing = Self::existing(&mut tx, rs, id, if_match).await?;
             let outcome = rs.patch(&existing.resource, &patch, &ctx.profile)?;
             identifiers::check(rs, Some(&existing.resource), &outcome.resource)?;
             let write = Write {
-                principal: &ctx.principal,
-                resource_type: rs.name(),
-                kind: WriteKind::Patch,
-                id: Some(id),
                 before: Some(&existing.resource),
-                raw: Some(&raw),
-                bulk,
+                ..request
             };
-            let (mut tx, proposed, decision) = self.decide(tx, &write, outcome.resource).await?;
+            let (mut tx, proposed, decision) =
+                self.decide(tx, &write, outcome.resource, prepared).await?;
             let change = diff(rs, &existing.resource, proposed);
             if change.is_empty() {
                 self.finish(tx, &write, Some(&existing), decision).await?;
@@ -230,18 +249,28 @@ impl<S: Store, A: Authenticator, H: Hooks<S>> Dispatcher<S, A, H> {
         if_match: &Precondition,
         bulk: bool,
     ) -> Result<(), ScimError> {
-        let mut tx = self.begin(ctx).await?;
-        let existing = Self::existing(&mut tx, rs, id, if_match).await?;
-        let write = Write {
+        let request = Write {
             principal: &ctx.principal,
             resource_type: rs.name(),
             kind: WriteKind::Delete,
             id: Some(id),
-            before: Some(&existing.resource),
+            before: None,
             raw: None,
             bulk,
         };
-        let decision = match self.inner.hooks.before_delete(&mut tx, &write).await {
+        let prepared = self.inner.hooks.prepare(&request, None);
+        let mut tx = self.begin(ctx).await?;
+        let existing = Self::existing(&mut tx, rs, id, if_match).await?;
+        let write = Write {
+            before: Some(&existing.resource),
+            ..request
+        };
+        let decision = match self
+            .inner
+            .hooks
+            .before_delete(&mut tx, &write, prepared)
+            .await
+        {
             Ok(decision) => decision,
             Err(refusal) => return Err(Self::refused(tx, refusal).await),
         };

@@ -141,6 +141,18 @@ impl AuditLog {
     /// Appends a record and returns its sequence number. An entry larger than the whole byte
     /// budget is still kept (alone): entries are small, since bodies are excerpted.
     pub fn push(&mut self, record: AuditRecord, at: DateTime<Utc>) -> u64 {
+        self.push_handing_back(record, at, &mut Vec::new())
+    }
+
+    /// As [`push`](AuditLog::push), but the entries dropped to stay within the bounds are
+    /// appended to `evicted` instead of freed here: a caller holding a lock frees them after
+    /// releasing it (freeing an entry is most of what an append costs once the log is full).
+    pub fn push_handing_back(
+        &mut self,
+        record: AuditRecord,
+        at: DateTime<Utc>,
+        evicted: &mut Vec<AuditEntry>,
+    ) -> u64 {
         let seq = self.next_seq;
         self.next_seq = self.next_seq.saturating_add(1);
         let entry = AuditEntry { seq, at, record };
@@ -151,16 +163,23 @@ impl AuditLog {
         };
         self.bytes = self.bytes.saturating_add(bytes);
         self.kept.push_back(Kept { entry, bytes });
-        self.trim();
+        self.trim_into(evicted);
         seq
     }
 
     fn trim(&mut self) {
+        self.trim_into(&mut Vec::new());
+    }
+
+    fn trim_into(&mut self, evicted: &mut Vec<AuditEntry>) {
         while self.kept.len() > self.limits.max_entries
             || (self.bytes > self.limits.max_bytes && self.kept.len() > 1)
         {
             match self.kept.pop_front() {
-                Some(k) => self.bytes = self.bytes.saturating_sub(k.bytes),
+                Some(k) => {
+                    self.bytes = self.bytes.saturating_sub(k.bytes);
+                    evicted.push(k.entry);
+                }
                 None => break,
             }
         }

@@ -145,18 +145,31 @@ pub struct AuditBodies {
 
 impl AuditBodies {
     /// The operation's raw and normalised bodies through `redactor`, each kept whole up to
+    /// [`AUDIT_BODY_EXCERPT_BYTES`] ([`AuditBodies::from_bodies`]).
+    pub fn of(op: &Operation<'_>, redactor: &Redactor) -> Self {
+        Self::from_bodies(op.raw, op.normalized, redactor)
+    }
+
+    /// A request's `raw` and `normalized` bodies through `redactor`, each kept whole up to
     /// [`AUDIT_BODY_EXCERPT_BYTES`].
     ///
     /// A normalised body equal to the raw one (a request already in canonical form, as most
     /// are) is not redacted and serialised a second time: it shares the raw body's record.
-    pub fn of(op: &Operation<'_>, redactor: &Redactor) -> Self {
+    pub fn from_bodies(
+        raw: Option<&Value>,
+        normalized: Option<&Value>,
+        redactor: &Redactor,
+    ) -> Self {
         let keep = |b: &Value| AuditBody::of(b, redactor, AUDIT_BODY_EXCERPT_BYTES);
-        let raw = op.raw.map(keep);
-        let normalized = match (op.raw, op.normalized, &raw) {
+        let raw_kept = raw.map(keep);
+        let normalized = match (raw, normalized, &raw_kept) {
             (Some(r), Some(n), Some(kept)) if r == n => Some(kept.clone()),
             (_, n, _) => n.map(keep),
         };
-        AuditBodies { raw, normalized }
+        AuditBodies {
+            raw: raw_kept,
+            normalized,
+        }
     }
 }
 
@@ -175,24 +188,66 @@ impl AuditRecord {
         bodies: AuditBodies,
         decision: &Decision,
     ) -> Self {
-        let attributes = &decision.attributes;
+        let attributes = decision
+            .attributes
+            .iter()
+            .take(MAX_AUDIT_ATTRIBUTES)
+            .cloned()
+            .collect();
+        let omitted = decision
+            .attributes
+            .len()
+            .saturating_sub(MAX_AUDIT_ATTRIBUTES);
+        Self::scim_of(
+            kind,
+            subject,
+            bodies,
+            decision,
+            attributes,
+            omitted,
+            decision.warnings.clone(),
+        )
+    }
+
+    /// As [`AuditRecord::scim`], moving the decision's attribute outcomes and warnings into the
+    /// record instead of copying them (they are left empty): for a caller done with them.
+    pub fn scim_taking(
+        kind: OperationKind,
+        subject: Option<&str>,
+        bodies: AuditBodies,
+        decision: &mut Decision,
+    ) -> Self {
+        let mut attributes = std::mem::take(&mut decision.attributes);
+        let omitted = attributes.len().saturating_sub(MAX_AUDIT_ATTRIBUTES);
+        attributes.truncate(MAX_AUDIT_ATTRIBUTES);
+        let warnings = std::mem::take(&mut decision.warnings);
+        Self::scim_of(
+            kind, subject, bodies, decision, attributes, omitted, warnings,
+        )
+    }
+
+    fn scim_of(
+        kind: OperationKind,
+        subject: Option<&str>,
+        bodies: AuditBodies,
+        decision: &Decision,
+        attributes: Vec<AttributeOutcome>,
+        omitted_attributes: usize,
+        warnings: Vec<Warning>,
+    ) -> Self {
         AuditRecord::Scim {
             kind,
             subject: subject.map(str::to_owned),
             raw: bodies.raw,
             normalized: bodies.normalized,
             result: decision.audit_result(),
-            attributes: attributes
-                .iter()
-                .take(MAX_AUDIT_ATTRIBUTES)
-                .cloned()
-                .collect(),
-            omitted_attributes: attributes.len().saturating_sub(MAX_AUDIT_ATTRIBUTES),
+            attributes,
+            omitted_attributes,
             effects: decision
                 .applied()
                 .map(|a| a.effects.clone())
                 .unwrap_or_default(),
-            warnings: decision.warnings.clone(),
+            warnings,
         }
     }
 }
