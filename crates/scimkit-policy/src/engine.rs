@@ -81,6 +81,13 @@ pub fn decide(
 /// assert!(!applied.rewritten);
 /// let stored = applied.resource.unwrap_or(proposed);
 /// assert_eq!(stored["userName"], "ada@example.com");
+///
+/// // `Active` spelled otherwise: the policy stores it as `active`, a rewritten copy.
+/// let proposed = json!({"userName": "bob@example.com", "Active": true});
+/// let d = decide_without_copy(&RuleSet::tresorit(), &settings, None, &Operation::create(&proposed));
+/// let Verdict::Apply(applied) = d.verdict else { panic!() };
+/// assert!(applied.rewritten);
+/// assert_eq!(applied.resource, Some(json!({"userName": "bob@example.com", "active": true})));
 /// ```
 pub fn decide_without_copy(
     rules: &RuleSet,

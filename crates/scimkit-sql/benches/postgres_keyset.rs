@@ -168,6 +168,7 @@ fn bench(c: &mut Criterion) {
                         &sql.segments,
                         0,
                         Some(PAGE as u64),
+                        false,
                     ))
                     .unwrap();
                 assert_eq!(rows.len(), PAGE);

@@ -11,7 +11,7 @@ use pg_support::data::*;
 use scimkit_filter::{parse, parse_attr_path, SortOrder};
 use scimkit_schema::Registry;
 use scimkit_sql::dialect::PostgresDialect;
-use scimkit_sql::keyset::{KeyColumn, KeysetSql};
+use scimkit_sql::keyset::{self, KeyColumn, KeysetSql};
 use scimkit_sql::postgres::{self, Query};
 use scimkit_sql::translate::Translator;
 use scimkit_testkit::population;
@@ -185,6 +185,37 @@ async fn a_deep_keyset_page_reads_an_index_range_without_sorting() {
         assert!(!plan.contains("Seq Scan"), "{sort:?}:\n{plan}");
     }
 
+    // A `meta.lastModified` window in `id` order (no sortBy: how identity providers page) is
+    // read ids first (the store's `ids_first`): the window's ids from its index alone — no
+    // row read — then sorted, then the page's rows looked up by id.
+    let users = registry.resource_type("User").unwrap();
+    let since = base_time() + chrono::Duration::seconds(i64::try_from(n - 200).unwrap());
+    let text = format!(r#"meta.lastModified gt "{}""#, since.to_rfc3339());
+    let filter = parse(&text).unwrap();
+    let plan = Translator::new(users, &PostgresDialect)
+        .plan(&filter)
+        .unwrap();
+    let first = KeysetSql::new(None, SortOrder::Ascending, None).unwrap();
+    let segment = &first.segments[0];
+    let condition = keyset::and(plan.native.as_ref(), segment.condition.as_ref());
+    let q = Query {
+        condition: condition.as_ref(),
+        order: Some(&segment.order),
+        page: Some(postgres::Page {
+            offset: 0,
+            limit: 100,
+        }),
+    };
+    let plan = postgres::explain_keyset_page(&mut conn, TENANT, "User", &q)
+        .await
+        .unwrap()
+        .join("\n");
+    println!("lastModified window, id order:\n{plan}\n");
+    assert!(
+        finding_ids(&plan).contains("Index Only Scan using resources_keyset_by_last_modified"),
+        "{plan}"
+    );
+
     // The check can fail: without the keyset index on userName, the page is read from
     // another index or the table and sorted.
     sqlx::query("DROP INDEX resources_keyset_by_user_name")
@@ -195,4 +226,19 @@ async fn a_deep_keyset_page_reads_an_index_range_without_sorting() {
     let sort = Some(("userName", SortOrder::Ascending));
     let plan = keyset_plan(&mut conn, &registry, sort, (&value, &id)).await;
     assert!(plan.contains("Sort"), "{plan}");
+}
+
+/// The part of a keyset page's plan read ids first that finds the page's ids: the lines under
+/// the first `Limit` (the rows are then looked up by id and put in order).
+fn finding_ids(plan: &str) -> String {
+    let mut lines = plan.lines().skip_while(|l| !l.contains("Limit"));
+    let Some(limit) = lines.next() else {
+        return String::new();
+    };
+    let depth = |l: &str| l.len() - l.trim_start().len();
+    let indent = depth(limit.trim_start_matches("->"));
+    lines
+        .take_while(|l| depth(l) > indent)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

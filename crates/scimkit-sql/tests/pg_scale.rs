@@ -506,7 +506,7 @@ async fn a_million_users_on_postgres() {
                     limit: 100,
                 }),
             };
-            let lines = postgres::explain(&mut conn, TENANT, "User", &q)
+            let lines = postgres::explain_keyset_page(&mut conn, TENANT, "User", &q)
                 .await
                 .unwrap();
             eprintln!(

@@ -68,6 +68,8 @@ pub(super) async fn read(
         &sql.segments,
         query.offset as u64,
         query.limit.map(|l| l as u64),
+        // `id` order under a filter: its matches sorted by id from an index alone.
+        condition.is_some() && query.sort.is_none(),
     )
     .await
     .map_err(backend)?;

@@ -19,8 +19,8 @@ pub use crate::rows::{DocumentWrite, Member, MemberChange, StoredRow, Target};
 pub use failure::unavailable;
 pub use open::{newest_known_version, PostgresDatabase, PostgresOptions, MIGRATOR};
 pub use read::{
-    count, explain, get, groups_of, groups_of_members, keyset_query, kinds_of, members,
-    members_of_groups, query, sendable, Page, Query,
+    count, explain, explain_keyset_page, get, groups_of, groups_of_members, keyset_query, kinds_of,
+    members, members_of_groups, query, sendable, Page, Query,
 };
 pub use store::{PostgresStore, PostgresTx};
 pub use write::{delete, insert, update};

