@@ -44,10 +44,10 @@ pub struct Write<'a> {
 /// Hooks around every write and read. Every method has a do-nothing default, so an
 /// implementation overrides only what it needs; [`NoHooks`] is the default.
 ///
-/// Per write, the dispatcher calls [`Hooks::prepare`] with what needs no stored state, then
-/// begins a transaction ([`Store::begin`]), reads the resource
-/// through it, validates or PATCHes it (schema crate), then calls [`Hooks::before_write`] (or
-/// [`Hooks::before_delete`]) → the store write → [`Hooks::after_write`] → commit. The hooks get
+/// Per write, the dispatcher calls [`Hooks::prepare`] with what needs no stored state, begins
+/// a transaction ([`Store::begin`]), reads the resource through it, validates or PATCHes it
+/// (schema crate), then calls [`Hooks::before_write`] (or [`Hooks::before_delete`]) → the
+/// store write → [`Hooks::after_write`] → commit. The hooks get
 /// the transaction, so what they write in it (an account, an audit record) commits with the
 /// resource or not at all: an error from the store or from `after_write` drops the transaction
 /// and nothing is visible. A rejection from `before_write` is an answer, not a failure: the
