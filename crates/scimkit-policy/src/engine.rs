@@ -56,11 +56,9 @@ pub fn decide(
     account_before: Option<&Account>,
     op: &Operation<'_>,
 ) -> Decision {
-    let (mut decision, resource) = decide_lazily(rules, settings, account_before, op);
-    if let Verdict::Apply(applied) = &mut decision.verdict {
-        applied.resource = resource.map(Cow::into_owned);
-    }
-    decision
+    decide_keeping(rules, settings, account_before, op, |r| {
+        Some(r.into_owned())
+    })
 }
 
 /// [`decide`] for a caller that owns the operation's proposed resource (`op.after`) and stores
@@ -95,24 +93,21 @@ pub fn decide_without_copy(
     account_before: Option<&Account>,
     op: &Operation<'_>,
 ) -> Decision {
-    let (mut decision, resource) = decide_lazily(rules, settings, account_before, op);
-    if let Verdict::Apply(applied) = &mut decision.verdict {
-        applied.resource = match resource {
-            Some(Cow::Owned(rewritten)) => Some(rewritten),
-            Some(Cow::Borrowed(_)) | None => None,
-        };
-    }
-    decision
+    decide_keeping(rules, settings, account_before, op, |r| match r {
+        Cow::Owned(rewritten) => Some(rewritten),
+        Cow::Borrowed(_) => None,
+    })
 }
 
-/// The decision, and the resource to store: the operation's `after` until the policy changes
-/// it (then a copy, changed). [`Applied::resource`] is left `None` for the caller to fill.
-fn decide_lazily<'a>(
+/// The decision; [`Applied::resource`] is what `keep` makes of the resource to store — the
+/// operation's `after` until the policy changes it (then a copy, changed).
+fn decide_keeping<'a>(
     rules: &RuleSet,
     settings: &TenantSettings,
     account_before: Option<&Account>,
     op: &Operation<'a>,
-) -> (Decision, Option<Cow<'a, Value>>) {
+    keep: impl FnOnce(Cow<'a, Value>) -> Option<Value>,
+) -> Decision {
     let mut cx = Cx {
         rules,
         settings,
@@ -131,7 +126,6 @@ fn decide_lazily<'a>(
     } else {
         Err(disabled_error(rules.when_disabled))
     };
-    let mut resource = None;
     let verdict = match result {
         Ok(base) => {
             let mut account = base;
@@ -146,11 +140,12 @@ fn decide_lazily<'a>(
                     cx.rewritten = true;
                 }
             }
-            if op.kind != OperationKind::Delete {
-                resource = cx.resource;
-            }
+            let resource = match op.kind {
+                OperationKind::Delete => None,
+                _ => cx.resource.and_then(keep),
+            };
             Verdict::Apply(Applied {
-                resource: None,
+                resource,
                 rewritten: cx.rewritten,
                 account,
                 effects: cx.effects,
@@ -158,13 +153,12 @@ fn decide_lazily<'a>(
         }
         Err(e) => Verdict::Reject(e),
     };
-    let decision = Decision {
+    Decision {
         kind: op.kind,
         verdict,
         attributes: cx.attributes,
         warnings: cx.warnings,
-    };
-    (decision, resource)
+    }
 }
 
 /// The error every SCIM operation gets while provisioning is disabled.

@@ -436,7 +436,15 @@ pub async fn explain(
 ) -> Result<Vec<String>, SqlError> {
     let mut qb = base(&format!("EXPLAIN SELECT {COLUMNS}"), tenant, type_name, q);
     order_and_page(&mut qb, tenant, q);
-    let rows = qb.build().fetch_all(&mut *conn).await?;
+    plan_lines(conn, qb).await
+}
+
+/// The lines of an `EXPLAIN` statement's answer.
+async fn plan_lines(
+    conn: &mut PgConnection,
+    mut explain: QueryBuilder<Postgres>,
+) -> Result<Vec<String>, SqlError> {
+    let rows = explain.build().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| Ok(r.try_get::<String, _>(0)?))
         .collect()
@@ -454,11 +462,11 @@ pub async fn explain_keyset_page(
     type_name: &str,
     q: &Query<'_>,
 ) -> Result<Vec<String>, SqlError> {
-    let mut qb = by_ids(&format!("EXPLAIN SELECT {COLUMNS}"), tenant, type_name, q);
-    let rows = qb.build().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| Ok(r.try_get::<String, _>(0)?))
-        .collect()
+    plan_lines(
+        conn,
+        by_ids(&format!("EXPLAIN SELECT {COLUMNS}"), tenant, type_name, q),
+    )
+    .await
 }
 
 /// The type of each of `ids` that is a resource of the tenant (what member references name).
